@@ -1,0 +1,116 @@
+"""The HTTP edge: domain errors to statuses and JSON bodies, tokens from headers, absolute links, JSON bodies."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any, Callable
+
+from chalice import Response
+
+from chalicelib.errors import (
+    BadRequest, CloudSoundError, Conflict, Forbidden, Invalid, LengthRequired, NotFound, NotReady, TooLarge,
+    Unauthorized, UnsupportedMedia,
+)
+
+_STATUS = [
+    (BadRequest, 400), (Unauthorized, 401), (Forbidden, 403), (NotFound, 404), (NotReady, 409), (Conflict, 409),
+    (LengthRequired, 411), (TooLarge, 413), (UnsupportedMedia, 415), (Invalid, 422),
+]
+_CHALICE_CODES = {
+    "BadRequestError": "bad_request", "BadRequest": "bad_request", "UnauthorizedError": "unauthorized",
+    "ForbiddenError": "forbidden", "NotFoundError": "not_found", "MethodNotAllowedError": "method_not_allowed",
+    "UnsupportedMediaType": "unsupported_media_type", "TooManyRequestsError": "too_many_requests",
+    "InternalServerError": "internal_error",
+}
+
+# Binary bodies (API Gateway base64-encodes these on the way in); Chalice's defaults lack several audio spellings,
+# multipart/form-data, and curl's default for --data-binary.
+BINARY_TYPES = [
+    "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", "audio/mpeg", "audio/mp3", "audio/flac",
+    "audio/x-flac", "audio/ogg", "audio/mp4", "audio/x-m4a", "audio/aac", "audio/aiff", "audio/x-aiff",
+    "audio/webm", "multipart/form-data", "application/x-www-form-urlencoded",
+]
+
+
+def status_of(error: CloudSoundError) -> int:
+    for error_type, status in _STATUS:
+        if isinstance(error, error_type):
+            return status
+    return 400
+
+
+def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **details}}
+
+
+def error_response(error: CloudSoundError, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=error_body(error.code, error.message, **error.details),
+        status_code=status_of(error),
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the domain errors a view raises into their status and the JSON error body."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except NotReady as error:
+            response = error_response(error, headers={"Retry-After": str(error.details.get("retry_after", 2))})
+            response.body["status"] = error.details.get("status")
+            return response
+        except CloudSoundError as error:
+            return error_response(error)
+
+    return wrapper
+
+
+def uniform_errors(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """HTTP middleware: Chalice's own error bodies (405, its 415, 500) in the same shape as ours."""
+    response = get_response(event)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and "Code" in body and "Message" in body:
+        response.body = error_body(_CHALICE_CODES.get(body["Code"], "error"), body["Message"])
+        response.headers["Content-Type"] = "application/json"
+    return response
+
+
+def bearer_token(headers: Any) -> str | None:
+    value = headers.get("authorization") or ""
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def base_url(request: Any, configured: str | None) -> str:
+    """The service's public root: the configured one, else what the client called (with API Gateway's stage)."""
+    if configured:
+        return configured
+    headers = request.headers
+    host = headers.get("host") or "localhost"
+    scheme = (headers.get("x-forwarded-proto") or "http").split(",")[0].strip()
+    stage = (request.context or {}).get("stage")
+    prefix = f"/{stage}" if stage and ".execute-api." in host else ""
+    return f"{scheme}://{host}{prefix}"
+
+
+def json_object(raw_body: bytes) -> dict[str, Any]:
+    """The request body as a JSON object; an empty body is an empty object."""
+    if not raw_body or not raw_body.strip():
+        return {}
+    try:
+        value = json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("the body is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise BadRequest("the body must be a JSON object")
+    return value
+
+
+def redirect(location: str) -> Response:
+    return Response(body="", status_code=302, headers={"Location": location, "Cache-Control": "no-store"})

@@ -1,0 +1,60 @@
+"""Is this upload audio? Decided by parsing its header with mutagen, never by its name or Content-Type.
+
+This is the cheap check at upload time; the converter's full decode is the final word (a truncated file passes
+here and converts what is there; a file whose frames are garbage fails there with a reason).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+# mutagen's file types that ffmpeg decodes -> (format name, canonical content type)
+_FORMATS = {
+    "WAVE": ("wav", "audio/wav"),
+    "MP3": ("mp3", "audio/mpeg"),
+    "EasyMP3": ("mp3", "audio/mpeg"),
+    "FLAC": ("flac", "audio/flac"),
+    "OggVorbis": ("ogg", "audio/ogg"),
+    "OggOpus": ("ogg", "audio/ogg"),
+    "OggFLAC": ("ogg", "audio/ogg"),
+    "OggSpeex": ("ogg", "audio/ogg"),
+    "MP4": ("mp4", "audio/mp4"),
+    "EasyMP4": ("mp4", "audio/mp4"),
+    "AIFF": ("aiff", "audio/aiff"),
+    "ASF": ("asf", "audio/x-ms-wma"),
+    "WavPack": ("wavpack", "audio/wavpack"),
+    "MonkeysAudio": ("ape", "audio/ape"),
+    "TrueAudio": ("tta", "audio/tta"),
+}
+
+
+@dataclass(frozen=True)
+class AudioKind:
+    format: str
+    content_type: str
+
+
+class NotAudio(Exception):
+    """`reason` says why, in words fit for the uploader."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def identify_audio(data: bytes) -> AudioKind:
+    import mutagen
+
+    if not data:
+        raise NotAudio("the body is empty")
+    try:
+        parsed = mutagen.File(io.BytesIO(data))
+    except Exception as error:  # mutagen raises its own and struct/IO errors on garbage; all mean "not audio"
+        raise NotAudio(f"not a readable audio file ({error})") from None
+    if parsed is None or type(parsed).__name__ not in _FORMATS:
+        raise NotAudio("not a supported audio file (WAV, MP3, FLAC, OGG, M4A, AIFF...)")
+    audio_format, content_type = _FORMATS[type(parsed).__name__]
+    if not getattr(parsed.info, "length", 0):
+        raise NotAudio("the file contains no audio samples")
+    return AudioKind(format=audio_format, content_type=content_type)

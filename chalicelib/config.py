@@ -1,0 +1,56 @@
+"""Settings, read from the environment each time they are asked for.
+
+Chalice's test client sets a stage's environment variables only during a request or an invocation, and the local
+stack sets them per process, so nothing here is read at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+# API Gateway passes at most 10 MB and a synchronous Lambda invocation at most 6 MB; binary bodies arrive
+# base64-encoded (4/3 larger), so 4 MiB of audio (5.6 MB encoded) is the largest body that fits both with room for
+# headers. Anything larger goes through the presigned upload flow.
+DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str
+    endpoint_url: str | None
+    bucket: str
+    users_table: str
+    recordings_table: str
+    conversions_queue: str
+    max_body_bytes: int
+    link_ttl_seconds: int
+    mp3_bitrate_kbps: int
+    max_duration_seconds: float
+    public_url: str | None
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, "") or default)
+
+
+def settings() -> Settings:
+    env = os.environ.get
+    return Settings(
+        region=env("AWS_REGION") or env("AWS_DEFAULT_REGION") or "us-east-1",
+        endpoint_url=env("AWS_ENDPOINT_URL") or None,
+        bucket=env("CLOUDSOUND_BUCKET") or "cloudsound-audio",
+        users_table=env("CLOUDSOUND_USERS_TABLE") or "cloudsound-users",
+        recordings_table=env("CLOUDSOUND_RECORDINGS_TABLE") or "cloudsound-recordings",
+        conversions_queue=conversions_queue_name(),
+        max_body_bytes=_int("CLOUDSOUND_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+        link_ttl_seconds=_int("CLOUDSOUND_LINK_TTL_SECONDS", 900),
+        mp3_bitrate_kbps=_int("CLOUDSOUND_MP3_BITRATE_KBPS", 128),
+        max_duration_seconds=float(env("CLOUDSOUND_MAX_DURATION_SECONDS") or 6 * 3600),
+        public_url=(env("CLOUDSOUND_PUBLIC_URL") or "").rstrip("/") or None,
+    )
+
+
+def conversions_queue_name() -> str:
+    """The SQS queue the converter listens on; app.py needs it when the handler is declared."""
+    return os.environ.get("CLOUDSOUND_QUEUE") or "cloudsound-conversions"

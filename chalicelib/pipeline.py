@@ -1,0 +1,146 @@
+"""The converter's shell: S3 event → fetch → convert (the pure audio core) → store. Imperative, and idempotent.
+
+S3 and SQS deliver at least once, so everything here tolerates repeats:
+- the `s3:TestEvent` S3 sends when the notification is configured is ignored;
+- keys arrive URL-encoded (moto encodes even '/'), and are decoded before use;
+- an event for a recording or object that no longer exists is ignored, and creates nothing;
+- a second delivery for an object version already converted (or already failed) is skipped;
+- the MP3 becomes visible only when its upload completes, and the metadata turns `ready` after that, in one
+  conditional write that never recreates a deleted recording.
+A file that cannot be decoded is a result, not an error: the recording reads `failed` with the reason and the
+original is kept. Anything else (S3 or DynamoDB unavailable) raises, so SQS retries and, after N receives, moves
+the message to the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.parse
+from typing import Any, Iterable
+
+from chalicelib.audio.convert import ConversionError, SourceUnavailable, convert_to_mp3
+from chalicelib.config import settings
+from chalicelib.recordings import RecordingGone, RecordingStore
+from chalicelib.storage import AudioStorage, mp3_key, recording_id_from_key
+
+log = logging.getLogger("cloudsound.pipeline")
+_SOURCE_LINK_SECONDS = 6 * 3600
+
+
+def s3_objects(message_bodies: Iterable[str]) -> list[tuple[str, str, str | None]]:
+    """(bucket, key, etag) of every ObjectCreated record in a batch of SQS message bodies."""
+    objects = []
+    for body in message_bodies:
+        try:
+            notification = json.loads(body)
+        except ValueError:
+            log.warning("ignoring a message that is not JSON: %.200s", body)
+            continue
+        if not isinstance(notification, dict) or notification.get("Event") == "s3:TestEvent":
+            continue
+        for record in notification.get("Records") or []:
+            if not str(record.get("eventName", "")).startswith("ObjectCreated"):
+                continue
+            s3 = record.get("s3", {})
+            key = urllib.parse.unquote_plus(s3.get("object", {}).get("key", ""))
+            objects.append((s3.get("bucket", {}).get("name", ""), key, s3.get("object", {}).get("eTag")))
+    return objects
+
+
+class Converter:
+    def __init__(self, store: RecordingStore, storage: AudioStorage) -> None:
+        self.store = store
+        self.storage = storage
+
+    @classmethod
+    def from_settings(cls) -> "Converter":
+        return cls(RecordingStore.from_settings(), AudioStorage.from_settings())
+
+    def handle(self, message_bodies: Iterable[str]) -> list[str]:
+        """Process every object in the batch; returns what happened to each, for logs and tests."""
+        outcomes = []
+        for bucket, key, _ in s3_objects(message_bodies):
+            if bucket != self.storage.bucket:
+                log.warning("ignoring an event for bucket %s", bucket)
+                outcomes.append("ignored")
+                continue
+            outcomes.append(self.convert_object(key))
+        return outcomes
+
+    def convert_object(self, key: str) -> str:
+        recording_id = recording_id_from_key(key)
+        if recording_id is None:
+            return "ignored"
+        recording = self.store.get(recording_id)
+        if recording is None:
+            log.info("recording %s is gone; nothing to convert", recording_id)
+            return "gone"
+        head = self.storage.head(key)
+        if head is None:
+            log.info("original of %s is gone; nothing to convert", recording_id)
+            return "gone"
+        etag = head["ETag"].strip('"')
+        if recording.get("source_etag") == etag and recording["status"] in ("ready", "failed"):
+            return "duplicate"
+        if recording["status"] != "processing":
+            try:
+                self.store.update(recording_id, {"status": "processing", "error": None})
+            except RecordingGone:
+                return "gone"
+
+        output_key = mp3_key(recording_id)
+        writer = self.storage.writer(output_key, "audio/mpeg")
+        current = settings()
+        source_url = self.storage.presigned_get(key, _SOURCE_LINK_SECONDS)
+        try:
+            conversion = convert_to_mp3(
+                source_url, writer.write, bitrate_kbps=current.mp3_bitrate_kbps,
+                max_seconds=current.max_duration_seconds,
+            )
+        except ConversionError as error:
+            writer.abort()
+            log.warning("conversion of %s failed: %s", recording_id, error.reason)
+            return self._finish(recording_id, {"status": "failed", "error": error.reason, "source_etag": etag})
+        except SourceUnavailable:
+            writer.abort()
+            if self.storage.head(key) is None:
+                return "gone"
+            raise
+        except BaseException:
+            writer.abort()
+            raise
+        writer.close()
+        source = conversion.source
+        outcome = self._finish(recording_id, {
+            "status": "ready",
+            "error": None,
+            "source_etag": etag,
+            "duration": conversion.duration,
+            "original": {
+                **recording.get("original", {}),
+                "size": head["ContentLength"],
+                "format": source.format,
+                "codec": source.codec,
+                "sample_rate": source.sample_rate,
+                "channels": source.channels,
+                "bits_per_sample": source.bits_per_sample,
+                "duration": conversion.duration,
+            },
+            "mp3": {
+                "size": conversion.mp3_size,
+                "bitrate": conversion.mp3_bitrate_kbps * 1000,
+                "duration": conversion.duration,
+            },
+        })
+        if outcome == "gone":
+            self.storage.delete(output_key)  # deleted while converting: leave no orphan
+        return outcome
+
+    def _finish(self, recording_id: str, changes: dict[str, Any]) -> str:
+        try:
+            self.store.update(recording_id, changes)
+        except RecordingGone:
+            log.info("recording %s was deleted during its conversion", recording_id)
+            return "gone"
+        return str(changes["status"])

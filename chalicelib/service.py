@@ -1,0 +1,102 @@
+"""What the API does with recordings, independent of HTTP: upload, read, list, delete, links.
+
+Visibility: a private recording, or one whose file was never uploaded, exists only for its owner: anyone else gets
+NotFound, exactly as for an id that does not exist. Changing or deleting needs the owner: anyone else who can see
+the recording gets Forbidden.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.audio.sniff import NotAudio, identify_audio
+from chalicelib.config import settings
+from chalicelib.errors import Forbidden, NotFound, NotReady, UnsupportedMedia
+from chalicelib.listing import ListQuery, list_recordings
+from chalicelib.recordings import RecordingStore, new_recording
+from chalicelib.storage import AudioStorage, mp3_key, original_key, with_extension
+from chalicelib.uploads import Upload, clean_filename
+from chalicelib.users import User
+
+FORMATS = ("mp3", "original")
+
+
+class RecordingService:
+    def __init__(self, store: RecordingStore, storage: AudioStorage) -> None:
+        self.store = store
+        self.storage = storage
+
+    @classmethod
+    def from_settings(cls) -> "RecordingService":
+        return cls(RecordingStore.from_settings(), AudioStorage.from_settings())
+
+    def upload(self, owner: User, upload: Upload, name: str | None = None) -> dict[str, Any]:
+        """Store an uploaded file as a new recording (status `processing`); S3's event starts the conversion."""
+        try:
+            kind = identify_audio(upload.body)
+        except NotAudio as error:
+            raise UnsupportedMedia(f"not audio: {error.reason}") from None
+        filename = clean_filename(name) or clean_filename(upload.filename) or f"recording.{kind.format}"
+        item = new_recording(
+            owner.id,
+            filename,
+            status="processing",
+            original={"content_type": kind.content_type, "size": len(upload.body), "format": kind.format},
+        )
+        # Metadata first, then the object: the converter's event always finds its recording. If the object cannot
+        # be stored, the metadata goes too, so a failed upload leaves nothing behind.
+        self.store.create(item)
+        try:
+            self.storage.put_original(item["id"], upload.body, kind.content_type)
+        except BaseException:
+            self.store.delete(item["id"])
+            raise
+        return item
+
+    def visible(self, recording_id: str, viewer_id: int | None) -> dict[str, Any]:
+        item = self.store.get(recording_id) if _looks_like_id(recording_id) else None
+        if item is None or (not _listed(item) and item["owner"] != viewer_id):
+            raise NotFound(f"no recording {recording_id}")
+        return item
+
+    def owned(self, recording_id: str, user: User) -> dict[str, Any]:
+        item = self.visible(recording_id, user.id)
+        if item["owner"] != user.id:
+            raise Forbidden("only the owner of a recording can change or delete it")
+        return item
+
+    def delete(self, recording_id: str, user: User) -> None:
+        self.owned(recording_id, user)
+        # The metadata goes first: a conversion finishing meanwhile finds no recording and removes its own MP3.
+        self.store.delete(recording_id)
+        self.storage.delete_recording(recording_id)
+
+    def list(self, query: ListQuery, viewer_id: int | None) -> tuple[list[dict[str, Any]], str | None]:
+        return list_recordings(self.store, query, viewer_id)
+
+    def audio_link(self, recording_id: str, viewer_id: int | None, audio_format: str = "mp3") -> str:
+        item = self.visible(recording_id, viewer_id)
+        ttl = settings().link_ttl_seconds
+        if audio_format == "original":
+            if item["status"] == "awaiting_upload":
+                raise NotReady("the file has not been uploaded yet", status=item["status"], retry_after=5)
+            return self.storage.presigned_get(
+                original_key(recording_id), ttl, filename=item["name"],
+                content_type=item.get("original", {}).get("content_type") or "application/octet-stream",
+            )
+        if item["status"] != "ready":
+            if item["status"] == "failed":
+                raise NotReady(f"the conversion failed: {item.get('error')}; the original is still available",
+                               status="failed")
+            raise NotReady("the MP3 is not ready yet, try again shortly", status=item["status"], retry_after=2)
+        return self.storage.presigned_get(
+            mp3_key(recording_id), ttl, filename=with_extension(item["name"], ".mp3"), content_type="audio/mpeg"
+        )
+
+
+def _listed(item: dict[str, Any]) -> bool:
+    return item.get("visibility") == "public" and item.get("status") != "awaiting_upload"
+
+
+def _looks_like_id(value: str) -> bool:
+    return 0 < len(value) <= 64 and all(ch.isalnum() or ch == "-" for ch in value)

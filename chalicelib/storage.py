@@ -1,0 +1,150 @@
+"""The audio bucket: key layout, uploads, presigned links, deletes.
+
+Layout: `originals/{id}` (the upload, byte-exact; the only prefix that notifies the converter) and `mp3/{id}.mp3`
+(the conversion). Outputs never go under `originals/`, so the converter cannot trigger itself.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import urllib.parse
+from typing import Any
+
+from chalicelib import aws
+from chalicelib.config import settings
+
+ORIGINALS_PREFIX = "originals/"
+MP3_PREFIX = "mp3/"
+PART_BYTES = 8 * 1024 * 1024  # S3 parts are at least 5 MiB, except the last
+
+
+def original_key(recording_id: str) -> str:
+    return f"{ORIGINALS_PREFIX}{recording_id}"
+
+
+def mp3_key(recording_id: str) -> str:
+    return f"{MP3_PREFIX}{recording_id}.mp3"
+
+
+def recording_id_from_key(key: str) -> str | None:
+    """The recording an `originals/` key belongs to; None for any other key."""
+    if not key.startswith(ORIGINALS_PREFIX):
+        return None
+    rest = key[len(ORIGINALS_PREFIX):]
+    return rest if rest and "/" not in rest else None
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266); no header injection."""
+    cleaned = "".join(ch for ch in filename if ch.isprintable()) or "recording"
+    ascii_name = re.sub(r'[^A-Za-z0-9._ ()\-]', "_", cleaned)
+    quoted = urllib.parse.quote(cleaned, safe="")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quoted}"
+
+
+def with_extension(name: str, extension: str) -> str:
+    stem, _ = posixpath.splitext(name)
+    return f"{stem or name}{extension}"
+
+
+class AudioStorage:
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self._s3 = s3
+        self.bucket = bucket
+
+    @classmethod
+    def from_settings(cls) -> "AudioStorage":
+        return cls(aws.s3(), settings().bucket)
+
+    def put_original(self, recording_id: str, body: bytes, content_type: str) -> str:
+        response = self._s3.put_object(
+            Bucket=self.bucket, Key=original_key(recording_id), Body=body, ContentType=content_type
+        )
+        return response["ETag"].strip('"')
+
+    def head(self, key: str) -> dict[str, Any] | None:
+        try:
+            return self._s3.head_object(Bucket=self.bucket, Key=key)
+        except self._s3.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+
+    def presigned_get(
+        self, key: str, expires_in: int, filename: str | None = None, content_type: str | None = None
+    ) -> str:
+        """A SigV4 GET link; with a filename, S3 answers with it as an attachment of that type."""
+        params: dict[str, str] = {"Bucket": self.bucket, "Key": key}
+        if filename is not None:
+            params["ResponseContentDisposition"] = content_disposition(filename)
+        if content_type is not None:
+            params["ResponseContentType"] = content_type
+        return self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
+
+    def delete_recording(self, recording_id: str) -> None:
+        self._s3.delete_objects(
+            Bucket=self.bucket,
+            Delete={"Objects": [{"Key": original_key(recording_id)}, {"Key": mp3_key(recording_id)}], "Quiet": True},
+        )
+
+    def delete(self, key: str) -> None:
+        self._s3.delete_object(Bucket=self.bucket, Key=key)
+
+    def writer(self, key: str, content_type: str) -> "StreamingWriter":
+        return StreamingWriter(self._s3, self.bucket, key, content_type)
+
+
+class StreamingWriter:
+    """Writes an object from chunks without holding it: a multipart upload once it passes one part, else one PUT.
+
+    The object appears only when `close()` completes it, never half-written.
+    """
+
+    def __init__(self, s3: Any, bucket: str, key: str, content_type: str, part_bytes: int = PART_BYTES) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+        self._key = key
+        self._content_type = content_type
+        self._part_bytes = part_bytes
+        self._buffer = bytearray()
+        self._upload_id: str | None = None
+        self._parts: list[dict[str, Any]] = []
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        self._buffer += chunk
+        self.size += len(chunk)
+        while len(self._buffer) >= self._part_bytes:
+            self._upload_part(bytes(self._buffer[: self._part_bytes]))
+            del self._buffer[: self._part_bytes]
+
+    def close(self) -> None:
+        if self._upload_id is None:
+            self._s3.put_object(
+                Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer), ContentType=self._content_type
+            )
+        else:
+            if self._buffer:
+                self._upload_part(bytes(self._buffer))
+            self._s3.complete_multipart_upload(
+                Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
+            )
+        self._buffer.clear()
+
+    def abort(self) -> None:
+        if self._upload_id is not None:
+            self._s3.abort_multipart_upload(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id)
+            self._upload_id = None
+        self._buffer.clear()
+
+    def _upload_part(self, data: bytes) -> None:
+        if self._upload_id is None:
+            self._upload_id = self._s3.create_multipart_upload(
+                Bucket=self._bucket, Key=self._key, ContentType=self._content_type
+            )["UploadId"]
+        number = len(self._parts) + 1
+        response = self._s3.upload_part(
+            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, PartNumber=number, Body=data
+        )
+        self._parts.append({"PartNumber": number, "ETag": response["ETag"]})

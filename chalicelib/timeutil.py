@@ -1,0 +1,9 @@
+"""Timestamps as the API shows them: UTC, ISO 8601, microseconds, a `Z`."""
+
+from __future__ import annotations
+
+import datetime
+
+
+def now_iso() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,93 @@
+"""Reading an upload out of a request body: raw audio or multipart/form-data, within the size limit.
+
+Chalice has no multipart parser; the standard library's `email` parser reads the MIME structure (it is the parser
+the `cgi` module used) and hands back each part's bytes untouched.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import posixpath
+from dataclasses import dataclass, field
+
+from chalicelib.errors import BadRequest, Invalid, LengthRequired, TooLarge
+
+MAX_FILENAME_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class Upload:
+    body: bytes
+    filename: str | None
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def read_upload(
+    content_type: str | None,
+    body: bytes,
+    *,
+    max_bytes: int,
+    declared_length: str | None = None,
+    chunked: bool = False,
+    file_field: str = "file",
+) -> Upload:
+    if _too_large(declared_length, max_bytes) or len(body) > max_bytes:
+        raise TooLarge(
+            f"the body is larger than {max_bytes} bytes, the limit for direct uploads; for larger files create the "
+            "recording with POST /recordings and a JSON body, then PUT the file to the presigned upload URL",
+            limit=max_bytes,
+        )
+    if not body:
+        if chunked:
+            raise LengthRequired(
+                "the body was sent with Transfer-Encoding: chunked, which this endpoint cannot read; send it with "
+                "a Content-Length (curl --data-binary @file)"
+            )
+        raise BadRequest("the body is empty: send the audio file as the request body")
+    if (content_type or "").lower().startswith("multipart/form-data"):
+        return _read_multipart(content_type or "", body, file_field)
+    return Upload(body=body, filename=None)
+
+
+def clean_filename(name: str | None) -> str | None:
+    """A client's file name without directories or control characters; None when nothing is left."""
+    if name is None:
+        return None
+    base = posixpath.basename(name.replace("\\", "/"))
+    cleaned = "".join(ch for ch in base if ch.isprintable()).strip()
+    if cleaned in ("", ".", ".."):
+        return None
+    if len(cleaned) > MAX_FILENAME_LENGTH:
+        raise Invalid(f"name must be at most {MAX_FILENAME_LENGTH} characters", field="name")
+    return cleaned
+
+
+def _too_large(declared_length: str | None, max_bytes: int) -> bool:
+    try:
+        return declared_length is not None and int(declared_length) > max_bytes
+    except ValueError:
+        return False
+
+
+def _read_multipart(content_type: str, body: bytes, file_field: str) -> Upload:
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        raise BadRequest("the multipart body could not be parsed (is the boundary right?)")
+    audio: bytes | None = None
+    filename: str | None = None
+    fields: dict[str, str] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        if name == file_field or (audio is None and part.get_filename() is not None and name not in fields):
+            if audio is None:
+                audio, filename = payload, part.get_filename()
+        elif isinstance(name, str):
+            fields[name] = payload.decode("utf-8", "replace")
+    if audio is None:
+        raise BadRequest(f"the multipart body has no '{file_field}' part with the audio file", field=file_field)
+    if not audio:
+        raise BadRequest(f"the '{file_field}' part is empty", field=file_field)
+    return Upload(body=audio, filename=filename, fields=fields)
