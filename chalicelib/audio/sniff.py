@@ -55,6 +55,18 @@ def identify_audio(data: bytes) -> AudioKind:
     if parsed is None or type(parsed).__name__ not in _FORMATS:
         raise NotAudio("not a supported audio file (WAV, MP3, FLAC, OGG, M4A, AIFF...)")
     audio_format, content_type = _FORMATS[type(parsed).__name__]
-    if not getattr(parsed.info, "length", 0):
+    if audio_format == "wav" and not _wav_has_sample_bytes(data):
         raise NotAudio("the file contains no audio samples")
     return AudioKind(format=audio_format, content_type=content_type)
+
+
+def _wav_has_sample_bytes(data: bytes) -> bool:
+    """Whether the data chunk is there and not empty. mutagen's length cannot tell: it reads 0 both for an empty
+    data chunk and for one whose header claims more bytes than the file has (a truncated file, which we accept)."""
+    offset = 12
+    while offset + 8 <= len(data):
+        chunk_id, size = data[offset:offset + 4], int.from_bytes(data[offset + 4:offset + 8], "little")
+        if chunk_id == b"data":
+            return size > 0 and len(data) > offset + 8
+        offset += 8 + size + (size & 1)
+    return False

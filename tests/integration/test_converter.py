@@ -1,0 +1,142 @@
+"""The `convert` SQS handler driven with S3 events inside SQS events, as Lambda delivers them."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+import pytest
+
+from chalicelib import aws
+from chalicelib.pipeline import Converter
+from tests.integration.conftest import object_keys
+
+
+def s3_event(bucket: str, *keys: str, encode: bool = True) -> str:
+    records = [{
+        "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+        "s3": {"bucket": {"name": bucket},
+               "object": {"key": urllib.parse.quote(key, safe="") if encode else key, "size": 1}},
+    } for key in keys]
+    return json.dumps({"Records": records})
+
+
+def invoke(client, *bodies: str) -> None:
+    event = client.events.generate_sqs_event(message_bodies=list(bodies), queue_name="cloudsound-conversions")
+    client.lambda_.invoke("convert", event)
+
+
+@pytest.fixture
+def wav(make_audio):
+    return make_audio(seconds=1.5, rate=16000).read_bytes()
+
+
+def test_the_notification_s3_sends_is_converted_and_its_test_event_ignored(api, alice, wav):
+    recording = api.upload(alice["token"], wav)
+
+    delivered = api.convert_pending()
+
+    bodies = [json.loads(event["Records"][0]["body"]) for event in delivered]
+    assert any(body.get("Event") == "s3:TestEvent" for body in bodies)
+    assert api.get(f"/recordings/{recording['id']}").json_body["status"] == "ready"
+
+
+def test_a_duplicate_delivery_changes_nothing(client, api, alice, stack, wav):
+    recording = api.upload(alice["token"], wav)
+    api.convert_pending()
+    before = api.get(f"/recordings/{recording['id']}").json_body
+    mp3_before = aws.s3().head_object(Bucket=stack["CLOUDSOUND_BUCKET"], Key=f"mp3/{recording['id']}.mp3")
+
+    invoke(client, s3_event(stack["CLOUDSOUND_BUCKET"], f"originals/{recording['id']}"))
+    invoke(client, s3_event(stack["CLOUDSOUND_BUCKET"], f"originals/{recording['id']}", encode=False))
+
+    assert api.get(f"/recordings/{recording['id']}").json_body == before
+    mp3_after = aws.s3().head_object(Bucket=stack["CLOUDSOUND_BUCKET"], Key=f"mp3/{recording['id']}.mp3")
+    assert mp3_after["LastModified"] == mp3_before["LastModified"]
+    assert sorted(object_keys(stack["CLOUDSOUND_BUCKET"])) == sorted(
+        [f"mp3/{recording['id']}.mp3", f"originals/{recording['id']}"])
+
+
+def test_every_record_of_a_batch_is_converted(client, api, alice, stack, wav):
+    first = api.upload(alice["token"], wav)
+    second = api.upload(alice["token"], wav)
+    bucket = stack["CLOUDSOUND_BUCKET"]
+
+    invoke(client, s3_event(bucket, f"originals/{first['id']}", f"originals/{second['id']}"),
+           json.dumps({"Event": "s3:TestEvent", "Bucket": bucket}))
+
+    for recording in (first, second):
+        assert api.get(f"/recordings/{recording['id']}").json_body["status"] == "ready"
+
+
+def test_undecodable_audio_fails_readably_and_keeps_the_original(api, alice, stack, wav):
+    # a WAV header (so the upload check passes) followed by bytes that are not what the header says
+    broken = wav[:20] + b"\x34\x12" + wav[22:44] + b"garbage" * 100  # a codec tag nobody knows
+    recording = api.upload(alice["token"], broken, name="broken.wav", expect=202)
+
+    api.convert_pending()
+
+    failed = api.get(f"/recordings/{recording['id']}").json_body
+    assert failed["status"] == "failed"
+    assert failed["error"].startswith("ffmpeg could not convert this file")
+    assert "http" not in failed["error"]  # the presigned source link never leaks
+    assert object_keys(stack["CLOUDSOUND_BUCKET"]) == [f"originals/{recording['id']}"]
+    audio = api.get(f"/recordings/{recording['id']}/audio")
+    assert audio.status_code == 409 and audio.json_body["status"] == "failed"
+    assert api.get(f"/recordings/{recording['id']}/audio?format=original").status_code == 302
+
+
+def test_a_truncated_wav_reports_the_duration_it_really_has(api, alice, make_audio):
+    whole = make_audio(seconds=4, rate=8000).read_bytes()
+    recording = api.upload(alice["token"], whole[: 44 + 8000 * 2 * 3])  # 3 of the 4 seconds its header claims
+
+    api.convert_pending()
+
+    assert api.get(f"/recordings/{recording['id']}").json_body["duration"] == pytest.approx(3.0, abs=0.01)
+
+
+def test_an_event_for_a_deleted_recording_recreates_nothing(client, api, alice, stack, wav):
+    recording = api.upload(alice["token"], wav)
+    api.delete(f"/recordings/{recording['id']}", alice["token"])
+
+    api.convert_pending()
+    invoke(client, s3_event(stack["CLOUDSOUND_BUCKET"], f"originals/{recording['id']}"))
+
+    assert api.get(f"/recordings/{recording['id']}").status_code == 404
+    assert object_keys(stack["CLOUDSOUND_BUCKET"]) == []
+
+
+def test_an_object_deleted_before_its_event_arrives_is_ignored(api, alice, stack, wav):
+    recording = api.upload(alice["token"], wav)
+    aws.s3().delete_object(Bucket=stack["CLOUDSOUND_BUCKET"], Key=f"originals/{recording['id']}")
+
+    api.convert_pending()
+
+    assert api.get(f"/recordings/{recording['id']}").json_body["status"] == "processing"
+    assert object_keys(stack["CLOUDSOUND_BUCKET"]) == []
+
+
+def test_keys_outside_originals_and_other_buckets_are_ignored(stack):
+    converter = Converter.from_settings()
+
+    outcomes = converter.handle([
+        s3_event(stack["CLOUDSOUND_BUCKET"], "mp3/x.mp3"),
+        s3_event("someone-elses-bucket", "originals/x"),
+        "not json",
+    ])
+
+    assert outcomes == ["ignored", "ignored"]
+
+
+def test_an_infrastructure_failure_raises_so_sqs_retries(api, alice, stack, wav, monkeypatch):
+    recording = api.upload(alice["token"], wav)
+    converter = Converter.from_settings()
+
+    def unavailable(*args, **kwargs):
+        raise ConnectionError("S3 is unavailable")
+
+    monkeypatch.setattr(converter.storage, "writer", unavailable)
+
+    with pytest.raises(ConnectionError):
+        converter.handle([s3_event(stack["CLOUDSOUND_BUCKET"], f"originals/{recording['id']}")])
+    assert api.get(f"/recordings/{recording['id']}").json_body["status"] == "processing"

@@ -1,0 +1,91 @@
+"""GET /recordings: filters, newest first, inclusive bounds, pagination, and bad query values."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+
+@pytest.fixture
+def library(api, alice, bob, make_audio):
+    """Five converted recordings of 1..5 seconds, uploaded in that order; alice owns the odd ones."""
+    uploaded = []
+    for seconds in range(1, 6):
+        owner = alice if seconds % 2 else bob
+        data = make_audio(f"{seconds}s.wav", seconds=seconds, rate=8000).read_bytes()
+        uploaded.append(api.upload(owner["token"], data, name=f"{seconds}s.wav"))
+    api.convert_pending()
+    return uploaded
+
+
+def names(response):
+    assert response.status_code == 200, response.body
+    return [item["name"] for item in response.json_body["items"]]
+
+
+def test_everything_newest_first(api, library):
+    assert names(api.get("/recordings")) == ["5s.wav", "4s.wav", "3s.wav", "2s.wav", "1s.wav"]
+
+
+def test_duration_bounds_are_inclusive(api, library):
+    assert names(api.get("/recordings?min_duration=2&max_duration=4")) == ["4s.wav", "3s.wav", "2s.wav"]
+    assert names(api.get("/recordings?max_duration=300&min_duration=1")) == [
+        "5s.wav", "4s.wav", "3s.wav", "2s.wav", "1s.wav"]
+
+
+def test_filters_by_owner_name_and_status(api, alice, library):
+    assert names(api.get(f"/recordings?owner={alice['id']}")) == ["5s.wav", "3s.wav", "1s.wav"]
+    assert names(api.get(f"/recordings?owner={alice['id']}&max_duration=3")) == ["3s.wav", "1s.wav"]
+    assert names(api.get("/recordings?name=4s.wav")) == ["4s.wav"]
+    assert names(api.get("/recordings?status=ready&kind=other")) == ["5s.wav", "4s.wav", "3s.wav", "2s.wav", "1s.wav"]
+    assert names(api.get("/recordings?status=failed")) == []
+
+
+def test_pages_follow_each_other_without_gaps_or_repeats(api, library):
+    seen, cursor = [], None
+    for _ in range(5):
+        response = api.get("/recordings?limit=2" + (f"&cursor={cursor}" if cursor else ""))
+        seen += names(response)
+        cursor = response.json_body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ["5s.wav", "4s.wav", "3s.wav", "2s.wav", "1s.wav"]
+
+
+def test_a_filtered_page_is_full_and_continues(api, library):
+    first = api.get("/recordings?min_duration=2&limit=2")
+    second = api.get(f"/recordings?min_duration=2&limit=2&cursor={first.json_body['next_cursor']}")
+
+    assert names(first) == ["5s.wav", "4s.wav"]
+    assert names(second) == ["3s.wav", "2s.wav"]
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [("max_duration=abc", "max_duration"), ("min_duration=-1", "min_duration"), ("max_duration=NaN", "max_duration"),
+     ("max_duration=inf", "max_duration"), ("max_duration=1e300", "max_duration"), ("limit=0", "limit"),
+     ("limit=201", "limit"), ("limit=ten", "limit"), ("owner=bob", "owner"), ("kind=jazz", "kind"),
+     ("status=done", "status"), ("min_duration=5&max_duration=1", "min_duration"), ("cursor=%%%%", "cursor"),
+     ("cursor=bm90IGpzb24", "cursor")],
+)
+def test_bad_query_values_are_400_naming_the_parameter(api, query, field):
+    response = api.get(f"/recordings?{query}")
+
+    assert response.status_code == 400
+    assert response.json_body["error"]["field"] == field
+
+
+def test_a_cursor_from_another_query_is_refused(api, alice, bob, library):
+    cursor = api.get(f"/recordings?owner={alice['id']}&limit=1").json_body["next_cursor"]
+
+    assert api.get(f"/recordings?owner={bob['id']}&cursor={cursor}").status_code == 400
+    assert api.get(f"/recordings?cursor={cursor}").status_code == 400
+
+
+def test_a_forged_cursor_is_refused(api, library):
+    forged = base64.urlsafe_b64encode(json.dumps(
+        {"i": "public-index", "k": {"id": 1, "created_sk": [], "public_feed": "public"}}).encode()).decode()
+
+    assert api.get(f"/recordings?cursor={forged}").status_code == 400

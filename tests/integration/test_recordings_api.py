@@ -1,0 +1,214 @@
+"""Uploading, listing, reading, downloading and deleting recordings through the API, on moto."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+import pytest
+import requests
+
+from chalicelib import aws
+from tests.integration.conftest import object_keys
+
+
+@pytest.fixture
+def wav(make_audio):
+    return make_audio("take1.wav", seconds=2, rate=22050, channels=2).read_bytes()
+
+
+def multipart(field: str, filename: str, data: bytes, boundary: str = "XyZzY") -> tuple[str, bytes]:
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\n"
+            f"Content-Type: audio/wav\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    return f"multipart/form-data; boundary={boundary}", body
+
+
+@pytest.mark.parametrize(
+    "content_type", ["audio/wav", "audio/x-wav", "application/octet-stream", "application/x-www-form-urlencoded", None]
+)
+def test_a_raw_wav_body_is_accepted_whatever_the_content_type(api, alice, stack, wav, content_type):
+    recording = api.upload(alice["token"], wav, content_type=content_type)
+
+    assert recording["status"] == "processing"
+    assert recording["name"] == "take1.wav"
+    assert recording["owner"] == alice["id"]
+    assert recording["links"]["self"].endswith(f"/recordings/{recording['id']}")
+    stored = aws.s3().get_object(Bucket=stack["CLOUDSOUND_BUCKET"], Key=f"originals/{recording['id']}")
+    assert stored["Body"].read() == wav
+
+
+def test_a_multipart_upload_takes_the_file_field_and_its_name(api, alice, stack, wav):
+    wav_with_crlf = wav + b"\r\n\r\n--not-a-boundary\r\n"  # bytes that look like MIME must survive untouched
+    content_type, body = multipart("file", "my take.wav", wav_with_crlf)
+
+    recording = api.upload(alice["token"], body, name=None, content_type=content_type)
+
+    assert recording["name"] == "my take.wav"
+    stored = aws.s3().get_object(Bucket=stack["CLOUDSOUND_BUCKET"], Key=f"originals/{recording['id']}")
+    assert stored["Body"].read() == wav_with_crlf
+
+
+def test_two_uploads_with_the_same_name_are_two_recordings(api, alice, wav):
+    first = api.upload(alice["token"], wav)
+    second = api.upload(alice["token"], wav)
+
+    assert first["id"] != second["id"]
+    names = [item["name"] for item in api.get(f"/recordings?owner={alice['id']}").json_body["items"]]
+    assert names == ["take1.wav", "take1.wav"]
+
+
+def test_a_path_in_the_name_is_reduced_to_the_file_name(api, alice, wav):
+    recording = api.upload(alice["token"], wav, name=urllib.parse.quote("../../etc/passwd.wav"))
+
+    assert recording["name"] == "passwd.wav"
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic abc"}])
+def test_uploading_needs_a_valid_token(client, stack, wav, headers):
+    response = client.http.post("/recordings?name=a.wav", headers={**headers, "Content-Type": "audio/wav"}, body=wav)
+
+    assert response.status_code == 401
+    assert response.json_body["error"]["code"] == "unauthorized"
+    assert object_keys(stack["CLOUDSOUND_BUCKET"]) == []
+
+
+def test_text_called_wav_is_refused_and_leaves_nothing(api, alice, stack):
+    error = api.upload(alice["token"], b"just some text\n" * 100, name="x.wav", expect=415)
+
+    assert error["error"]["code"] == "unsupported_media_type"
+    assert object_keys(stack["CLOUDSOUND_BUCKET"]) == []
+    assert api.get(f"/recordings?owner={alice['id']}").json_body["items"] == []
+
+
+def test_an_empty_body_is_a_400(api, alice):
+    error = api.upload(alice["token"], b"", expect=400)
+
+    assert "empty" in error["error"]["message"]
+
+
+def test_a_chunked_body_that_arrived_empty_gets_a_clear_error(client, alice):
+    response = client.http.post("/recordings", body=b"", headers={
+        "Authorization": f"Bearer {alice['token']}", "Transfer-Encoding": "chunked"})
+
+    assert response.status_code == 411
+    assert "Content-Length" in response.json_body["error"]["message"]
+
+
+def test_a_body_over_the_limit_is_413_and_points_at_the_presigned_flow(api, alice, stack, wav, monkeypatch):
+    monkeypatch.setenv("CLOUDSOUND_MAX_BODY_BYTES", str(len(wav) - 1))
+
+    error = api.upload(alice["token"], wav, expect=413)
+
+    assert "presigned" in error["error"]["message"]
+    assert object_keys(stack["CLOUDSOUND_BUCKET"]) == []
+
+
+def test_conversion_makes_it_ready_with_its_metadata(api, alice, wav):
+    recording = api.upload(alice["token"], wav)
+
+    api.convert_pending()
+
+    ready = api.get(f"/recordings/{recording['id']}").json_body
+    assert ready["status"] == "ready"
+    assert ready["duration"] == pytest.approx(2.0, abs=0.01)
+    assert ready["original"] == {
+        "content_type": "audio/wav", "size": len(wav), "format": "wav", "codec": "pcm_s16le",
+        "sample_rate": 22050, "channels": 2, "bits_per_sample": 16, "duration": ready["duration"]}
+    assert ready["mp3"]["bitrate"] == 128000
+    assert ready["mp3"]["size"] > 0
+
+
+def test_audio_is_409_until_ready_then_a_presigned_redirect(api, alice, wav):
+    recording = api.upload(alice["token"], wav)
+
+    early = api.get(f"/recordings/{recording['id']}/audio")
+    assert early.status_code == 409
+    assert early.json_body["status"] == "processing"
+    assert int(early.headers["Retry-After"]) > 0
+
+    api.convert_pending()
+    response = api.get(f"/recordings/{recording['id']}/audio")
+
+    assert response.status_code == 302
+    link = urllib.parse.urlparse(response.headers["Location"])
+    query = urllib.parse.parse_qs(link.query)
+    assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
+    assert 0 < int(query["X-Amz-Expires"][0]) <= 3600
+    assert 'filename="take1.mp3"' in query["response-content-disposition"][0]
+    download = requests.get(response.headers["Location"], timeout=10)
+    assert download.status_code == 200
+    assert download.content[:3] == b"ID3"
+    assert download.headers["Content-Type"] == "audio/mpeg"
+
+
+def test_the_original_comes_back_byte_exact(api, alice, wav):
+    recording = api.upload(alice["token"], wav)
+
+    response = api.get(f"/recordings/{recording['id']}/audio?format=original")
+
+    assert response.status_code == 302
+    assert requests.get(response.headers["Location"], timeout=10).content == wav
+
+
+def test_an_unknown_audio_format_is_400(api, alice, wav):
+    recording = api.upload(alice["token"], wav)
+
+    assert api.get(f"/recordings/{recording['id']}/audio?format=flac").status_code == 400
+
+
+def test_unknown_recordings_are_404(api):
+    for path in ("/recordings/0d9f8e1c-0000-4000-8000-000000000000", "/recordings/..%2F..",
+                 "/recordings/0d9f8e1c-0000-4000-8000-000000000000/audio"):
+        response = api.get(path)
+        assert response.status_code == 404
+        assert response.json_body["error"]["code"] == "not_found"
+
+
+def test_the_owner_deletes_every_object_and_the_metadata(api, alice, stack, wav):
+    recording = api.upload(alice["token"], wav)
+    api.convert_pending()
+    assert len(object_keys(stack["CLOUDSOUND_BUCKET"])) == 2
+
+    response = api.delete(f"/recordings/{recording['id']}", alice["token"])
+
+    assert response.status_code == 204
+    assert api.get(f"/recordings/{recording['id']}").status_code == 404
+    assert object_keys(stack["CLOUDSOUND_BUCKET"]) == []
+
+
+def test_nobody_else_deletes(api, alice, bob, stack, wav):
+    recording = api.upload(alice["token"], wav)
+
+    by_bob = api.delete(f"/recordings/{recording['id']}", bob["token"])
+    anonymous = api.delete(f"/recordings/{recording['id']}")
+
+    assert by_bob.status_code == 403 and by_bob.json_body["error"]["code"] == "forbidden"
+    assert anonymous.status_code == 401
+    assert api.get(f"/recordings/{recording['id']}").status_code == 200
+    assert len(object_keys(stack["CLOUDSOUND_BUCKET"])) == 1
+
+
+def test_errors_from_the_router_share_the_error_shape(client):
+    response = client.http.put("/recordings")
+
+    assert response.status_code == 405
+    assert response.json_body["error"]["code"] == "method_not_allowed"
+
+
+def test_no_request_scans_a_table(api, alice, bob, wav):
+    operations: list[str] = []
+    aws.dynamodb().meta.events.register("before-call.dynamodb.*", lambda model, **_: operations.append(model.name))
+    from chalicelib.config import settings
+    aws.table(settings().recordings_table).meta.client.meta.events.register(
+        "before-call.dynamodb.*", lambda model, **_: operations.append(model.name))
+
+    recording = api.upload(alice["token"], wav)
+    api.convert_pending()
+    for path in ("/recordings", f"/recordings?owner={alice['id']}", "/recordings?name=take1.wav",
+                 "/recordings?kind=other", "/recordings?min_duration=1&max_duration=3&status=ready",
+                 f"/recordings/{recording['id']}", f"/recordings/{recording['id']}/audio", f"/users/{bob['id']}"):
+        assert api.get(path, alice["token"]).status_code in (200, 302)
+    api.delete(f"/recordings/{recording['id']}", alice["token"])
+
+    assert {"Query", "GetItem"} <= set(operations)
+    assert "Scan" not in operations
