@@ -4,7 +4,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test install clean
+STAGE ?= prod
+ARCH ?= x86_64
+PACKAGE_DIR ?= build/package
+LAYER_ZIP := layers/ffmpeg/build/ffmpeg-layer.zip
+
+.PHONY: run test install layer package bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,5 +25,21 @@ run: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+layer: install
+	$(PY) layers/ffmpeg/build.py --arch $(ARCH)
+
+# chalice package: the SAM template (infra/template.json merged in) + deployment.zip, and the layer zip beside them.
+# The queue name is written as ${AWS::StackName}-conversions so the SQS event source names the stack's own queue;
+# a region is needed to package, credentials are not.
+package: install layer
+	rm -rf $(PACKAGE_DIR)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} CLOUDSOUND_QUEUE='$${AWS::StackName}-conversions' \
+		$(VENV)/bin/chalice package --stage $(STAGE) --merge-template infra/template.json $(PACKAGE_DIR)
+	cp $(LAYER_ZIP) $(PACKAGE_DIR)/ffmpeg-layer.zip
+	@ls -l $(PACKAGE_DIR)
+
+bench: install
+	$(PY) -m bench.conversion
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache build layers/ffmpeg/build

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from chalice import Chalice, Response
 
+from chalicelib import logs
 from chalicelib.api.http import (
-    BINARY_TYPES, base_url, bearer_token, json_errors, json_object, redirect, uniform_errors,
+    BINARY_TYPES, access_log, base_url, bearer_token, json_errors, json_object, redirect, uniform_errors,
 )
 from chalicelib.api.representation import recording_view
 from chalicelib.config import conversions_queue_name, settings
@@ -19,6 +20,8 @@ from chalicelib.users import User, UserStore, validate_user_id, validate_user_na
 app = Chalice(app_name="cloudsound")
 app.api.binary_types.extend(t for t in BINARY_TYPES if t not in app.api.binary_types)
 app.register_middleware(uniform_errors, "http")
+app.register_middleware(access_log, "http")
+logs.configure()
 
 
 def current_user(required: bool = True) -> User | None:

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import urllib.parse
 from typing import Any, Iterable
 
+from chalicelib import logs
 from chalicelib.audio.convert import ConversionError, SourceUnavailable, convert_to_mp3
 from chalicelib.config import settings
 from chalicelib.recordings import RecordingGone, RecordingStore
@@ -72,15 +74,25 @@ class Converter:
         recording_id = recording_id_from_key(key)
         if recording_id is None:
             return "ignored"
+        started = time.perf_counter()
+        facts: dict[str, Any] = {}
+        outcome = "error"
+        try:
+            outcome = self._convert(recording_id, key, facts)
+            return outcome
+        finally:
+            logs.event("conversion", recording_id=recording_id, outcome=outcome,
+                       seconds=round(time.perf_counter() - started, 3), **facts)
+
+    def _convert(self, recording_id: str, key: str, facts: dict[str, Any]) -> str:
         recording = self.store.get(recording_id)
         if recording is None:
-            log.info("recording %s is gone; nothing to convert", recording_id)
             return "gone"
         head = self.storage.head(key)
         if head is None:
-            log.info("original of %s is gone; nothing to convert", recording_id)
             return "gone"
         etag = head["ETag"].strip('"')
+        facts["original_bytes"] = head["ContentLength"]
         if recording.get("source_etag") == etag and recording["status"] in ("ready", "failed"):
             return "duplicate"
         if recording["status"] != "processing":
@@ -100,7 +112,7 @@ class Converter:
             )
         except ConversionError as error:
             writer.abort()
-            log.warning("conversion of %s failed: %s", recording_id, error.reason)
+            facts["reason"] = error.reason
             return self._finish(recording_id, {"status": "failed", "error": error.reason, "source_etag": etag})
         except SourceUnavailable:
             writer.abort()
@@ -112,6 +124,7 @@ class Converter:
             raise
         writer.close()
         source = conversion.source
+        facts.update(audio_seconds=conversion.duration, mp3_bytes=conversion.mp3_size)
         outcome = self._finish(recording_id, {
             "status": "ready",
             "error": None,
@@ -141,6 +154,5 @@ class Converter:
         try:
             self.store.update(recording_id, changes)
         except RecordingGone:
-            log.info("recording %s was deleted during its conversion", recording_id)
             return "gone"
         return str(changes["status"])

@@ -1,6 +1,6 @@
 """`make run`: the whole stack on this machine, no AWS account needed.
 
-One process group: an embedded moto server (S3, DynamoDB, SQS) on 127.0.0.1, the resources of infra/resources.json
+One process group: an embedded moto server (S3, DynamoDB, SQS) on 127.0.0.1, the resources of infra/template.json
 created on it, `chalice local` on 127.0.0.1:$PORT, and $WORKERS queue workers calling the converter. A worker that
 dies is restarted (its message comes back after the visibility timeout). Ctrl-C or SIGTERM stops everything.
 """

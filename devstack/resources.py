@@ -1,4 +1,4 @@
-"""Create, on any endpoint (the local moto server, or moto in-process), the resources `infra/resources.json` deploys.
+"""Create, on any endpoint (the local moto server, or moto in-process), the resources `infra/template.json` deploys.
 
 The template is the one source of the tables, indexes, bucket, queues and notification. This module resolves the few
 intrinsics it uses (Fn::Sub, Ref, Fn::GetAtt ... Arn/QueueName) for a local account and turns each resource's
@@ -12,17 +12,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "infra" / "resources.json"
+TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "infra" / "template.json"
 LOCAL_ACCOUNT = "123456789012"  # moto's default account
 _CREATION_ORDER = ("AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::SQS::QueuePolicy", "AWS::S3::Bucket")
 
-# The app's settings (chalicelib/config.py) and the template output that fills each.
-APP_SETTINGS_FROM_OUTPUTS = {
-    "CLOUDSOUND_BUCKET": "AudioBucketName",
-    "CLOUDSOUND_USERS_TABLE": "UsersTableName",
-    "CLOUDSOUND_RECORDINGS_TABLE": "RecordingsTableName",
-    "CLOUDSOUND_QUEUE": "ConversionsQueueName",
-}
 
 
 def load_template() -> dict[str, Any]:
@@ -84,17 +77,17 @@ class LocalTemplate:
         logical_id, _, attribute = expression.partition(".")
         return self.arn_of(logical_id) if attribute == "Arn" else self.name_of(logical_id)
 
-    def outputs(self) -> dict[str, str]:
-        return {key: self.resolve(output["Value"]) for key, output in self.template.get("Outputs", {}).items()}
-
     def app_settings(self) -> dict[str, str]:
-        outputs = self.outputs()
-        return {setting: outputs[output] for setting, output in APP_SETTINGS_FROM_OUTPUTS.items()}
+        """The API function's environment as deployed (table, bucket and queue names), resolved locally."""
+        return self.resolve(self.resources["APIHandler"]["Properties"]["Environment"]["Variables"])
 
 
 def create_all(template: LocalTemplate, clients: Any) -> dict[str, str]:
     """Create every resource; `clients(service)` returns a boto3 client. Returns the app's settings."""
-    ordered = sorted(template.resources, key=lambda lid: _CREATION_ORDER.index(template.resources[lid]["Type"]))
+    local = [lid for lid, resource in template.resources.items() if resource.get("Type") in _CREATION_ORDER]
+    # Functions, the layer and the API are Chalice's and Lambda's business; locally `chalice local` and the workers
+    # stand in for them.
+    ordered = sorted(local, key=lambda lid: _CREATION_ORDER.index(template.resources[lid]["Type"]))
     for logical_id in ordered:
         kind = template.resources[logical_id]["Type"]
         properties = template.properties(logical_id)

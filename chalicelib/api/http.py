@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from typing import Any, Callable
 
 from chalice import Response
 
+from chalicelib import logs
 from chalicelib.errors import (
     BadRequest, CloudSoundError, Conflict, Forbidden, Invalid, LengthRequired, NotFound, NotReady, TooLarge,
     Unauthorized, UnsupportedMedia,
@@ -76,6 +78,19 @@ def uniform_errors(event: Any, get_response: Callable[[Any], Response]) -> Respo
     if response.status_code >= 400 and isinstance(body, dict) and "Code" in body and "Message" in body:
         response.body = error_body(_CHALICE_CODES.get(body["Code"], "error"), body["Message"])
         response.headers["Content-Type"] = "application/json"
+    return response
+
+
+def access_log(request: Any, get_response: Callable[[Any], Response]) -> Response:
+    """HTTP middleware: one JSON line per request (method, path, status, milliseconds, request id)."""
+    started = time.perf_counter()
+    response = get_response(request)
+    context = getattr(request, "context", None) or {}
+    logs.event(
+        "request", method=getattr(request, "method", None), path=context.get("resourcePath"),
+        status=response.status_code, ms=round((time.perf_counter() - started) * 1000, 1),
+        request_id=context.get("requestId"),
+    )
     return response
 
 

@@ -1,5 +1,5 @@
 """Integration fixtures: the app and its handlers on a moto server (a real endpoint, so ffmpeg and `requests` can
-fetch presigned links), with the resources created from infra/resources.json exactly as `make run` creates them."""
+fetch presigned links), with the resources created from infra/template.json exactly as `make run` creates them."""
 
 from __future__ import annotations
 

@@ -140,3 +140,17 @@ def test_an_infrastructure_failure_raises_so_sqs_retries(api, alice, stack, wav,
     with pytest.raises(ConnectionError):
         converter.handle([s3_event(stack["CLOUDSOUND_BUCKET"], f"originals/{recording['id']}")])
     assert api.get(f"/recordings/{recording['id']}").json_body["status"] == "processing"
+
+
+def test_a_conversion_logs_one_structured_line(api, alice, wav, caplog):
+    recording = api.upload(alice["token"], wav)
+
+    with caplog.at_level("INFO", logger="cloudsound"):
+        api.convert_pending()
+
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name.startswith("cloudsound")
+             and r.getMessage().startswith('{"event":"conversion"')]
+    [line] = [line for line in lines if line["recording_id"] == recording["id"]]
+    assert line["outcome"] == "ready"
+    assert line["audio_seconds"] == pytest.approx(1.5, abs=0.01)
+    assert line["original_bytes"] == len(wav) and line["mp3_bytes"] > 0

@@ -212,3 +212,18 @@ def test_no_request_scans_a_table(api, alice, bob, wav):
 
     assert {"Query", "GetItem"} <= set(operations)
     assert "Scan" not in operations
+
+
+def test_an_unexpected_failure_is_a_json_500_without_a_traceback(api, alice, wav, monkeypatch):
+    recording = api.upload(alice["token"], wav)
+    from chalicelib.service import RecordingService
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(RecordingService, "visible", broken)
+    response = api.get(f"/recordings/{recording['id']}")
+
+    assert response.status_code == 500
+    assert response.json_body["error"]["code"] == "internal_error"
+    assert b"secret internals" not in response.body and b"Traceback" not in response.body

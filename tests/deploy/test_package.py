@@ -1,0 +1,148 @@
+"""`make package` offline: the SAM template it produces is linted and holds what production needs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from chalicelib.api.http import BINARY_TYPES
+from chalicelib.recordings import INDEX_PARTITIONS, SORT_KEY
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("package")
+    subprocess.run(["make", "--no-print-directory", "package", f"PACKAGE_DIR={out}", f"VENV={Path(sys.prefix)}"],
+                   cwd=PROJECT_ROOT, check=True, capture_output=True, env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"})
+    return out
+
+
+@pytest.fixture(scope="module")
+def template(package_dir: Path) -> dict[str, Any]:
+    return json.loads((package_dir / "sam.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def resources(template: dict[str, Any]) -> dict[str, Any]:
+    return template["Resources"]
+
+
+def test_the_package_holds_the_template_the_code_and_the_layer(package_dir):
+    assert {path.name for path in package_dir.iterdir()} == {"sam.json", "deployment.zip", "ffmpeg-layer.zip"}
+
+
+def test_cfn_lint_passes(package_dir):
+    lint = subprocess.run([str(Path(sys.executable).with_name("cfn-lint")), str(package_dir / "sam.json")],
+                          capture_output=True, text=True)
+
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_both_functions_run_on_a_long_supported_runtime(resources):
+    for name in ("APIHandler", "Convert"):
+        assert resources[name]["Properties"]["Runtime"] == "python3.13"
+    assert resources["FfmpegLayer"]["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+
+
+def test_the_converter_is_fed_by_the_stacks_queue_and_has_the_layer(resources):
+    convert = resources["Convert"]["Properties"]
+    queue_name = resources["ConversionsQueue"]["Properties"]["QueueName"]["Fn::Sub"]
+    source = convert["Events"]["ConvertSqsEventSource"]
+
+    assert source["Type"] == "SQS"
+    assert source["Properties"]["Queue"]["Fn::Sub"].endswith(f":{queue_name}")
+    assert source["Properties"]["BatchSize"] == 1
+    assert convert["Layers"] == [{"Ref": "FfmpegLayer"}]
+    assert convert["Environment"]["Variables"]["FFMPEG_BINARY"] == "/opt/bin/ffmpeg"
+    assert convert["Timeout"] == 900 and convert["MemorySize"] >= 1024
+    assert resources["FfmpegLayer"]["Properties"]["ContentUri"] == "./ffmpeg-layer.zip"
+
+
+def test_both_functions_know_the_stacks_resources(resources):
+    expected = {"CLOUDSOUND_BUCKET": {"Ref": "AudioBucket"}, "CLOUDSOUND_USERS_TABLE": {"Ref": "UsersTable"},
+                "CLOUDSOUND_RECORDINGS_TABLE": {"Ref": "RecordingsTable"},
+                "CLOUDSOUND_QUEUE": {"Fn::GetAtt": ["ConversionsQueue", "QueueName"]}}
+    for name in ("APIHandler", "Convert"):
+        variables = resources[name]["Properties"]["Environment"]["Variables"]
+        assert {key: variables[key] for key in expected} == expected
+
+
+def test_only_originals_notify_the_queue(resources):
+    [notification] = resources["AudioBucket"]["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+
+    assert notification["Event"] == "s3:ObjectCreated:*"
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "originals/"}]
+    assert notification["Queue"] == {"Fn::GetAtt": ["ConversionsQueue", "Arn"]}
+    assert "ConversionsQueuePolicy" in resources["AudioBucket"]["DependsOn"]
+
+
+def test_the_bucket_is_private_and_encrypted(resources):
+    bucket = resources["AudioBucket"]["Properties"]
+
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert "PUT" in bucket["CorsConfiguration"]["CorsRules"][0]["AllowedMethods"]
+
+
+def test_failing_conversions_go_to_the_dead_letter_queue(resources):
+    queue = resources["ConversionsQueue"]["Properties"]
+
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["ConversionsDeadLetterQueue", "Arn"]}
+    assert 1 < queue["RedrivePolicy"]["maxReceiveCount"] <= 10
+    assert queue["VisibilityTimeout"] > resources["Convert"]["Properties"]["Timeout"]
+
+
+def test_the_tables_have_every_index_the_code_queries(resources):
+    table = resources["RecordingsTable"]["Properties"]
+    indexes = {index["IndexName"]: index["KeySchema"] for index in table["GlobalSecondaryIndexes"]}
+
+    for name, partition in INDEX_PARTITIONS.items():
+        assert indexes[name] == [{"AttributeName": partition, "KeyType": "HASH"},
+                                 {"AttributeName": SORT_KEY, "KeyType": "RANGE"}]
+    for name in ("UsersTable", "RecordingsTable"):
+        properties = resources[name]["Properties"]
+        assert properties["BillingMode"] == "PAY_PER_REQUEST"
+        assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_the_api_accepts_the_binary_bodies_uploads_send(resources):
+    binary_types = resources["RestAPI"]["Properties"]["DefinitionBody"]["x-amazon-apigateway-binary-media-types"]
+
+    assert set(BINARY_TYPES) <= set(binary_types)
+
+
+def iam_statements(resources: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, resource in resources.items():
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in resource["Properties"].get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    yield name, statement
+
+
+def test_each_function_has_its_own_least_privilege_role(resources):
+    assert resources["APIHandler"]["Properties"]["Role"] != resources["Convert"]["Properties"]["Role"]
+    statements = list(iam_statements(resources))
+    assert statements
+    for role, statement in statements:
+        targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for target in targets:
+            assert target != "*", (role, statement)
+            text = json.dumps(target)
+            assert "arn:" in text and ":*:*" not in text, (role, statement)
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not any(action.endswith(":*") or action == "*" for action in actions), (role, statement)
+
+
+def test_the_converter_cannot_touch_users_and_the_api_cannot_read_the_queue(resources):
+    convert = json.dumps([s for role, s in iam_statements(resources) if role == "ConvertRole"])
+    api = json.dumps([s for role, s in iam_statements(resources) if role == "ApiHandlerRole"])
+
+    assert "-users" not in convert and "s3:PutObject" in convert
+    assert "sqs:" not in api and "dynamodb:Scan" not in api
