@@ -6,7 +6,8 @@ from chalice import Chalice, Response
 
 from chalicelib import logs
 from chalicelib.api.http import (
-    BINARY_TYPES, access_log, base_url, bearer_token, json_errors, json_object, redirect, uniform_errors,
+    BINARY_TYPES, access_log, base_url, bearer_token, is_json, json_errors, json_object, metadata_from_params,
+    redirect, uniform_errors,
 )
 from chalicelib.api.representation import recording_view
 from chalicelib.config import conversions_queue_name, settings
@@ -64,16 +65,20 @@ def get_user(user_id: str) -> dict:
 
 @app.route("/recordings", methods=["POST"], content_types=["*/*"])
 @json_errors
-def upload_recording() -> Response:
+def create_recording() -> Response:
     request = app.current_request
     user = current_user()
+    service = RecordingService.from_settings()
+    if is_json(request.headers.get("content-type")):
+        item, upload_slot = service.create_pending(user, json_object(request.raw_body))
+        view = {**recording_view(item, link_root()), "upload": upload_slot}
+        return Response(body=view, status_code=201, headers={"Location": view["links"]["self"]})
     upload = read_upload(
         request.headers.get("content-type"), request.raw_body, max_bytes=settings().max_body_bytes,
         declared_length=request.headers.get("content-length"),
         chunked="chunked" in request.headers.get("transfer-encoding", "").lower(),
     )
-    name = (request.query_params or {}).get("name") or upload.fields.get("name")
-    item = RecordingService.from_settings().upload(user, upload, name)
+    item = service.upload(user, upload, metadata_from_params(request.query_params, upload.fields))
     view = recording_view(item, link_root())
     return Response(body=view, status_code=202, headers={"Location": view["links"]["self"]})
 
@@ -93,6 +98,14 @@ def list_recordings() -> dict:
 def get_recording(recording_id: str) -> dict:
     viewer = current_user(required=False)
     item = RecordingService.from_settings().visible(recording_id, viewer.id if viewer else None)
+    return recording_view(item, link_root())
+
+
+@app.route("/recordings/{recording_id}", methods=["PATCH"], content_types=["*/*"])
+@json_errors
+def edit_recording(recording_id: str) -> dict:
+    changes = json_object(app.current_request.raw_body)
+    item = RecordingService.from_settings().update(recording_id, current_user(), changes)
     return recording_view(item, link_root())
 
 

@@ -25,6 +25,7 @@ class Settings:
     conversions_queue: str
     max_body_bytes: int
     link_ttl_seconds: int
+    upload_ttl_seconds: int
     mp3_bitrate_kbps: int
     max_duration_seconds: float
     public_url: str | None
@@ -45,6 +46,7 @@ def settings() -> Settings:
         conversions_queue=conversions_queue_name(),
         max_body_bytes=_int("CLOUDSOUND_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
         link_ttl_seconds=_int("CLOUDSOUND_LINK_TTL_SECONDS", 900),
+        upload_ttl_seconds=_int("CLOUDSOUND_UPLOAD_TTL_SECONDS", 3600),
         mp3_bitrate_kbps=_int("CLOUDSOUND_MP3_BITRATE_KBPS", 128),
         max_duration_seconds=float(env("CLOUDSOUND_MAX_DURATION_SECONDS") or 6 * 3600),
         public_url=(env("CLOUDSOUND_PUBLIC_URL") or "").rstrip("/") or None,

@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import math
+import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -63,6 +64,8 @@ def list_recordings(
     conditions = []
     if query.owner is not None and query.owner != viewer_id:
         conditions += [Attr("visibility").eq("public"), Attr("status").ne("awaiting_upload")]
+    elif query.owner is not None:  # the owner sees upload slots, until they expire
+        conditions.append(Attr("expires_at").not_exists() | Attr("expires_at").gt(int(time.time())))
     if query.name is not None and index != "name-index":
         conditions.append(Attr("name").eq(query.name))
     if query.kind is not None and index != "kind-index":

@@ -22,8 +22,9 @@ from typing import Any, Iterable
 
 from chalicelib import logs
 from chalicelib.audio.convert import ConversionError, SourceUnavailable, convert_to_mp3
+from chalicelib.audio.sniff import content_type_for
 from chalicelib.config import settings
-from chalicelib.recordings import RecordingGone, RecordingStore
+from chalicelib.recordings import RecordingGone, RecordingStore, index_attributes
 from chalicelib.storage import AudioStorage, mp3_key, recording_id_from_key
 
 log = logging.getLogger("cloudsound.pipeline")
@@ -87,6 +88,8 @@ class Converter:
     def _convert(self, recording_id: str, key: str, facts: dict[str, Any]) -> str:
         recording = self.store.get(recording_id)
         if recording is None:
+            # Deleted, or an upload slot that expired before its file came: the file has no owner, remove it.
+            self.storage.delete(key)
             return "gone"
         head = self.storage.head(key)
         if head is None:
@@ -96,8 +99,10 @@ class Converter:
         if recording.get("source_etag") == etag and recording["status"] in ("ready", "failed"):
             return "duplicate"
         if recording["status"] != "processing":
+            processing = {"status": "processing", "error": None, "expires_at": None}
+            processing.update(index_attributes({**recording, **processing}))
             try:
-                self.store.update(recording_id, {"status": "processing", "error": None})
+                self.store.update(recording_id, processing)
             except RecordingGone:
                 return "gone"
 
@@ -131,7 +136,7 @@ class Converter:
             "source_etag": etag,
             "duration": conversion.duration,
             "original": {
-                **recording.get("original", {}),
+                "content_type": recording.get("original", {}).get("content_type") or content_type_for(source.format),
                 "size": head["ContentLength"],
                 "format": source.format,
                 "codec": source.codec,

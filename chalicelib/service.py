@@ -7,18 +7,22 @@ the recording gets Forbidden.
 
 from __future__ import annotations
 
-from typing import Any
+import datetime
+import time
+from typing import Any, Mapping
 
 from chalicelib.audio.sniff import NotAudio, identify_audio
 from chalicelib.config import settings
 from chalicelib.errors import Forbidden, NotFound, NotReady, UnsupportedMedia
 from chalicelib.listing import ListQuery, list_recordings
-from chalicelib.recordings import RecordingStore, new_recording
+from chalicelib.metadata import validate_metadata
+from chalicelib.recordings import RecordingStore, index_attributes, new_recording
 from chalicelib.storage import AudioStorage, mp3_key, original_key, with_extension
 from chalicelib.uploads import Upload, clean_filename
 from chalicelib.users import User
 
 FORMATS = ("mp3", "original")
+MAX_PRESIGNED_UPLOAD_BYTES = 5 * 1024**3  # S3's limit for one PUT
 
 
 class RecordingService:
@@ -30,19 +34,17 @@ class RecordingService:
     def from_settings(cls) -> "RecordingService":
         return cls(RecordingStore.from_settings(), AudioStorage.from_settings())
 
-    def upload(self, owner: User, upload: Upload, name: str | None = None) -> dict[str, Any]:
+    def upload(self, owner: User, upload: Upload, metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Store an uploaded file as a new recording (status `processing`); S3's event starts the conversion."""
+        metadata = dict(metadata or {})
+        metadata["name"] = clean_filename(metadata.get("name")) or clean_filename(upload.filename)
         try:
             kind = identify_audio(upload.body)
         except NotAudio as error:
             raise UnsupportedMedia(f"not audio: {error.reason}") from None
-        filename = clean_filename(name) or clean_filename(upload.filename) or f"recording.{kind.format}"
-        item = new_recording(
-            owner.id,
-            filename,
-            status="processing",
-            original={"content_type": kind.content_type, "size": len(upload.body), "format": kind.format},
-        )
+        metadata["name"] = metadata["name"] or f"recording.{kind.format}"
+        item = self._new(owner, metadata, status="processing",
+                         original={"content_type": kind.content_type, "size": len(upload.body), "format": kind.format})
         # Metadata first, then the object: the converter's event always finds its recording. If the object cannot
         # be stored, the metadata goes too, so a failed upload leaves nothing behind.
         self.store.create(item)
@@ -53,9 +55,44 @@ class RecordingService:
             raise
         return item
 
+    def create_pending(self, owner: User, metadata: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A recording waiting for its file, and where to PUT it (any size up to 5 GiB, straight to S3). Uploading
+        there starts the same conversion as a direct upload. Unused, it expires (`expires_at`, DynamoDB's TTL)."""
+        ttl = settings().upload_ttl_seconds
+        now = time.time()
+        if not metadata.get("name") and metadata.get("kind") not in ("song", "podcast"):  # those need a name
+            metadata = {**metadata, "name": metadata.get("title") or "recording"}
+        item = self._new(owner, metadata, status="awaiting_upload", extra={"expires_at": int(now + 2 * ttl)})
+        self.store.create(item)
+        upload = {
+            "url": self.storage.presigned_put_original(item["id"], ttl),
+            "method": "PUT",
+            "headers": {},
+            "expires_at": datetime.datetime.fromtimestamp(now + ttl, datetime.timezone.utc)
+            .strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "max_bytes": MAX_PRESIGNED_UPLOAD_BYTES,
+        }
+        return item, upload
+
+    def update(self, recording_id: str, user: User, changes: Mapping[str, Any]) -> dict[str, Any]:
+        item = self.owned(recording_id, user)
+        attributes = validate_metadata(changes, item)
+        attributes.update(index_attributes({**item, **attributes}))
+        return self.store.update(recording_id, attributes)
+
+    def _new(self, owner: User, metadata: Mapping[str, Any], *, status: str,
+             original: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        attributes = validate_metadata(metadata)
+        fields = {key: value for key, value in attributes.items()
+                  if key not in ("name", "kind", "visibility") and value is not None}
+        return new_recording(
+            owner.id, attributes["name"], status=status, kind=attributes["kind"],
+            visibility=attributes.get("visibility", "public"), original=original, fields={**fields, **(extra or {})},
+        )
+
     def visible(self, recording_id: str, viewer_id: int | None) -> dict[str, Any]:
         item = self.store.get(recording_id) if _looks_like_id(recording_id) else None
-        if item is None or (not _listed(item) and item["owner"] != viewer_id):
+        if item is None or (not _listed(item) and item["owner"] != viewer_id) or _expired(item):
             raise NotFound(f"no recording {recording_id}")
         return item
 
@@ -92,6 +129,11 @@ class RecordingService:
         return self.storage.presigned_get(
             mp3_key(recording_id), ttl, filename=with_extension(item["name"], ".mp3"), content_type="audio/mpeg"
         )
+
+
+def _expired(item: dict[str, Any]) -> bool:
+    """An upload slot nobody used: DynamoDB's TTL deletes it within a day or two; until then it is already gone."""
+    return item.get("status") == "awaiting_upload" and item.get("expires_at", float("inf")) <= time.time()
 
 
 def _listed(item: dict[str, Any]) -> bool:

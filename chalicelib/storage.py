@@ -82,6 +82,13 @@ class AudioStorage:
             params["ResponseContentType"] = content_type
         return self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
 
+    def presigned_put_original(self, recording_id: str, expires_in: int) -> str:
+        """A SigV4 PUT link for the original: any size S3 takes in one PUT (5 GiB). No header is signed, so
+        `curl -T file URL` and a browser's PUT with the file's own Content-Type both work."""
+        return self._s3.generate_presigned_url(
+            "put_object", Params={"Bucket": self.bucket, "Key": original_key(recording_id)}, ExpiresIn=expires_in
+        )
+
     def delete_recording(self, recording_id: str) -> None:
         self._s3.delete_objects(
             Bucket=self.bucket,

@@ -127,5 +127,28 @@ def json_object(raw_body: bytes) -> dict[str, Any]:
     return value
 
 
+def is_json(content_type: str | None) -> bool:
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def metadata_from_params(query: Any, form: dict[str, str]) -> dict[str, Any]:
+    """Recording metadata sent beside a direct upload, in the query string or the multipart form:
+    name, kind, visibility, host, title, author, narrator, and participants (repeated, or comma-separated)."""
+    def every(field: str) -> list[str]:
+        return list(query.getlist(field)) if query and field in query else []  # Chalice's getlist raises otherwise
+
+    metadata: dict[str, Any] = {}
+    for field in ("name", "kind", "visibility", "host", "title", "author", "narrator"):
+        values = every(field)
+        value = values[-1] if values else form.get(field)
+        if value is not None:
+            metadata[field] = value
+    participants = every("participants") or ([form["participants"]] if "participants" in form else [])
+    if participants:
+        metadata["participants"] = [name.strip() for value in participants for name in value.split(",")]
+    return metadata
+
+
 def redirect(location: str) -> Response:
     return Response(body="", status_code=302, headers={"Location": location, "Cache-Control": "no-store"})

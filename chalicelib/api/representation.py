@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.metadata import ALL_KIND_FIELDS
+
 _ORIGINAL_FIELDS = ("content_type", "size", "format", "codec", "sample_rate", "channels", "bits_per_sample",
                     "duration")
 
@@ -12,11 +14,13 @@ def recording_view(item: dict[str, Any], base_url: str) -> dict[str, Any]:
     recording_id = item["id"]
     self_url = f"{base_url}/recordings/{recording_id}"
     original = item.get("original") or {}
+    kind_fields = {field: item[field] for field in ALL_KIND_FIELDS if item.get(field) is not None}
     return {
         "id": recording_id,
         "name": item["name"],
         "owner": item["owner"],
         "kind": item.get("kind", "other"),
+        **kind_fields,
         "visibility": item.get("visibility", "public"),
         "status": item["status"],
         "error": item.get("error"),

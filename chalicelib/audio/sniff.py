@@ -29,6 +29,14 @@ _FORMATS = {
 }
 
 
+def content_type_for(audio_format: str) -> str:
+    """The canonical content type of a format name (as `identify_audio` and the converter name formats)."""
+    for known_format, content_type in _FORMATS.values():
+        if known_format == audio_format:
+            return content_type
+    return "application/octet-stream"
+
+
 @dataclass(frozen=True)
 class AudioKind:
     format: str

@@ -1,0 +1,101 @@
+"""A recording's editable metadata: name, visibility, kind and the kind's own fields, validated together.
+
+Kinds and their fields (the song/podcast/audiobook spec): a song has a `name`; a podcast a `name`, a `host` and up
+to 10 `participants`; an audiobook a `title`, an `author` and a `narrator`. Every text field is at most 100
+characters (a recording's `name` is a file name, so it may be up to 255 for kind `other`). Fields of another kind
+are refused; when the kind changes, the old kind's fields go.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from chalicelib.errors import Invalid
+from chalicelib.recordings import KINDS, VISIBILITIES
+from chalicelib.uploads import clean_filename
+
+MAX_TEXT = 100
+MAX_PARTICIPANTS = 10
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "song": (),
+    "podcast": ("host", "participants"),
+    "audiobook": ("title", "author", "narrator"),
+    "other": (),
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "song": ("name",),
+    "podcast": ("name", "host"),
+    "audiobook": ("title", "author", "narrator"),
+    "other": (),
+}
+ALL_KIND_FIELDS = ("host", "participants", "title", "author", "narrator")
+EDITABLE = ("name", "kind", "visibility", *ALL_KIND_FIELDS)
+
+
+def validate_metadata(changes: Mapping[str, Any], current: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The attributes to write for `changes` applied to `current` (None values mean: remove the attribute)."""
+    current = current or {}
+    given = {key: value for key, value in changes.items() if key in EDITABLE}
+    kind = given.get("kind", current.get("kind") or "other")
+    if kind not in KINDS:
+        raise Invalid(f"kind must be one of: {', '.join(KINDS)}", field="kind")
+    result: dict[str, Any] = {"kind": kind}
+    if "visibility" in given:
+        if given["visibility"] not in VISIBILITIES:
+            raise Invalid(f"visibility must be one of: {', '.join(VISIBILITIES)}", field="visibility")
+        result["visibility"] = given["visibility"]
+    for field in ALL_KIND_FIELDS:
+        if field in given and given[field] is not None and field not in KIND_FIELDS[kind]:
+            raise Invalid(f"{field} is not a field of a {kind}", field=field)
+        if field not in KIND_FIELDS[kind]:
+            if current.get(field) is not None:
+                result[field] = None  # the kind changed: the old kind's fields go
+            continue
+        if field in given:
+            result[field] = _participants(given[field]) if field == "participants" else _text(given[field], field)
+    if "name" in given:
+        result["name"] = _name(given["name"], kind)
+    elif kind in ("song", "podcast") and current.get("name") is not None:
+        _name(current["name"], kind)  # a name that was fine for `other` may be too long for a song
+    merged = {**current, **result}
+    for field in REQUIRED[kind]:
+        if merged.get(field) in (None, "", []):
+            raise Invalid(f"a {kind} needs {field}", field=field)
+    return result
+
+
+def _name(value: Any, kind: str) -> str:
+    if not isinstance(value, str):
+        raise Invalid("name must be a string", field="name")
+    name = clean_filename(value)
+    if name is None:
+        raise Invalid("name must not be empty", field="name")
+    if kind != "other" and len(name) > MAX_TEXT:
+        raise Invalid(f"name must be at most {MAX_TEXT} characters", field="name")
+    return name
+
+
+def _text(value: Any, field: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"{field} must be a string", field=field)
+    text = value.strip()
+    if len(text) > MAX_TEXT:
+        raise Invalid(f"{field} must be at most {MAX_TEXT} characters", field=field)
+    if any(ord(ch) < 32 for ch in text):
+        raise Invalid(f"{field} must not contain control characters", field=field)
+    return text or None
+
+
+def _participants(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise Invalid("participants must be a list of names", field="participants")
+    if len(value) > MAX_PARTICIPANTS:
+        raise Invalid(f"participants must be at most {MAX_PARTICIPANTS}", field="participants")
+    names = [_text(item, "participants") for item in value]
+    if any(name is None for name in names):
+        raise Invalid("participants must be non-empty names", field="participants")
+    return [name for name in names if name is not None]
