@@ -1,0 +1,1 @@
+"""`cloudsound`: the command-line client of the Cloud Sound API."""

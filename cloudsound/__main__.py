@@ -1,0 +1,5 @@
+import sys
+
+from cloudsound.cli import main
+
+sys.exit(main())

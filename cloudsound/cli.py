@@ -1,0 +1,342 @@
+"""cloudsound — register, upload (any size, with progress), list, inspect, download, edit and delete recordings.
+
+The base URL comes from --url, CLOUDSOUND_URL or the config file; the token from --token, CLOUDSOUND_TOKEN or the
+config file that `register` writes ($XDG_CONFIG_HOME/cloudsound/config.json, or CLOUDSOUND_CONFIG).
+Uploads go through the presigned flow (the file travels straight to S3), so any size works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import requests
+from tqdm import tqdm
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+CHUNK = 1024 * 1024
+KIND_OPTIONS = ("host", "title", "author", "narrator")
+
+
+class CliError(Exception):
+    """Printed as one line on stderr; the exit status is 1."""
+
+
+def config_path() -> Path:
+    explicit = os.environ.get("CLOUDSOUND_CONFIG")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "cloudsound" / "config.json"
+
+
+def load_config() -> dict[str, Any]:
+    try:
+        return json.loads(config_path().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def save_config(values: dict[str, Any]) -> Path:
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(values, indent=2) + "\n")
+    path.chmod(0o600)  # it holds a token
+    return path
+
+
+class Client:
+    def __init__(self, url: str, token: str | None) -> None:
+        self.url = url.rstrip("/")
+        self.token = token
+        self.session = requests.Session()
+
+    def call(self, method: str, path: str, *, auth: bool = False, **kwargs: Any) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if auth or self.token:
+            if not self.token:
+                raise CliError("this needs a token: run `cloudsound register NAME`, or pass --token")
+            headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            response = self.session.request(method, f"{self.url}{path}", headers=headers, timeout=60, **kwargs)
+        except requests.ConnectionError:
+            raise CliError(f"cannot reach {self.url} (is the service running? `make run` starts it)") from None
+        if response.status_code >= 400:
+            raise CliError(error_message(response))
+        return response
+
+
+def error_message(response: requests.Response) -> str:
+    try:
+        error = response.json()["error"]
+        return f"{error['message']} (HTTP {response.status_code})"
+    except (ValueError, KeyError, TypeError):
+        return f"HTTP {response.status_code}: {response.text[:200]}"
+
+
+class ProgressFile:
+    """A file read in chunks with a progress bar; its length lets requests send Content-Length, not chunks."""
+
+    def __init__(self, handle: BinaryIO, size: int, label: str) -> None:
+        self._handle = handle
+        self._size = size
+        self._bar = tqdm(total=size, unit="B", unit_scale=True, unit_divisor=1024, desc=label, disable=None,
+                         file=sys.stderr)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(CHUNK if size is None or size < 0 else size)
+        self._bar.update(len(data))
+        return data
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def kind_fields(args: argparse.Namespace) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if args.kind:
+        fields["kind"] = args.kind
+    for name in KIND_OPTIONS:
+        if getattr(args, name):
+            fields[name] = getattr(args, name)
+    if args.participant:
+        fields["participants"] = args.participant
+    return fields
+
+
+def upload_one(client: Client, path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    body = {"name": args.name or path.name, **kind_fields(args)}
+    if args.private:
+        body["visibility"] = "private"
+    created = client.call("POST", "/recordings", auth=True, json=body).json()
+    slot = created["upload"]
+    size = path.stat().st_size
+    if size > slot.get("max_bytes", size):
+        raise CliError(f"{path}: {size} bytes is over the {slot['max_bytes']}-byte limit of one upload")
+    with path.open("rb") as handle:
+        body_stream = ProgressFile(handle, size, path.name)
+        try:
+            put = requests.request(slot["method"], slot["url"], data=body_stream, headers=slot.get("headers") or {},
+                                   timeout=3600)
+        except requests.ConnectionError:
+            raise CliError(f"the upload of {path} to storage failed (connection lost)") from None
+        finally:
+            body_stream.close()
+    if put.status_code >= 300:
+        raise CliError(f"storage refused the upload of {path}: HTTP {put.status_code}")
+    return client.call("GET", f"/recordings/{created['id']}").json()
+
+
+def wait_for(client: Client, recording: dict[str, Any], timeout: float = 3600) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    bar = tqdm(desc=f"{recording['name']}: converting", bar_format="{desc} {elapsed}", disable=None, file=sys.stderr)
+    try:
+        while recording["status"] in ("awaiting_upload", "processing"):
+            if time.monotonic() > deadline:
+                raise CliError(f"{recording['id']} is still {recording['status']} after {timeout:.0f} s")
+            time.sleep(0.5)
+            bar.update()
+            recording = client.call("GET", f"/recordings/{recording['id']}").json()
+    finally:
+        bar.close()
+    return recording
+
+
+def describe(recording: dict[str, Any]) -> str:
+    duration = recording.get("duration")
+    minutes = f"{int(duration // 60)}:{int(duration % 60):02d}" if duration is not None else "-"
+    size = (recording.get("original") or {}).get("size")
+    return (f"{recording['id']}  {recording['status']:<15} {minutes:>6}  {recording['kind']:<9} "
+            f"{'private ' if recording.get('visibility') == 'private' else ''}{recording['name']}"
+            f"{f'  ({size} bytes)' if size else ''}")
+
+
+def output(args: argparse.Namespace, value: Any, text: str) -> None:
+    print(json.dumps(value, indent=2) if args.json else text)
+
+
+def filename_from(response: requests.Response, fallback: str) -> str:
+    disposition = response.headers.get("Content-Disposition", "")
+    match = re.search(r"filename\*=UTF-8''([^;]+)", disposition) or re.search(r'filename="([^"]+)"', disposition)
+    name = urllib.parse.unquote(match.group(1)) if match else fallback
+    return Path(name).name or fallback
+
+
+def command_register(client: Client, args: argparse.Namespace) -> None:
+    body: dict[str, Any] = {"name": args.name}
+    if args.id is not None:
+        body["id"] = args.id
+    user = client.call("POST", "/users", json=body).json()
+    path = save_config({"url": client.url, "token": user["token"], "user_id": user["id"]})
+    output(args, user, f"registered {user['name']} as user {user['id']}; token saved in {path}\n"
+                       f"token: {user['token']}  (shown once: keep it)")
+
+
+def command_upload(client: Client, args: argparse.Namespace) -> None:
+    if args.name and len(args.files) > 1:
+        raise CliError("--name names one file; upload several files without it")
+    results = []
+    for path in args.files:
+        recording = upload_one(client, Path(path), args)
+        if args.wait:
+            recording = wait_for(client, recording)
+        results.append(recording)
+        if not args.json:
+            print(describe(recording))
+    if args.json:
+        print(json.dumps(results if len(results) > 1 else results[0], indent=2))
+    failed = [r for r in results if r["status"] == "failed"]
+    if failed:
+        raise CliError("; ".join(f"{r['name']}: conversion failed: {r.get('error')}" for r in failed))
+
+
+def command_list(client: Client, args: argparse.Namespace) -> None:
+    params = {key: value for key, value in {
+        "owner": load_config().get("user_id") if args.owner == "me" else args.owner,
+        "kind": args.kind, "name": args.name, "status": args.status, "min_duration": args.min_duration,
+        "max_duration": args.max_duration, "limit": args.limit}.items() if value is not None}
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = client.call("GET", "/recordings", params={**params, **({"cursor": cursor} if cursor else {})}).json()
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor or not args.all:
+            break
+    output(args, {"items": items, "next_cursor": cursor},
+           "\n".join(describe(item) for item in items) or "no recordings")
+
+
+def command_info(client: Client, args: argparse.Namespace) -> None:
+    recording = client.call("GET", f"/recordings/{args.id}").json()
+    output(args, recording, json.dumps(recording, indent=2))
+
+
+def command_download(client: Client, args: argparse.Namespace) -> None:
+    path = f"/recordings/{args.id}/audio" + ("?format=original" if args.original else "")
+    response = client.call("GET", path, stream=True)
+    target = Path(args.output or filename_from(response, f"{args.id}.mp3"))
+    total = int(response.headers.get("Content-Length") or 0) or None
+    with target.open("wb") as handle, tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
+                                           desc=target.name, disable=None, file=sys.stderr) as bar:
+        for chunk in response.iter_content(CHUNK):
+            handle.write(chunk)
+            bar.update(len(chunk))
+    output(args, {"id": args.id, "file": str(target), "bytes": target.stat().st_size},
+           f"saved {target} ({target.stat().st_size} bytes)")
+
+
+def command_rm(client: Client, args: argparse.Namespace) -> None:
+    for recording_id in args.ids:
+        client.call("DELETE", f"/recordings/{recording_id}", auth=True)
+        if not args.json:
+            print(f"deleted {recording_id}")
+    if args.json:
+        print(json.dumps({"deleted": args.ids}))
+
+
+def command_edit(client: Client, args: argparse.Namespace) -> None:
+    changes = kind_fields(args)
+    if args.name:
+        changes["name"] = args.name
+    if args.visibility:
+        changes["visibility"] = args.visibility
+    if not changes:
+        raise CliError("nothing to change: give --name, --kind, --public/--private or a kind field")
+    recording = client.call("PATCH", f"/recordings/{args.id}", auth=True, json=changes).json()
+    output(args, recording, describe(recording))
+
+
+def add_kind_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kind", choices=["song", "podcast", "audiobook", "other"])
+    parser.add_argument("--host", help="a podcast's host")
+    parser.add_argument("--participant", action="append", help="a podcast's participant (repeat, up to 10)")
+    parser.add_argument("--title", help="an audiobook's title")
+    parser.add_argument("--author", help="an audiobook's author")
+    parser.add_argument("--narrator", help="an audiobook's narrator")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cloudsound", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", help=f"the service's base URL (CLOUDSOUND_URL; default {DEFAULT_URL})")
+    parser.add_argument("--token", help="your access token (CLOUDSOUND_TOKEN; `register` saves one)")
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    register = commands.add_parser("register", help="create a user and save its token")
+    register.add_argument("name")
+    register.add_argument("--id", type=int, help="choose your numeric user id")
+    register.set_defaults(run=command_register)
+
+    upload = commands.add_parser("upload", help="upload audio files (any size, straight to storage)")
+    upload.add_argument("files", nargs="+", metavar="FILE")
+    upload.add_argument("--name", help="the recording's name (default: the file name)")
+    upload.add_argument("--private", action="store_true", help="visible to you only")
+    upload.add_argument("--wait", action="store_true", help="wait until converted (exit 1 if it fails)")
+    add_kind_options(upload)
+    upload.set_defaults(run=command_upload)
+
+    listing = commands.add_parser("list", help="list recordings, newest first")
+    listing.add_argument("--owner", help="a user id, or `me`")
+    listing.add_argument("--kind", choices=["song", "podcast", "audiobook", "other"])
+    listing.add_argument("--name", help="exact name")
+    listing.add_argument("--status", choices=["awaiting_upload", "processing", "ready", "failed"])
+    listing.add_argument("--min-duration", type=float, metavar="SECONDS")
+    listing.add_argument("--max-duration", type=float, metavar="SECONDS")
+    listing.add_argument("--limit", type=int)
+    listing.add_argument("--all", action="store_true", help="follow every page")
+    listing.set_defaults(run=command_list)
+
+    info = commands.add_parser("info", help="one recording's metadata")
+    info.add_argument("id")
+    info.set_defaults(run=command_info)
+
+    download = commands.add_parser("download", help="download the MP3 (or the original)")
+    download.add_argument("id")
+    download.add_argument("-o", "--output", metavar="FILE")
+    download.add_argument("--original", action="store_true", help="the uploaded file, byte-exact")
+    download.set_defaults(run=command_download)
+
+    remove = commands.add_parser("rm", help="delete your recordings")
+    remove.add_argument("ids", nargs="+", metavar="ID")
+    remove.set_defaults(run=command_rm)
+
+    edit = commands.add_parser("edit", help="change a recording's name, kind fields or visibility")
+    edit.add_argument("id")
+    edit.add_argument("--name")
+    visibility = edit.add_mutually_exclusive_group()
+    visibility.add_argument("--private", dest="visibility", action="store_const", const="private")
+    visibility.add_argument("--public", dest="visibility", action="store_const", const="public")
+    add_kind_options(edit)
+    edit.set_defaults(run=command_edit)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    config = load_config()
+    url = args.url or os.environ.get("CLOUDSOUND_URL") or config.get("url") or DEFAULT_URL
+    token = args.token or os.environ.get("CLOUDSOUND_TOKEN") or config.get("token")
+    try:
+        args.run(Client(url, token), args)
+    except CliError as error:
+        print(f"cloudsound: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("cloudsound: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
