@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalice import Chalice, Response
 
 from chalicelib import logs
+from chalicelib.api.compat import compat
 from chalicelib.api.http import (
     BINARY_TYPES, access_log, base_url, bearer_token, is_json, json_errors, json_object, metadata_from_params,
     redirect, uniform_errors,
@@ -23,6 +24,7 @@ app.api.binary_types.extend(t for t in BINARY_TYPES if t not in app.api.binary_t
 app.register_middleware(uniform_errors, "http")
 app.register_middleware(access_log, "http")
 logs.configure()
+app.register_blueprint(compat)
 
 
 def current_user(required: bool = True) -> User | None:

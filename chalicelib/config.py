@@ -26,6 +26,7 @@ class Settings:
     max_body_bytes: int
     link_ttl_seconds: int
     upload_ttl_seconds: int
+    compat_wait_seconds: float
     mp3_bitrate_kbps: int
     max_duration_seconds: float
     public_url: str | None
@@ -47,6 +48,7 @@ def settings() -> Settings:
         max_body_bytes=_int("CLOUDSOUND_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
         link_ttl_seconds=_int("CLOUDSOUND_LINK_TTL_SECONDS", 900),
         upload_ttl_seconds=_int("CLOUDSOUND_UPLOAD_TTL_SECONDS", 3600),
+        compat_wait_seconds=float(env("CLOUDSOUND_COMPAT_WAIT_SECONDS") or 10),
         mp3_bitrate_kbps=_int("CLOUDSOUND_MP3_BITRATE_KBPS", 128),
         max_duration_seconds=float(env("CLOUDSOUND_MAX_DURATION_SECONDS") or 6 * 3600),
         public_url=(env("CLOUDSOUND_PUBLIC_URL") or "").rstrip("/") or None,

@@ -39,7 +39,7 @@ class ListQuery:
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> "ListQuery":
         query = cls(
-            owner=_integer(params, "owner", 1, MAX_USER_ID),
+            owner=_integer(params, "owner", 0, MAX_USER_ID),  # 0: the anonymous uploads of the earlier specs
             kind=_choice(params, "kind", KINDS),
             name=_text(params, "name"),
             status=_choice(params, "status", STATUSES),

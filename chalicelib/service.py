@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import time
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from chalicelib.audio.sniff import NotAudio, identify_audio
@@ -25,6 +26,16 @@ FORMATS = ("mp3", "original")
 MAX_PRESIGNED_UPLOAD_BYTES = 5 * 1024**3  # S3's limit for one PUT
 
 
+@dataclass(frozen=True)
+class AudioFile:
+    """One stored rendition of a recording, as a download offers it."""
+
+    key: str
+    filename: str
+    content_type: str
+    size: int | None
+
+
 class RecordingService:
     def __init__(self, store: RecordingStore, storage: AudioStorage) -> None:
         self.store = store
@@ -38,10 +49,7 @@ class RecordingService:
         """Store an uploaded file as a new recording (status `processing`); S3's event starts the conversion."""
         metadata = dict(metadata or {})
         metadata["name"] = clean_filename(metadata.get("name")) or clean_filename(upload.filename)
-        try:
-            kind = identify_audio(upload.body)
-        except NotAudio as error:
-            raise UnsupportedMedia(f"not audio: {error.reason}") from None
+        kind = _identify(upload)
         metadata["name"] = metadata["name"] or f"recording.{kind.format}"
         item = self._new(owner, metadata, status="processing",
                          original={"content_type": kind.content_type, "size": len(upload.body), "format": kind.format})
@@ -55,14 +63,17 @@ class RecordingService:
             raise
         return item
 
-    def create_pending(self, owner: User, metadata: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    def create_pending(self, owner: User, metadata: Mapping[str, Any], *, expires: bool = True,
+                       extra: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
         """A recording waiting for its file, and where to PUT it (any size up to 5 GiB, straight to S3). Uploading
-        there starts the same conversion as a direct upload. Unused, it expires (`expires_at`, DynamoDB's TTL)."""
+        there starts the same conversion as a direct upload. Unused, it expires (`expires_at`, DynamoDB's TTL),
+        unless it is a metadata-first record (the audio file server's clients create those and attach files later)."""
         ttl = settings().upload_ttl_seconds
         now = time.time()
         if not metadata.get("name") and metadata.get("kind") not in ("song", "podcast"):  # those need a name
             metadata = {**metadata, "name": metadata.get("title") or "recording"}
-        item = self._new(owner, metadata, status="awaiting_upload", extra={"expires_at": int(now + 2 * ttl)})
+        extra = {**(extra or {}), **({"expires_at": int(now + 2 * ttl)} if expires else {})}
+        item = self._new(owner, metadata, status="awaiting_upload", extra=extra)
         self.store.create(item)
         upload = {
             "url": self.storage.presigned_put_original(item["id"], ttl),
@@ -73,6 +84,23 @@ class RecordingService:
             "max_bytes": MAX_PRESIGNED_UPLOAD_BYTES,
         }
         return item, upload
+
+    def attach_original(self, recording_id: str, user: User, upload: Upload) -> dict[str, Any]:
+        """Store (or replace) the file of an existing recording; its S3 event converts it."""
+        item = self.owned(recording_id, user)
+        kind = _identify(upload)
+        original = {"content_type": kind.content_type, "size": len(upload.body), "format": kind.format}
+        self.storage.put_original(recording_id, upload.body, kind.content_type)
+        changes: dict[str, Any] = {"status": "processing", "error": None, "expires_at": None, "original": original}
+        changes.update(index_attributes({**item, **changes}))
+        return self.store.update(recording_id, changes)
+
+    def newest_named(self, name: str, viewer_id: int | None, limit: int = 50) -> list[dict[str, Any]]:
+        """Listed recordings with exactly this name, newest first: names are not unique."""
+        items, _ = self.list(ListQuery(name=name, limit=limit), viewer_id)
+        if not items:
+            raise NotFound(f"no recording named {name!r}")
+        return items
 
     def update(self, recording_id: str, user: User, changes: Mapping[str, Any]) -> dict[str, Any]:
         item = self.owned(recording_id, user)
@@ -111,24 +139,35 @@ class RecordingService:
     def list(self, query: ListQuery, viewer_id: int | None) -> tuple[list[dict[str, Any]], str | None]:
         return list_recordings(self.store, query, viewer_id)
 
-    def audio_link(self, recording_id: str, viewer_id: int | None, audio_format: str = "mp3") -> str:
-        item = self.visible(recording_id, viewer_id)
-        ttl = settings().link_ttl_seconds
+    def audio_file(self, item: dict[str, Any], audio_format: str = "mp3") -> AudioFile:
+        """The stored file a download of `item` serves, or NotReady (409) with the status while there is none."""
         if audio_format == "original":
             if item["status"] == "awaiting_upload":
                 raise NotReady("the file has not been uploaded yet", status=item["status"], retry_after=5)
-            return self.storage.presigned_get(
-                original_key(recording_id), ttl, filename=item["name"],
-                content_type=item.get("original", {}).get("content_type") or "application/octet-stream",
-            )
+            original = item.get("original") or {}
+            return AudioFile(original_key(item["id"]), item["name"],
+                             original.get("content_type") or "application/octet-stream", original.get("size"))
         if item["status"] != "ready":
             if item["status"] == "failed":
                 raise NotReady(f"the conversion failed: {item.get('error')}; the original is still available",
                                status="failed")
             raise NotReady("the MP3 is not ready yet, try again shortly", status=item["status"], retry_after=2)
-        return self.storage.presigned_get(
-            mp3_key(recording_id), ttl, filename=with_extension(item["name"], ".mp3"), content_type="audio/mpeg"
-        )
+        return AudioFile(mp3_key(item["id"]), with_extension(item["name"], ".mp3"), "audio/mpeg",
+                         (item.get("mp3") or {}).get("size"))
+
+    def audio_link(self, recording_id: str, viewer_id: int | None, audio_format: str = "mp3") -> str:
+        return self.presigned(self.audio_file(self.visible(recording_id, viewer_id), audio_format))
+
+    def presigned(self, audio: AudioFile) -> str:
+        return self.storage.presigned_get(audio.key, settings().link_ttl_seconds, filename=audio.filename,
+                                          content_type=audio.content_type)
+
+
+def _identify(upload: Upload) -> Any:
+    try:
+        return identify_audio(upload.body)
+    except NotAudio as error:
+        raise UnsupportedMedia(f"not audio: {error.reason}") from None
 
 
 def _expired(item: dict[str, Any]) -> bool:

@@ -63,6 +63,10 @@ class AudioStorage:
         )
         return response["ETag"].strip('"')
 
+    def read(self, key: str) -> bytes:
+        """A whole (small) object: for clients that expect the bytes in the response, not a redirect."""
+        return self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
     def head(self, key: str) -> dict[str, Any] | None:
         try:
             return self._s3.head_object(Bucket=self.bucket, Key=key)

@@ -38,6 +38,11 @@ class User:
         return {"id": self.id, "name": self.name, "created_at": self.created_at}
 
 
+# The owner of uploads made through the earlier specs' calls that carry no token (POST /post, /api/audio/...).
+# Not a registered user: no token authenticates as it, so only those anonymous calls can change its recordings.
+GUEST = User(id=0, name="anonymous", created_at="1970-01-01T00:00:00.000000Z")
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
