@@ -29,7 +29,7 @@ from chalicelib.metadata import KIND_FIELDS
 from chalicelib.service import AudioFile, RecordingService
 from chalicelib.storage import content_disposition
 from chalicelib.uploads import Upload, read_upload
-from chalicelib.users import GUEST, User, UserStore, validate_user_name
+from chalicelib.users import GUEST, User, UserStore, validate_user_id, validate_user_name
 
 compat = Blueprint(__name__)
 
@@ -330,12 +330,24 @@ def delete_audio_file(kind: str, audio_id: str) -> dict:
 @compat.route("/user", methods=["POST"], content_types=["*/*"])
 @json_errors
 def pigwav_create_user() -> dict:
+    """PigWav: a user by name, with a generated id. Also the Cloud Sound spec's user API: `{"id": 42}`."""
     body = json_object(_request().raw_body) if _request().raw_body.strip().startswith(b"{") else _form_or_query()
     name = validate_user_name(body.get("name") or body.get("username") or body.get("user"))
-    if name is None:
+    user_id = validate_user_id(body["id"]) if body.get("id") is not None else None
+    if name is None and user_id is None:
         raise BadRequest("the user's name is required", field="name")
-    user, token = UserStore.from_settings().register(name)
+    user, token = UserStore.from_settings().register(name, user_id)
     return {"id": user.id, "user_id": user.id, "name": user.name, "token": token}
+
+
+@compat.route("/user/{user_id}", methods=["GET"])
+@json_errors
+def user_exists(user_id: str) -> dict:
+    """The Cloud Sound spec's user API: 200 if the user exists, else 404."""
+    user = UserStore.from_settings().get(_user_id(user_id, "id")) if user_id.isdigit() else None
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user.public()
 
 
 def _form_or_query() -> dict[str, Any]:

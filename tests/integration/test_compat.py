@@ -238,3 +238,16 @@ class TestTask2:
         response = client.http.post("/api/upload_audiorecord/", body=body, headers={"Content-Type": content_type})
 
         assert response.status_code == 401
+
+
+class TestCloudSoundUserApi:
+    """seeds/002: its user API takes a numeric id (unique) and answers 200/404 for GET /user/{id}."""
+
+    def test_register_by_numeric_id_and_check_it(self, client):
+        created = client.http.post("/user", body=json.dumps({"id": 7}), headers={"Content-Type": "application/json"})
+        taken = client.http.post("/user", body=json.dumps({"id": 7}), headers={"Content-Type": "application/json"})
+
+        assert created.status_code == 200 and created.json_body["id"] == 7 and created.json_body["token"]
+        assert taken.status_code == 409
+        assert client.http.get("/user/7").status_code == 200
+        assert client.http.get("/user/8").status_code == 404
