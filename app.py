@@ -129,6 +129,13 @@ def recording_audio(recording_id: str) -> Response:
     return redirect(url)
 
 
+@app.route("/recordings/{recording_id}/peaks", methods=["GET"])
+@json_errors
+def recording_peaks(recording_id: str) -> dict:
+    viewer = current_user(required=False)
+    return RecordingService.from_settings().peaks(recording_id, viewer.id if viewer else None)
+
+
 @app.on_sqs_message(queue=conversions_queue_name(), batch_size=1)
 def convert(event) -> None:
     Converter.from_settings().handle(record.body for record in event)

@@ -25,7 +25,7 @@ from chalicelib.audio.convert import ConversionError, SourceUnavailable, convert
 from chalicelib.audio.sniff import content_type_for
 from chalicelib.config import settings
 from chalicelib.recordings import RecordingGone, RecordingStore, index_attributes
-from chalicelib.storage import AudioStorage, mp3_key, recording_id_from_key
+from chalicelib.storage import AudioStorage, mp3_key, peaks_key, recording_id_from_key
 
 log = logging.getLogger("cloudsound.pipeline")
 _SOURCE_LINK_SECONDS = 6 * 3600
@@ -128,6 +128,7 @@ class Converter:
             writer.abort()
             raise
         writer.close()
+        self.storage.put_json(peaks_key(recording_id), {"peaks": conversion.peaks, "duration": conversion.duration})
         source = conversion.source
         facts.update(audio_seconds=conversion.duration, mp3_bytes=conversion.mp3_size)
         outcome = self._finish(recording_id, {
@@ -151,8 +152,9 @@ class Converter:
                 "duration": conversion.duration,
             },
         })
-        if outcome == "gone":
-            self.storage.delete(output_key)  # deleted while converting: leave no orphan
+        if outcome == "gone":  # deleted while converting: leave no orphan
+            self.storage.delete(output_key)
+            self.storage.delete(peaks_key(recording_id))
         return outcome
 
     def _finish(self, recording_id: str, changes: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ the recording gets Forbidden.
 from __future__ import annotations
 
 import datetime
+import json
 import time
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -18,7 +19,7 @@ from chalicelib.errors import Forbidden, NotFound, NotReady, UnsupportedMedia
 from chalicelib.listing import ListQuery, list_recordings
 from chalicelib.metadata import validate_metadata
 from chalicelib.recordings import RecordingStore, index_attributes, new_recording
-from chalicelib.storage import AudioStorage, mp3_key, original_key, with_extension
+from chalicelib.storage import AudioStorage, mp3_key, original_key, peaks_key, with_extension
 from chalicelib.uploads import Upload, clean_filename
 from chalicelib.users import User
 
@@ -157,6 +158,12 @@ class RecordingService:
 
     def audio_link(self, recording_id: str, viewer_id: int | None, audio_format: str = "mp3") -> str:
         return self.presigned(self.audio_file(self.visible(recording_id, viewer_id), audio_format))
+
+    def peaks(self, recording_id: str, viewer_id: int | None) -> dict[str, Any]:
+        """The waveform: up to 1,000 peaks (0..1) spread evenly over `duration` seconds."""
+        item = self.visible(recording_id, viewer_id)
+        self.audio_file(item, "mp3")  # the same 409 while there is no conversion yet
+        return json.loads(self.storage.read(peaks_key(recording_id)))
 
     def presigned(self, audio: AudioFile) -> str:
         return self.storage.presigned_get(audio.key, settings().link_ttl_seconds, filename=audio.filename,

@@ -1,11 +1,12 @@
 """The audio bucket: key layout, uploads, presigned links, deletes.
 
-Layout: `originals/{id}` (the upload, byte-exact; the only prefix that notifies the converter) and `mp3/{id}.mp3`
-(the conversion). Outputs never go under `originals/`, so the converter cannot trigger itself.
+Layout: `originals/{id}` (the upload, byte-exact; the only prefix that notifies the converter), `mp3/{id}.mp3`
+(the conversion) and `peaks/{id}.json` (its waveform). Outputs never go under `originals/`, so the converter cannot trigger itself.
 """
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 import urllib.parse
@@ -16,6 +17,7 @@ from chalicelib.config import settings
 
 ORIGINALS_PREFIX = "originals/"
 MP3_PREFIX = "mp3/"
+PEAKS_PREFIX = "peaks/"
 PART_BYTES = 8 * 1024 * 1024  # S3 parts are at least 5 MiB, except the last
 
 
@@ -25,6 +27,10 @@ def original_key(recording_id: str) -> str:
 
 def mp3_key(recording_id: str) -> str:
     return f"{MP3_PREFIX}{recording_id}.mp3"
+
+
+def peaks_key(recording_id: str) -> str:
+    return f"{PEAKS_PREFIX}{recording_id}.json"
 
 
 def recording_id_from_key(key: str) -> str | None:
@@ -96,8 +102,14 @@ class AudioStorage:
     def delete_recording(self, recording_id: str) -> None:
         self._s3.delete_objects(
             Bucket=self.bucket,
-            Delete={"Objects": [{"Key": original_key(recording_id)}, {"Key": mp3_key(recording_id)}], "Quiet": True},
+            Delete={"Objects": [{"Key": key} for key in
+                                (original_key(recording_id), mp3_key(recording_id), peaks_key(recording_id))],
+                    "Quiet": True},
         )
+
+    def put_json(self, key: str, value: object) -> None:
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=json.dumps(value, separators=(",", ":")).encode(),
+                            ContentType="application/json")
 
     def delete(self, key: str) -> None:
         self._s3.delete_object(Bucket=self.bucket, Key=key)

@@ -7,12 +7,14 @@ One ffmpeg process does everything:
 - its demuxer/decoder reports the original's stream (codec, rate, channels, sample format) on stderr;
 - `-progress` reports `out_time_us`, the duration of the audio that was actually decoded and encoded. A truncated
   WAV reports what is there, not what its header claims; a file with no samples reports nothing;
-- the MP3 leaves through stdout in chunks, so memory stays flat whatever the length.
+- the MP3 leaves through stdout in chunks, so memory stays flat whatever the length;
+- a second output, low-rate mono PCM on its own pipe, feeds the waveform peaks (audio/peaks.py).
 """
 
 from __future__ import annotations
 
 import collections
+import os
 import re
 import subprocess
 import threading
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Deque
 
 from chalicelib.audio.ffmpeg import ffmpeg_binary
+from chalicelib.audio.peaks import PEAKS_RATE, PeakMeter, downsample
 
 CHUNK_BYTES = 1 << 20
 _STDERR_LINES_KEPT = 200
@@ -59,6 +62,7 @@ class Conversion:
     duration: float
     mp3_size: int
     mp3_bitrate_kbps: int
+    peaks: list[float]
 
 
 class ConversionError(Exception):
@@ -84,16 +88,25 @@ def convert_to_mp3(
     command = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-progress", "pipe:2"]
     if source.startswith(("http://", "https://")):
         command += ["-reconnect", "1", "-reconnect_on_network_error", "1", "-reconnect_delay_max", "4"]
-    command += ["-i", source, "-map", "0:a:0", "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k"]
-    if max_seconds is not None:
-        command += ["-t", f"{max_seconds + 1:.3f}"]
-    command += ["-f", "mp3", "pipe:1"]
+    limit = ["-t", f"{max_seconds + 1:.3f}"] if max_seconds is not None else []
+    peaks_read, peaks_write = os.pipe()
+    command += ["-i", source,
+                "-map", "0:a:0", "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", *limit, "-f", "mp3", "pipe:1",
+                "-map", "0:a:0", "-ac", "1", "-ar", str(PEAKS_RATE), "-c:a", "pcm_s16le", *limit, "-f", "s16le",
+                f"pipe:{peaks_write}"]
 
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, pass_fds=(peaks_write,))
+    finally:
+        os.close(peaks_write)
     stderr_lines: Deque[str] = collections.deque(maxlen=_STDERR_LINES_KEPT)
     facts: dict[str, str] = {}
-    reader = threading.Thread(target=_read_stderr, args=(process, stderr_lines, facts), daemon=True)
-    reader.start()
+    meter = PeakMeter()
+    readers = [threading.Thread(target=_read_stderr, args=(process, stderr_lines, facts), daemon=True),
+               threading.Thread(target=_read_peaks, args=(peaks_read, meter), daemon=True)]
+    for reader in readers:
+        reader.start()
     size = 0
     try:
         assert process.stdout is not None
@@ -105,7 +118,8 @@ def convert_to_mp3(
         raise
     finally:
         returncode = process.wait()
-        reader.join()
+        for reader in readers:
+            reader.join()
 
     log = [line.replace(source, "<input>") for line in stderr_lines]
     if returncode != 0:
@@ -122,7 +136,14 @@ def convert_to_mp3(
         raise ConversionError("the file contains no audio samples")
     if max_seconds is not None and duration > max_seconds:
         raise ConversionError(f"the audio is longer than the limit of {max_seconds:g} seconds")
-    return Conversion(source=info, duration=round(duration, 6), mp3_size=size, mp3_bitrate_kbps=bitrate_kbps)
+    return Conversion(source=info, duration=round(duration, 6), mp3_size=size, mp3_bitrate_kbps=bitrate_kbps,
+                      peaks=downsample(meter.finish()))
+
+
+def _read_peaks(fd: int, meter: PeakMeter) -> None:
+    with os.fdopen(fd, "rb", buffering=0) as pipe:
+        while chunk := pipe.read(1 << 16):
+            meter.feed(chunk)
 
 
 def _read_stderr(process: subprocess.Popen[bytes], lines: Deque[str], facts: dict[str, str]) -> None:

@@ -54,7 +54,7 @@ def test_a_duplicate_delivery_changes_nothing(client, api, alice, stack, wav):
     mp3_after = aws.s3().head_object(Bucket=stack["CLOUDSOUND_BUCKET"], Key=f"mp3/{recording['id']}.mp3")
     assert mp3_after["LastModified"] == mp3_before["LastModified"]
     assert sorted(object_keys(stack["CLOUDSOUND_BUCKET"])) == sorted(
-        [f"mp3/{recording['id']}.mp3", f"originals/{recording['id']}"])
+        [f"mp3/{recording['id']}.mp3", f"originals/{recording['id']}", f"peaks/{recording['id']}.json"])
 
 
 def test_every_record_of_a_batch_is_converted(client, api, alice, stack, wav):

@@ -167,7 +167,7 @@ def test_unknown_recordings_are_404(api):
 def test_the_owner_deletes_every_object_and_the_metadata(api, alice, stack, wav):
     recording = api.upload(alice["token"], wav)
     api.convert_pending()
-    assert len(object_keys(stack["CLOUDSOUND_BUCKET"])) == 2
+    assert len(object_keys(stack["CLOUDSOUND_BUCKET"])) == 3  # original, MP3, peaks
 
     response = api.delete(f"/recordings/{recording['id']}", alice["token"])
 
@@ -227,3 +227,26 @@ def test_an_unexpected_failure_is_a_json_500_without_a_traceback(api, alice, wav
     assert response.status_code == 500
     assert response.json_body["error"]["code"] == "internal_error"
     assert b"secret internals" not in response.body and b"Traceback" not in response.body
+
+
+def test_peaks_are_served_once_converted(api, alice, bob, wav):
+    recording = api.upload(alice["token"], wav)
+    assert api.get(f"/recordings/{recording['id']}/peaks").status_code == 409
+
+    api.convert_pending()
+    response = api.get(f"/recordings/{recording['id']}/peaks")
+
+    assert response.status_code == 200
+    body = response.json_body
+    assert body["duration"] == pytest.approx(2.0, abs=0.01)
+    assert 0 < len(body["peaks"]) <= 1000 and all(0 <= p <= 1 for p in body["peaks"])
+    assert max(body["peaks"]) > 0.05
+
+
+def test_peaks_of_a_private_recording_are_the_owners(api, alice, bob, wav):
+    recording = api.upload(alice["token"], wav, name="p.wav&visibility=private")
+    api.convert_pending()
+
+    assert api.get(f"/recordings/{recording['id']}/peaks", alice["token"]).status_code == 200
+    assert api.get(f"/recordings/{recording['id']}/peaks", bob["token"]).status_code == 404
+    assert api.get(f"/recordings/{recording['id']}/peaks").status_code == 404
