@@ -9,7 +9,7 @@ ARCH ?= x86_64
 PACKAGE_DIR ?= build/package
 LAYER_ZIP := layers/ffmpeg/build/ffmpeg-layer.zip
 
-.PHONY: run test install layer package bench clean
+.PHONY: run test install browser layer package bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,20 @@ install: $(VENV)/.installed
 run: install
 	PORT=$(PORT) $(PY) -m devstack
 
-test: install
+test: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's Chromium (Playwright from PyPI, never a downloaded browser). Installed with apt
+# when missing and possible; otherwise those tests skip, saying why.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "WARNING: no /usr/bin/chromium and no way to install it here: the browser tests will be SKIPPED"; \
+		fi; \
+	fi
 
 layer: install
 	$(PY) layers/ffmpeg/build.py --arch $(ARCH)

@@ -8,7 +8,7 @@ from chalicelib import logs
 from chalicelib.api.compat import compat
 from chalicelib.api.http import (
     BINARY_TYPES, access_log, base_url, bearer_token, is_json, json_errors, json_object, metadata_from_params,
-    redirect, uniform_errors,
+    redirect, uniform_errors, wants_json,
 )
 from chalicelib.api.representation import recording_view
 from chalicelib.config import conversions_queue_name, settings
@@ -16,6 +16,7 @@ from chalicelib.errors import BadRequest, NotFound, Unauthorized
 from chalicelib.listing import ListQuery
 from chalicelib.pipeline import Converter
 from chalicelib.service import FORMATS, RecordingService
+from chalicelib.web import page_html
 from chalicelib.uploads import read_upload
 from chalicelib.users import User, UserStore, validate_user_id, validate_user_name
 
@@ -39,6 +40,12 @@ def link_root() -> str:
     return base_url(app.current_request, settings().public_url)
 
 
+@app.route("/", methods=["GET"])
+def web_page() -> Response:
+    return Response(body=page_html(), status_code=200, headers={"Content-Type": "text/html; charset=utf-8",
+                                                               "Cache-Control": "no-cache"})
+
+
 @app.route("/health", methods=["GET"])
 def health() -> dict:
     return {"status": "ok"}
@@ -52,6 +59,12 @@ def register_user() -> Response:
     user, token = UserStore.from_settings().register(validate_user_name(body.get("name")), user_id)
     return Response(body={**user.public(), "token": token}, status_code=201,
                     headers={"Location": f"{link_root()}/users/{user.id}"})
+
+
+@app.route("/me", methods=["GET"])
+@json_errors
+def who_am_i() -> dict:
+    return current_user().public()
 
 
 @app.route("/users/{user_id}", methods=["GET"])
@@ -126,6 +139,8 @@ def recording_audio(recording_id: str) -> Response:
         raise BadRequest(f"format must be one of: {', '.join(FORMATS)}", field="format")
     viewer = current_user(required=False)
     url = RecordingService.from_settings().audio_link(recording_id, viewer.id if viewer else None, audio_format)
+    if wants_json(app.current_request.headers):  # scripts and the page: the link itself, to use as they like
+        return Response(body={"url": url, "expires_in": settings().link_ttl_seconds}, status_code=200)
     return redirect(url)
 
 

@@ -127,6 +127,12 @@ def json_object(raw_body: bytes) -> dict[str, Any]:
     return value
 
 
+def wants_json(headers: Any) -> bool:
+    """The client asked for JSON first (`Accept: application/json`), not for whatever a redirect leads to."""
+    accept = (headers.get("accept") or "").split(",")[0].split(";")[0].strip().lower()
+    return accept == "application/json"
+
+
 def is_json(content_type: str | None) -> bool:
     media_type = (content_type or "").split(";")[0].strip().lower()
     return media_type == "application/json" or media_type.endswith("+json")
