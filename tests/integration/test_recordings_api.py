@@ -250,3 +250,24 @@ def test_peaks_of_a_private_recording_are_the_owners(api, alice, bob, wav):
     assert api.get(f"/recordings/{recording['id']}/peaks", alice["token"]).status_code == 200
     assert api.get(f"/recordings/{recording['id']}/peaks", bob["token"]).status_code == 404
     assert api.get(f"/recordings/{recording['id']}/peaks").status_code == 404
+
+
+def test_the_audio_link_as_json_and_whose_token_it_is(api, client, alice, wav):
+    recording = api.upload(alice["token"], wav)
+    api.convert_pending()
+
+    linked = client.http.get(f"/recordings/{recording['id']}/audio", headers={"Accept": "application/json"})
+    me = client.http.get("/me", headers={"Authorization": f"Bearer {alice['token']}"})
+
+    assert linked.status_code == 200 and "X-Amz-Signature" in linked.json_body["url"]
+    assert me.json_body == {"id": alice["id"], "name": "alice", "created_at": alice["created_at"]}
+    assert client.http.get("/me").status_code == 401
+
+
+def test_the_web_page_is_served_at_the_root(client):
+    page = client.http.get("/")
+
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert b"<title>Cloud Sound</title>" in page.body
+    assert b"<script src=" not in page.body and b"<link rel=\"stylesheet\"" not in page.body  # nothing external
