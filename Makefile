@@ -9,7 +9,7 @@ ARCH ?= x86_64
 PACKAGE_DIR ?= build/package
 LAYER_ZIP := layers/ffmpeg/build/ffmpeg-layer.zip
 
-.PHONY: run test install browser layer package bench clean
+.PHONY: run test install browser layer package bench fuzz clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ package: install layer
 		$(VENV)/bin/chalice package --stage $(STAGE) --merge-template infra/template.json $(PACKAGE_DIR)
 	cp $(LAYER_ZIP) $(PACKAGE_DIR)/ffmpeg-layer.zip
 	@ls -l $(PACKAGE_DIR)
+
+# A longer fuzzing run than the one in `make test`: every phase, 200 examples per operation, against a stack of its own.
+fuzz: install
+	FUZZ_EXAMPLES=200 FUZZ_PHASES=examples,coverage,fuzzing,stateful $(PY) -m pytest tests/e2e/test_fuzz.py -q
 
 bench: install
 	$(PY) -m bench.conversion

@@ -6,6 +6,7 @@ from chalice import Chalice, Response
 
 from chalicelib import logs
 from chalicelib.api.compat import compat
+from chalicelib.api.openapi import openapi_document
 from chalicelib.api.http import (
     BINARY_TYPES, access_log, base_url, bearer_token, is_json, json_errors, json_object, metadata_from_params,
     redirect, uniform_errors, wants_json,
@@ -44,6 +45,11 @@ def link_root() -> str:
 def web_page() -> Response:
     return Response(body=page_html(), status_code=200, headers={"Content-Type": "text/html; charset=utf-8",
                                                                "Cache-Control": "no-cache"})
+
+
+@app.route("/openapi.json", methods=["GET"])
+def openapi() -> dict:
+    return openapi_document()
 
 
 @app.route("/health", methods=["GET"])

@@ -1,0 +1,283 @@
+"""The OpenAPI 3.1 document of every route, served at /openapi.json. A test checks it against the app's routes both
+ways, and schemathesis fuzzes the running stack from it."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+RECORDING = {"$ref": "#/components/schemas/Recording"}
+ID_PATTERN = "^[A-Za-z0-9-]{1,64}$"
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(status): {"$ref": f"#/components/responses/E{status}"} for status in statuses}
+
+
+def _path_param(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _query(name: str, schema: dict[str, Any], description: str = "", required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
+
+
+RECORDING_ID = _path_param("recording_id", {"type": "string", "pattern": ID_PATTERN})
+SECURED = [{"bearer": []}]
+OPTIONAL_AUTH = [{"bearer": []}, {}]
+AUDIO_BODY = {"content": {
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+    "audio/wav": {"schema": {"type": "string", "format": "binary"}},
+    "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string",
+                                                                                   "format": "binary"}}}},
+}}
+DOWNLOAD = {
+    "200": {"description": "the file's bytes (small files, binary Accept)",
+            "content": {"audio/*": {"schema": {"type": "string", "format": "binary"}},
+                        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+    "302": {"description": "a presigned S3 link to the file",
+            "headers": {"Location": {"schema": {"type": "string"}}}},
+}
+LIST_FILTERS = [
+    _query("owner", {"type": "integer", "minimum": 0}),
+    _query("kind", {"type": "string", "enum": ["song", "podcast", "audiobook", "other"]}),
+    _query("name", {"type": "string", "maxLength": 255}),
+    _query("status", {"type": "string", "enum": ["awaiting_upload", "processing", "ready", "failed"]}),
+    _query("min_duration", {"type": "number", "minimum": 0}, "seconds, inclusive"),
+    _query("max_duration", {"type": "number", "minimum": 0}, "seconds, inclusive"),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
+    _query("cursor", {"type": "string"}, "next_cursor of the previous page"),
+]
+TEXT = {"type": "string", "maxLength": 100}
+METADATA = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "maxLength": 255},
+        "kind": {"type": "string", "enum": ["song", "podcast", "audiobook", "other"]},
+        "visibility": {"type": "string", "enum": ["public", "private"]},
+        "host": TEXT, "title": TEXT, "author": TEXT, "narrator": TEXT,
+        "participants": {"type": "array", "maxItems": 10, "items": TEXT},
+    },
+}
+LOOSE_OBJECT = {"type": "object"}
+
+
+@functools.lru_cache(maxsize=1)
+def openapi_document() -> dict[str, Any]:
+    responses = {
+        f"E{status}": _json(ERROR, description)
+        for status, description in [
+            (400, "bad parameters or body"), (401, "missing or unknown token"), (403, "not the owner"),
+            (404, "unknown"), (409, "conflict, or not ready yet (see status and Retry-After)"),
+            (411, "chunked body"), (413, "over the size limit"), (415, "not audio"),
+            (422, "invalid metadata"),
+        ]
+    }
+    paths: dict[str, Any] = {
+        "/": {"get": {"summary": "the web page", "security": [],
+                      "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {
+                          "type": "string"}}}}}}},
+        "/health": {"get": {"summary": "liveness", "security": [],
+                            "responses": {"200": _json({"type": "object", "required": ["status"], "properties": {
+                                "status": {"const": "ok"}}}, "alive")}}},
+        "/openapi.json": {"get": {"summary": "this document", "security": [],
+                                  "responses": {"200": _json(LOOSE_OBJECT, "OpenAPI 3.1")}}},
+        "/users": {"post": {
+            "summary": "register: a token, shown once", "security": [],
+            "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"name": {"type": "string", "maxLength": 100},
+                                                 "id": {"type": "integer", "minimum": 1}}}}}},
+            "responses": {"201": _json({"$ref": "#/components/schemas/NewUser"}, "created"),
+                          **_errors(400, 409, 422)}}},
+        "/users/{user_id}": {"get": {
+            "summary": "a user", "security": [],
+            "parameters": [_path_param("user_id", {"type": "string", "pattern": "^[0-9]{1,16}$"})],
+            "responses": {"200": _json({"$ref": "#/components/schemas/User"}, "the user"), **_errors(400, 404)}}},
+        "/me": {"get": {"summary": "the token's user", "security": SECURED,
+                        "responses": {"200": _json({"$ref": "#/components/schemas/User"}, "you"),
+                                      **_errors(401)}}},
+        "/recordings": {
+            "post": {
+                "summary": "upload audio (raw or multipart, ≤ 4 MiB) or create an upload slot (JSON, any size)",
+                "security": SECURED,
+                "parameters": [_query("name", {"type": "string", "maxLength": 255}),
+                               *[_query(f, TEXT) for f in ("kind", "visibility", "host", "title", "author",
+                                                          "narrator", "participants")]],
+                "requestBody": {"required": True, "content": {**AUDIO_BODY["content"],
+                                                              "application/json": {"schema": METADATA}}},
+                "responses": {"201": _json({"allOf": [RECORDING, {"type": "object", "required": ["upload"]}]},
+                                           "an upload slot"),
+                              "202": _json(RECORDING, "stored; converting"),
+                              **_errors(400, 401, 411, 413, 415, 422)}},
+            "get": {
+                "summary": "list, newest first", "security": OPTIONAL_AUTH, "parameters": LIST_FILTERS,
+                "responses": {"200": _json({"type": "object", "required": ["items", "next_cursor"], "properties": {
+                    "items": {"type": "array", "items": RECORDING},
+                    "next_cursor": {"type": ["string", "null"]}}}, "a page"), **_errors(400, 401)}},
+        },
+        "/recordings/{recording_id}": {
+            "parameters": [RECORDING_ID],
+            "get": {"summary": "a recording", "security": OPTIONAL_AUTH,
+                    "responses": {"200": _json(RECORDING, "the recording"), **_errors(401, 404)}},
+            "patch": {"summary": "edit (owner)", "security": SECURED,
+                      "requestBody": {"required": True, "content": {"application/json": {"schema": METADATA}}},
+                      "responses": {"200": _json(RECORDING, "edited"), **_errors(400, 401, 403, 404, 422)}},
+            "delete": {"summary": "delete (owner)", "security": SECURED,
+                       "responses": {"204": {"description": "deleted"}, **_errors(401, 403, 404)}},
+        },
+        "/recordings/{recording_id}/audio": {"get": {
+            "summary": "download: a presigned link", "security": OPTIONAL_AUTH,
+            "parameters": [RECORDING_ID, _query("format", {"type": "string", "enum": ["mp3", "original"]})],
+            "responses": {"302": DOWNLOAD["302"],
+                          "200": _json({"type": "object", "required": ["url"], "properties": {
+                              "url": {"type": "string"}, "expires_in": {"type": "integer"}}},
+                              "the link, for Accept: application/json"),
+                          **_errors(400, 401, 404, 409)}}},
+        "/recordings/{recording_id}/peaks": {"get": {
+            "summary": "waveform peaks", "security": OPTIONAL_AUTH, "parameters": [RECORDING_ID],
+            "responses": {"200": _json({"type": "object", "required": ["peaks", "duration"], "properties": {
+                "peaks": {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1}},
+                "duration": {"type": "number"}}}, "peaks"), **_errors(401, 404, 409)}}},
+    }
+    paths.update(_compat_paths())
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Cloud Sound", "version": "1.0.0",
+                 "description": "Upload audio, get MP3s and metadata. Errors: {error: {code, message}}."},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": responses,
+            "schemas": _schemas(),
+        },
+    }
+
+
+def _compat_paths() -> dict[str, Any]:
+    legacy_upload_form = {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}}
+    kind_param = _path_param("kind", {"type": "string", "maxLength": 32})
+    audio_id = _path_param("audio_id", {"type": "string", "pattern": ID_PATTERN})
+    file_server_errors = _errors(400, 401, 403, 404, 413)
+    return {
+        "/post": {"post": {"summary": "seeds/000: store raw audio", "tags": ["compat"], "security": OPTIONAL_AUTH,
+                           "parameters": [_query("name", {"type": "string", "maxLength": 255})],
+                           "requestBody": AUDIO_BODY,
+                           "responses": {"200": _json(RECORDING, "stored"), **_errors(400, 401, 411, 413, 415, 422)}}},
+        "/list": {"get": {"summary": "seeds/000: list", "tags": ["compat"], "security": OPTIONAL_AUTH,
+                          "parameters": [_query("maxduration", {"type": "number", "minimum": 0}),
+                                         _query("minduration", {"type": "number", "minimum": 0}), *LIST_FILTERS],
+                          "responses": {"200": _json({"type": "array", "items": RECORDING}, "recordings"),
+                                        **_errors(400, 401)}}},
+        "/download": {"get": {"summary": "seeds/000: a file's content by name", "tags": ["compat"],
+                              "security": OPTIONAL_AUTH,
+                              "parameters": [_query("name", {"type": "string"}), _query("id", {"type": "string"}),
+                                             _query("format", {"type": "string", "enum": ["original", "mp3"]})],
+                              "responses": {**DOWNLOAD, **_errors(400, 401, 404, 409)}}},
+        "/info": {"get": {"summary": "seeds/000: metadata by name", "tags": ["compat"], "security": OPTIONAL_AUTH,
+                          "parameters": [_query("name", {"type": "string"}), _query("id", {"type": "string"})],
+                          "responses": {"200": _json(RECORDING, "the newest with that name"),
+                                        **_errors(400, 401, 404)}}},
+        "/api/audio/create": {"post": {
+            "summary": "seeds/001: create audio file metadata", "tags": ["compat"], "security": OPTIONAL_AUTH,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": LOOSE_OBJECT}}},
+            "responses": {"200": _json(RECORDING, "created"), **file_server_errors}}},
+        "/api/audio/{kind}": {"get": {
+            "summary": "seeds/001: list a kind", "tags": ["compat"], "security": OPTIONAL_AUTH,
+            "parameters": [kind_param],
+            "responses": {"200": _json({"type": "array", "items": RECORDING}, "the kind's files"),
+                          **file_server_errors}}},
+        "/api/audio/{kind}/{audio_id}": {
+            "parameters": [kind_param, audio_id],
+            "get": {"summary": "seeds/001: one", "tags": ["compat"], "security": OPTIONAL_AUTH,
+                    "responses": {"200": _json(RECORDING, "the file's metadata"), **file_server_errors}},
+            "put": {"summary": "seeds/001: attach the audio (multipart) or change metadata (JSON)",
+                    "tags": ["compat"], "security": OPTIONAL_AUTH,
+                    "requestBody": {"required": True, "content": {
+                        **legacy_upload_form["content"], "application/json": {"schema": LOOSE_OBJECT}}},
+                    "responses": {"200": _json(RECORDING, "updated"), **file_server_errors,
+                                  **_errors(411, 415)}},
+            "delete": {"summary": "seeds/001: delete", "tags": ["compat"], "security": OPTIONAL_AUTH,
+                       "responses": {"200": _json(LOOSE_OBJECT, "deleted"), **file_server_errors}},
+        },
+        "/user": {"post": {"summary": "seeds/003 (PigWav): a user by name; seeds/002: by id", "tags": ["compat"],
+                           "security": [],
+                           "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                               "type": "object", "properties": {"name": TEXT, "id": {"type": "integer",
+                                                                                     "minimum": 1}}}}}},
+                           "responses": {"200": _json({"type": "object", "required": ["id", "token"]}, "created"),
+                                         **_errors(400, 409, 422)}}},
+        "/user/{user_id}": {"get": {
+            "summary": "seeds/002: does the user exist", "tags": ["compat"], "security": [],
+            "parameters": [_path_param("user_id", {"type": "string", "pattern": "^[0-9]{1,16}$"})],
+            "responses": {"200": _json({"$ref": "#/components/schemas/User"}, "yes"), **_errors(400, 404)}}},
+        "/record": {
+            "post": {"summary": "seeds/003 (PigWav): upload a WAV with user_id and token", "tags": ["compat"],
+                     "security": [], "requestBody": legacy_upload_form,
+                     "responses": {"200": _json({"type": "object", "required": ["url"]}, "the download URL"),
+                                   **_errors(400, 401, 403, 404, 411, 413, 415, 422)}},
+            "get": {"summary": "seeds/003 (PigWav): download the MP3", "tags": ["compat"], "security": [],
+                    "parameters": [_query("id", {"type": "string"}, required=True),
+                                   _query("user", {"type": "string"}, required=True)],
+                    "responses": {**DOWNLOAD, **_errors(400, 401, 404, 409)}},
+        },
+        "/api/registration": {"post": {
+            "summary": "seeds/004: register", "tags": ["compat"], "security": [],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"username": TEXT}}}}},
+            "responses": {"200": _json({"type": "object", "required": ["id_user", "user_token"]}, "created"),
+                          **_errors(400, 409, 422)}}},
+        "/api/upload_audiorecord": {"post": {
+            "summary": "seeds/004: upload a WAV (form: user_token, id_user, file_wav)", "tags": ["compat"],
+            "security": [], "requestBody": legacy_upload_form,
+            "responses": {"200": _json({"type": "object", "required": ["URL for download"]}, "the download URL"),
+                          **_errors(400, 401, 403, 404, 411, 413, 415, 422)}}},
+        "/api/download": {"get": {
+            "summary": "seeds/004: download the MP3", "tags": ["compat"], "security": [],
+            "parameters": [_query("id_record", {"type": "string"}, required=True),
+                           _query("id_user", {"type": "string"}, required=True)],
+            "responses": {**DOWNLOAD, **_errors(400, 401, 404, 409)}}},
+    }
+
+
+def _schemas() -> dict[str, Any]:
+    nullable_int = {"type": ["integer", "null"]}
+    nullable_number = {"type": ["number", "null"]}
+    return {
+        "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+            "type": "object", "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                           "field": {"type": "string"}}}}},
+        "User": {"type": "object", "required": ["id", "name", "created_at"], "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}, "created_at": {"type": "string"}}},
+        "NewUser": {"allOf": [{"$ref": "#/components/schemas/User"}, {
+            "type": "object", "required": ["token"], "properties": {"token": {"type": "string",
+                                                                              "format": "uuid"}}}]},
+        "Recording": {"type": "object", "required": ["id", "name", "owner", "kind", "visibility", "status",
+                                                     "created_at", "links"], "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"}, "owner": {"type": "integer"},
+            "kind": {"type": "string", "enum": ["song", "podcast", "audiobook", "other"]},
+            "visibility": {"type": "string", "enum": ["public", "private"]},
+            "status": {"type": "string", "enum": ["awaiting_upload", "processing", "ready", "failed"]},
+            "error": {"type": ["string", "null"]},
+            "created_at": {"type": "string"}, "updated_at": {"type": "string"},
+            "duration": nullable_number,
+            "original": {"type": "object", "properties": {
+                "content_type": {"type": ["string", "null"]}, "size": nullable_int,
+                "format": {"type": ["string", "null"]}, "codec": {"type": ["string", "null"]},
+                "sample_rate": nullable_int, "channels": nullable_int, "bits_per_sample": nullable_int,
+                "duration": nullable_number}},
+            "mp3": {"type": ["object", "null"], "properties": {
+                "size": {"type": "integer"}, "bitrate": {"type": "integer"}, "duration": {"type": "number"}}},
+            "host": {"type": "string"}, "title": {"type": "string"}, "author": {"type": "string"},
+            "narrator": {"type": "string"}, "participants": {"type": "array", "items": {"type": "string"}},
+            "links": {"type": "object", "required": ["self", "audio", "original", "peaks"], "properties": {
+                "self": {"type": "string"}, "audio": {"type": "string"}, "original": {"type": "string"},
+                "peaks": {"type": "string"}}},
+        }},
+    }

@@ -1,0 +1,39 @@
+"""schemathesis fuzzes the running local stack from /openapi.json, with a token and without: no 5xx, and every
+response conforms to the document (status, content type, schema). Fixed seed, bounded examples per operation."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+HERE = Path(__file__).resolve().parent
+
+
+def fuzz(url: str, *extra: str, seed: int = 1) -> subprocess.CompletedProcess:
+    """`make test` runs 10 examples per operation; `make fuzz` sets FUZZ_EXAMPLES/FUZZ_PHASES for a longer run."""
+    schemathesis = Path(sys.executable).with_name("schemathesis")
+    return subprocess.run(
+        [str(schemathesis), "run", f"{url}/openapi.json", "--checks", CHECKS,
+         "-n", os.environ.get("FUZZ_EXAMPLES", "10"), "--seed", str(seed),
+         "--phases", os.environ.get("FUZZ_PHASES", "coverage,fuzzing"), "--no-color", *extra],
+        cwd=HERE, capture_output=True, text=True, timeout=3600,
+    )
+
+
+@pytest.mark.parametrize("authenticated", [True, False], ids=["with-token", "anonymous"])
+def test_the_fuzzer_finds_no_server_error_and_no_undocumented_response(local_stack, authenticated):
+    extra: tuple[str, ...] = ()
+    if authenticated:
+        token = requests.post(f"{local_stack.url}/users", json={"name": "fuzzer"}, timeout=10).json()["token"]
+        extra = ("-H", f"Authorization: Bearer {token}")
+
+    result = fuzz(local_stack.url, *extra)
+
+    assert result.returncode == 0, result.stdout[-6000:]
+    assert " passed" in result.stdout and "failed" not in result.stdout.split("SUMMARY")[-1]
