@@ -235,9 +235,10 @@ def _file_server_metadata(kind: str, body: dict[str, Any]) -> tuple[dict[str, An
     extra: dict[str, Any] = {}
     if "duration" in fields and fields["duration"] is not None:
         duration = fields["duration"]
-        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or duration <= 0:
+        if (isinstance(duration, bool) or not isinstance(duration, (int, float)) or not 0 < duration <= 1e9
+                or round(duration, 6) == 0):
             raise BadRequest("duration must be a positive number of seconds", field="duration")
-        extra["declared_duration"] = duration
+        extra["declared_duration"] = round(duration, 6)
     if fields.get("uploaded_time") is not None:
         extra["uploaded_time"] = _uploaded_time(fields["uploaded_time"])
     return {**metadata, "kind": kind}, extra
