@@ -47,6 +47,7 @@ layer: install
 package: install layer
 	rm -rf $(PACKAGE_DIR)
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} CLOUDSOUND_QUEUE='$${AWS::StackName}-conversions' \
+		CLOUDSOUND_DEAD_LETTER_QUEUE='$${AWS::StackName}-conversions-dlq' \
 		$(VENV)/bin/chalice package --stage $(STAGE) --merge-template infra/template.json $(PACKAGE_DIR)
 	cp $(LAYER_ZIP) $(PACKAGE_DIR)/ffmpeg-layer.zip
 	@ls -l $(PACKAGE_DIR)

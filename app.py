@@ -12,7 +12,7 @@ from chalicelib.api.http import (
     redirect, uniform_errors, wants_json,
 )
 from chalicelib.api.representation import recording_view
-from chalicelib.config import conversions_queue_name, settings
+from chalicelib.config import conversions_queue_name, dead_letter_queue_name, settings
 from chalicelib.errors import BadRequest, NotFound, Unauthorized
 from chalicelib.listing import ListQuery
 from chalicelib.pipeline import Converter
@@ -160,3 +160,8 @@ def recording_peaks(recording_id: str) -> dict:
 @app.on_sqs_message(queue=conversions_queue_name(), batch_size=1)
 def convert(event) -> None:
     Converter.from_settings().handle(record.body for record in event)
+
+
+@app.on_sqs_message(queue=dead_letter_queue_name(), batch_size=1)
+def dead_letters(event) -> None:
+    Converter.from_settings().give_up(record.body for record in event)

@@ -23,6 +23,7 @@ class Settings:
     users_table: str
     recordings_table: str
     conversions_queue: str
+    dead_letter_queue: str
     max_body_bytes: int
     link_ttl_seconds: int
     upload_ttl_seconds: int
@@ -45,6 +46,7 @@ def settings() -> Settings:
         users_table=env("CLOUDSOUND_USERS_TABLE") or "cloudsound-users",
         recordings_table=env("CLOUDSOUND_RECORDINGS_TABLE") or "cloudsound-recordings",
         conversions_queue=conversions_queue_name(),
+        dead_letter_queue=dead_letter_queue_name(),
         max_body_bytes=_int("CLOUDSOUND_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
         link_ttl_seconds=_int("CLOUDSOUND_LINK_TTL_SECONDS", 900),
         upload_ttl_seconds=_int("CLOUDSOUND_UPLOAD_TTL_SECONDS", 3600),
@@ -53,6 +55,11 @@ def settings() -> Settings:
         max_duration_seconds=float(env("CLOUDSOUND_MAX_DURATION_SECONDS") or 6 * 3600),
         public_url=(env("CLOUDSOUND_PUBLIC_URL") or "").rstrip("/") or None,
     )
+
+
+def dead_letter_queue_name() -> str:
+    """Where conversions that keep failing end up; a handler marks their recordings failed."""
+    return os.environ.get("CLOUDSOUND_DEAD_LETTER_QUEUE") or f"{conversions_queue_name()}-dlq"
 
 
 def conversions_queue_name() -> str:

@@ -19,5 +19,6 @@ def configure() -> None:
         logging.basicConfig(format="%(message)s")
 
 
-def event(kind: str, **fields: Any) -> None:
-    logger.info(json.dumps({"event": kind, **fields}, default=str, separators=(",", ":")))
+def event(kind: str, level: str = "info", **fields: Any) -> None:
+    logger.log(logging.getLevelName(level.upper()), json.dumps({"event": kind, **fields}, default=str,
+                                                               separators=(",", ":")))

@@ -71,6 +71,25 @@ class Converter:
             outcomes.append(self.convert_object(key))
         return outcomes
 
+    def give_up(self, message_bodies: Iterable[str]) -> list[str]:
+        """Messages that failed every delivery (from the dead-letter queue): their recordings read `failed`."""
+        outcomes = []
+        for _, key, _ in s3_objects(message_bodies):
+            recording_id = recording_id_from_key(key)
+            reason = "the conversion kept failing and was given up; the original is kept, upload it again to retry"
+            outcome = "ignored"
+            if recording_id is not None:
+                try:
+                    self.store.update(recording_id, {"status": "failed", "error": reason},
+                                      condition="#s <> :ready", condition_values={":ready": "ready"},
+                                      condition_names={"#s": "status"})
+                    outcome = "failed"
+                except RecordingGone:
+                    outcome = "unchanged"  # deleted meanwhile, or a later delivery made it ready
+            logs.event("dead_letter", recording_id=recording_id, outcome=outcome, level="error")
+            outcomes.append(outcome)
+        return outcomes
+
     def convert_object(self, key: str) -> str:
         recording_id = recording_id_from_key(key)
         if recording_id is None:

@@ -122,11 +122,12 @@ class RecordingStore:
         self._table.delete_item(Key={"id": recording_id})
 
     def update(self, recording_id: str, changes: dict[str, Any], condition: str | None = None,
-               condition_values: dict[str, Any] | None = None) -> dict[str, Any]:
+               condition_values: dict[str, Any] | None = None,
+               condition_names: dict[str, str] | None = None) -> dict[str, Any]:
         """Apply `changes` (None removes an attribute) to an existing recording; raises RecordingGone if it is not
         there (an update must never recreate a deleted recording) or if `condition` does not hold."""
         sets, removes = [], []
-        names: dict[str, str] = {}
+        names: dict[str, str] = dict(condition_names or {})
         values: dict[str, Any] = dict(condition_values or {})
         for position, (attribute, value) in enumerate({**changes, "updated_at": now_iso()}.items()):
             names[f"#a{position}"] = attribute

@@ -1,6 +1,7 @@
-"""The local stand-in for Lambda's SQS event source: long-poll the conversions queue and call the app's `convert`
-handler with the same event Lambda would send. A message is deleted only after the handler returns; if it raises,
-the message becomes visible again after a short delay and, after the queue's maxReceiveCount, moves to the DLQ.
+"""The local stand-in for Lambda's SQS event sources: long-poll the conversions queue and call the app's `convert`
+handler with the same event Lambda would send; poll the dead-letter queue and call `dead_letters`. A message is
+deleted only after the handler returns; if it raises, the message becomes visible again after a short delay and,
+after the queue's maxReceiveCount, moves to the dead-letter queue.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ import logging
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RETRY_DELAY_SECONDS = int(os.environ.get("CLOUDSOUND_RETRY_DELAY_SECONDS", "3"))
+VISIBILITY_SECONDS = int(os.environ.get("CLOUDSOUND_LOCAL_VISIBILITY_SECONDS", "30"))
 
 log = logging.getLogger("cloudsound.worker")
 
@@ -36,7 +39,61 @@ def lambda_sqs_event(message: dict[str, Any], queue_arn: str, region: str) -> di
     }
 
 
-def run(stop: Any) -> None:
+class QueueConsumer:
+    """One queue and the handler Lambda would call with its messages."""
+
+    def __init__(self, sqs: Any, queue_name: str, handler: Any, region: str) -> None:
+        self.sqs = sqs
+        self.name = queue_name
+        self.handler = handler
+        self.region = region
+        self.url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+        self.arn = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    def poll(self, wait_seconds: int, context: Any) -> None:
+        response = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=1, WaitTimeSeconds=wait_seconds,
+                                            AttributeNames=["All"], VisibilityTimeout=VISIBILITY_SECONDS)
+        for message in response.get("Messages", []):
+            heartbeat = Heartbeat(self.sqs, self.url, message["ReceiptHandle"])
+            heartbeat.start()
+            try:
+                self.handler(lambda_sqs_event(message, self.arn, self.region), context)
+            except Exception:
+                receives = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
+                log.exception("%s: the handler failed (receive %s); the message will be retried", self.name,
+                              receives)
+                heartbeat.stop()
+                self.sqs.change_message_visibility(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"],
+                                                   VisibilityTimeout=RETRY_DELAY_SECONDS)
+            else:
+                heartbeat.stop()
+                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
+
+
+class Heartbeat(threading.Thread):
+    """Keeps a message invisible while its handler runs, in short extensions: if this process dies (even by
+    SIGKILL), the message is visible again within VISIBILITY_SECONDS and another worker takes it. (On Lambda the
+    event source mapping does this; the queue's own visibility timeout is sized for the function's timeout.)"""
+
+    def __init__(self, sqs: Any, queue_url: str, receipt_handle: str) -> None:
+        super().__init__(daemon=True)
+        self._sqs, self._url, self._receipt = sqs, queue_url, receipt_handle
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(max(VISIBILITY_SECONDS / 3, 0.5)):
+            try:
+                self._sqs.change_message_visibility(QueueUrl=self._url, ReceiptHandle=self._receipt,
+                                                    VisibilityTimeout=VISIBILITY_SECONDS)
+            except Exception:  # noqa: BLE001 - a missed beat only means the message may be retried early
+                log.warning("could not extend a message's visibility", exc_info=True)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def run(stop: threading.Event) -> None:
     sys.path.insert(0, str(PROJECT_ROOT))
     import app as application
     from chalicelib import aws
@@ -44,30 +101,17 @@ def run(stop: Any) -> None:
 
     current = settings()
     sqs = aws.sqs()
-    queue_url = sqs.get_queue_url(QueueName=current.conversions_queue)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    context = SimpleNamespace(function_name="convert", aws_request_id="local", get_remaining_time_in_millis=lambda: 900000)
-    log.info("worker %d polling %s", os.getpid(), current.conversions_queue)
+    conversions = QueueConsumer(sqs, current.conversions_queue, application.convert, current.region)
+    dead_letters = QueueConsumer(sqs, current.dead_letter_queue, application.dead_letters, current.region)
+    context = SimpleNamespace(function_name="convert", aws_request_id="local",
+                              get_remaining_time_in_millis=lambda: 900000)
+    log.info("worker %d polling %s and %s", os.getpid(), conversions.name, dead_letters.name)
     while not stop.is_set():
-        response = sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=1, AttributeNames=["All"]
-        )
-        for message in response.get("Messages", []):
-            try:
-                application.convert(lambda_sqs_event(message, queue_arn, current.region), context)
-            except Exception:
-                receives = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
-                log.exception("conversion failed (receive %s); the message will be retried", receives)
-                sqs.change_message_visibility(
-                    QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=RETRY_DELAY_SECONDS
-                )
-            else:
-                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        conversions.poll(1, context)
+        dead_letters.poll(0, context)
 
 
 def main() -> None:
-    import threading
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker  %(levelname)s %(message)s")
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

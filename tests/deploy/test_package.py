@@ -46,7 +46,7 @@ def test_cfn_lint_passes(package_dir):
 
 
 def test_both_functions_run_on_a_long_supported_runtime(resources):
-    for name in ("APIHandler", "Convert"):
+    for name in ("APIHandler", "Convert", "DeadLetters"):
         assert resources[name]["Properties"]["Runtime"] == "python3.13"
     assert resources["FfmpegLayer"]["Properties"]["CompatibleRuntimes"] == ["python3.13"]
 
@@ -69,7 +69,7 @@ def test_both_functions_know_the_stacks_resources(resources):
     expected = {"CLOUDSOUND_BUCKET": {"Ref": "AudioBucket"}, "CLOUDSOUND_USERS_TABLE": {"Ref": "UsersTable"},
                 "CLOUDSOUND_RECORDINGS_TABLE": {"Ref": "RecordingsTable"},
                 "CLOUDSOUND_QUEUE": {"Fn::GetAtt": ["ConversionsQueue", "QueueName"]}}
-    for name in ("APIHandler", "Convert"):
+    for name in ("APIHandler", "Convert", "DeadLetters"):
         variables = resources[name]["Properties"]["Environment"]["Variables"]
         assert {key: variables[key] for key in expected} == expected
 
@@ -91,8 +91,11 @@ def test_the_bucket_is_private_and_encrypted(resources):
     assert "PUT" in bucket["CorsConfiguration"]["CorsRules"][0]["AllowedMethods"]
 
 
-def test_failing_conversions_go_to_the_dead_letter_queue(resources):
+def test_failing_conversions_go_to_the_dead_letter_queue_and_are_marked_failed(resources):
     queue = resources["ConversionsQueue"]["Properties"]
+    dlq_name = resources["ConversionsDeadLetterQueue"]["Properties"]["QueueName"]["Fn::Sub"]
+    source = resources["DeadLetters"]["Properties"]["Events"]["DeadLettersSqsEventSource"]["Properties"]
+    assert source["Queue"]["Fn::Sub"].endswith(f":{dlq_name}")
 
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["ConversionsDeadLetterQueue", "Arn"]}
     assert 1 < queue["RedrivePolicy"]["maxReceiveCount"] <= 10
