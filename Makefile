@@ -57,7 +57,7 @@ fuzz: install
 	FUZZ_EXAMPLES=200 FUZZ_PHASES=examples,coverage,fuzzing,stateful $(PY) -m pytest tests/e2e/test_fuzz.py -q
 
 bench: install
-	$(PY) -m bench.conversion
+	$(PY) -m bench | tee bench-results.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache build layers/ffmpeg/build

@@ -15,7 +15,6 @@ from chalicelib.api.representation import recording_view
 from chalicelib.config import conversions_queue_name, dead_letter_queue_name, settings
 from chalicelib.errors import BadRequest, NotFound, Unauthorized
 from chalicelib.listing import ListQuery
-from chalicelib.pipeline import Converter
 from chalicelib.service import FORMATS, RecordingService
 from chalicelib.web import page_html
 from chalicelib.uploads import read_upload
@@ -159,9 +158,13 @@ def recording_peaks(recording_id: str) -> dict:
 
 @app.on_sqs_message(queue=conversions_queue_name(), batch_size=1)
 def convert(event) -> None:
+    from chalicelib.pipeline import Converter  # here, not at the top: the API's cold start never loads it
+
     Converter.from_settings().handle(record.body for record in event)
 
 
 @app.on_sqs_message(queue=dead_letter_queue_name(), batch_size=1)
 def dead_letters(event) -> None:
+    from chalicelib.pipeline import Converter
+
     Converter.from_settings().give_up(record.body for record in event)

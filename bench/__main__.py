@@ -1,0 +1,69 @@
+"""`make bench`: conversion against raw ffmpeg and the naive design, cold start and package sizes, and what
+converting and storing audio costs on AWS, computed from the CPU time measured here. Prints Markdown tables."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+
+from bench import coldstart, conversion
+
+# Public list prices, us-east-1, as published on 2026-11-01 (x86_64 Lambda; S3 Standard; DynamoDB on demand).
+LAMBDA_GB_SECOND = 0.0000166667
+LAMBDA_REQUEST = 0.20 / 1_000_000
+S3_GB_MONTH = 0.023
+S3_PUT = 0.005 / 1000
+S3_GET = 0.0004 / 1000
+DYNAMODB_WRITE = 0.625 / 1_000_000
+CONVERTER_MEMORY_MB = 1024  # .chalice/config.json
+FULL_VCPU_MB = 1769  # Lambda gives one full vCPU at 1,769 MB, proportionally less below
+
+
+def cost_table(rows: list[dict]) -> str:
+    hour = max(rows, key=lambda row: row["seconds"])
+    per_audio_hour = 3600 / hour["seconds"]
+    cpu_seconds = hour["handler_cpu"] * per_audio_hour
+    lambda_seconds = cpu_seconds / min(1.0, CONVERTER_MEMORY_MB / FULL_VCPU_MB)
+    gb_seconds = lambda_seconds * CONVERTER_MEMORY_MB / 1024
+    wav_gb = hour["wav_mib"] * per_audio_hour / 1024
+    mp3_gb = 128_000 / 8 * 3600 / 1024**3
+    hours = 1000
+    compute = hours * (gb_seconds * LAMBDA_GB_SECOND + LAMBDA_REQUEST)
+    storage = hours * (wav_gb + mp3_gb) * S3_GB_MONTH
+    requests = hours * ((1 + 8 + 1) * S3_PUT + 2 * S3_GET + 4 * DYNAMODB_WRITE)
+    return "\n".join([
+        f"Per hour of 16-bit 44.1 kHz stereo audio: {cpu_seconds:.0f} CPU s measured here; on a "
+        f"{CONVERTER_MEMORY_MB} MB converter (≈{min(1.0, CONVERTER_MEMORY_MB / FULL_VCPU_MB):.2f} vCPU) that is "
+        f"≈{lambda_seconds:.0f} s, {gb_seconds:.0f} GB-s.",
+        "",
+        "| per 1,000 hours of audio | dollars |",
+        "|---|---|",
+        f"| conversion (Lambda: {gb_seconds * hours:,.0f} GB-s + requests) | {compute:.2f} |",
+        f"| storage for a month (S3: {wav_gb * hours:,.0f} GB of WAV + {mp3_gb * hours:,.0f} GB of MP3) "
+        f"| {storage:.2f} |",
+        f"| S3 and DynamoDB requests | {requests:.2f} |",
+        f"| **total** | **{compute + storage + requests:.2f}** |",
+        "",
+        "Prices: us-east-1 list prices on 2026-11-01 — Lambda $0.0000166667 per GB-s and $0.20 per million "
+        "requests, S3 Standard $0.023 per GB-month, $0.005 per 1,000 PUTs, $0.0004 per 1,000 GETs, DynamoDB "
+        "$0.625 per million writes. The originals dominate: keeping only the MP3s would cost a tenth.",
+    ])
+
+
+def main() -> None:
+    durations = [int(value) for value in os.environ.get("BENCH_DURATIONS", "10,60,600,3600").split(",")]
+    rows = conversion.measure(durations, int(os.environ.get("BENCH_REPEAT", "3")))
+    print(f"Measured {datetime.date.today()} on {platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, ffmpeg 7.0.2 (imageio-ffmpeg 0.6.0), against the embedded moto "
+          "server on the same machine.\n")
+    print("### Conversion\n")
+    print(conversion.table(rows))
+    print("\n### Cold start and sizes\n")
+    print(coldstart.table())
+    print("\n### Cost on Lambda\n")
+    print(cost_table(rows))
+
+
+if __name__ == "__main__":
+    main()
