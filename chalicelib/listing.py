@@ -148,8 +148,8 @@ def _number(value: float) -> Any:
 
 
 def _integer(params: Mapping[str, str], name: str, low: int, high: int) -> int | None:
-    raw = params.get(name)
-    if raw is None or raw == "":
+    raw = params.get(name) or None  # absent and empty both mean "no filter"
+    if raw is None:
         return None
     try:
         value = int(raw)
@@ -161,8 +161,8 @@ def _integer(params: Mapping[str, str], name: str, low: int, high: int) -> int |
 
 
 def _seconds(params: Mapping[str, str], name: str) -> float | None:
-    raw = params.get(name)
-    if raw is None or raw == "":
+    raw = params.get(name) or None  # absent and empty both mean "no filter"
+    if raw is None:
         return None
     try:
         value = float(raw)
@@ -176,8 +176,8 @@ def _seconds(params: Mapping[str, str], name: str) -> float | None:
 
 
 def _choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
-    raw = params.get(name)
-    if raw is None or raw == "":
+    raw = params.get(name) or None  # absent and empty both mean "no filter"
+    if raw is None:
         return None
     if raw not in allowed:
         raise BadRequest(f"{name} must be one of: {', '.join(allowed)}", field=name)
@@ -185,8 +185,8 @@ def _choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> s
 
 
 def _text(params: Mapping[str, str], name: str) -> str | None:
-    raw = params.get(name)
-    if raw is None or raw == "":
+    raw = params.get(name) or None  # absent and empty both mean "no filter"
+    if raw is None:
         return None
     if len(raw) > MAX_NAME_LENGTH:
         raise BadRequest(f"{name} must be at most {MAX_NAME_LENGTH} characters", field=name)
