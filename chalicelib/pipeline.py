@@ -31,8 +31,8 @@ log = logging.getLogger("cloudsound.pipeline")
 _SOURCE_LINK_SECONDS = 6 * 3600
 
 
-def s3_objects(message_bodies: Iterable[str]) -> list[tuple[str, str, str | None]]:
-    """(bucket, key, etag) of every ObjectCreated record in a batch of SQS message bodies."""
+def s3_objects(message_bodies: Iterable[str]) -> list[tuple[str, str]]:
+    """(bucket, key) of every ObjectCreated record in a batch of SQS message bodies."""
     objects = []
     for body in message_bodies:
         try:
@@ -47,7 +47,7 @@ def s3_objects(message_bodies: Iterable[str]) -> list[tuple[str, str, str | None
                 continue
             s3 = record.get("s3", {})
             key = urllib.parse.unquote_plus(s3.get("object", {}).get("key", ""))
-            objects.append((s3.get("bucket", {}).get("name", ""), key, s3.get("object", {}).get("eTag")))
+            objects.append((s3.get("bucket", {}).get("name", ""), key))
     return objects
 
 
@@ -63,7 +63,7 @@ class Converter:
     def handle(self, message_bodies: Iterable[str]) -> list[str]:
         """Process every object in the batch; returns what happened to each, for logs and tests."""
         outcomes = []
-        for bucket, key, _ in s3_objects(message_bodies):
+        for bucket, key in s3_objects(message_bodies):
             if bucket != self.storage.bucket:
                 log.warning("ignoring an event for bucket %s", bucket)
                 outcomes.append("ignored")
@@ -74,7 +74,7 @@ class Converter:
     def give_up(self, message_bodies: Iterable[str]) -> list[str]:
         """Messages that failed every delivery (from the dead-letter queue): their recordings read `failed`."""
         outcomes = []
-        for _, key, _ in s3_objects(message_bodies):
+        for _, key in s3_objects(message_bodies):
             recording_id = recording_id_from_key(key)
             reason = "the conversion kept failing and was given up; the original is kept, upload it again to retry"
             outcome = "ignored"

@@ -46,11 +46,15 @@ class RecordingService:
     def from_settings(cls) -> "RecordingService":
         return cls(RecordingStore.from_settings(), AudioStorage.from_settings())
 
-    def upload(self, owner: User, upload: Upload, metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Store an uploaded file as a new recording (status `processing`); S3's event starts the conversion."""
+    def upload(self, owner: User, upload: Upload, metadata: Mapping[str, Any] | None = None,
+               formats: tuple[str, ...] | None = None) -> dict[str, Any]:
+        """Store an uploaded file as a new recording (status `processing`); S3's event starts the conversion.
+        `formats` narrows what is accepted (the PigWav and task-2 specs take WAV only)."""
         metadata = dict(metadata or {})
         metadata["name"] = clean_filename(metadata.get("name")) or clean_filename(upload.filename)
         kind = _identify(upload)
+        if formats is not None and kind.format not in formats:
+            raise UnsupportedMedia(f"only {', '.join(f.upper() for f in formats)} recordings are accepted here")
         metadata["name"] = metadata["name"] or f"recording.{kind.format}"
         item = self._new(owner, metadata, status="processing",
                          original={"content_type": kind.content_type, "size": len(upload.body), "format": kind.format})

@@ -21,7 +21,6 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.http import bearer_token, base_url, json_errors, json_object, redirect
 from chalicelib.api.representation import recording_view
-from chalicelib.audio.sniff import NotAudio, identify_audio
 from chalicelib.config import settings
 from chalicelib.errors import BadRequest, Forbidden, Invalid, NotFound, NotReady, Unauthorized, UnsupportedMedia
 from chalicelib.listing import ListQuery
@@ -124,16 +123,8 @@ def _legacy_uploader(user_id: Any, token: Any, id_field: str, token_field: str) 
 
 def _legacy_upload(user: User, upload: Upload) -> dict[str, Any]:
     """A WAV upload from the PigWav and task-2 clients (WAV only, as those specs say)."""
-    if identify_audio_format(upload) != "wav":
-        raise UnsupportedMedia("only WAV recordings are accepted here")
-    return _service().upload(user, upload, {"name": upload.fields.get("name") or _params().get("name")})
-
-
-def identify_audio_format(upload: Upload) -> str | None:
-    try:
-        return identify_audio(upload.body).format
-    except NotAudio as error:
-        raise UnsupportedMedia(f"not audio: {error.reason}") from None
+    return _service().upload(user, upload, {"name": upload.fields.get("name") or _params().get("name")},
+                             formats=("wav",))
 
 
 def _legacy_download(record_id: str | None, user_id: str | None, id_field: str, user_field: str) -> Response:
