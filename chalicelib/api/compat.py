@@ -22,7 +22,7 @@ from chalice import Blueprint, Response
 from chalicelib.api.http import bearer_token, base_url, json_errors, json_object, redirect
 from chalicelib.api.representation import recording_view
 from chalicelib.config import settings
-from chalicelib.errors import BadRequest, Forbidden, Invalid, NotFound, NotReady, Unauthorized, UnsupportedMedia
+from chalicelib.errors import BadRequest, Forbidden, Invalid, NotFound, Unauthorized, UnsupportedMedia
 from chalicelib.listing import ListQuery
 from chalicelib.metadata import KIND_FIELDS
 from chalicelib.service import AudioFile, RecordingService
