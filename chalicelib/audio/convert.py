@@ -8,7 +8,7 @@ One ffmpeg process does everything:
 - `-progress` reports `out_time_us`, the duration of the audio that was actually decoded and encoded. A truncated
   WAV reports what is there, not what its header claims; a file with no samples reports nothing;
 - the MP3 leaves through stdout in chunks, so memory stays flat whatever the length;
-- a second output, low-rate mono PCM on its own pipe, feeds the waveform peaks (audio/peaks.py).
+- a second output, low-rate 8-bit mono PCM on its own pipe, feeds the waveform peaks (audio/peaks.py).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def convert_to_mp3(
     peaks_read, peaks_write = os.pipe()
     command += ["-i", source,
                 "-map", "0:a:0", "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", *limit, "-f", "mp3", "pipe:1",
-                "-map", "0:a:0", "-ac", "1", "-ar", str(PEAKS_RATE), "-c:a", "pcm_s16le", *limit, "-f", "s16le",
+                "-map", "0:a:0", "-ac", "1", "-ar", str(PEAKS_RATE), "-c:a", "pcm_u8", *limit, "-f", "u8",
                 f"pipe:{peaks_write}"]
 
     try:
@@ -141,7 +141,9 @@ def convert_to_mp3(
 
 
 def _read_peaks(fd: int, meter: PeakMeter) -> None:
-    with os.fdopen(fd, "rb", buffering=0) as pipe:
+    # Buffered, so each read waits for a whole 64 KiB (8 s of audio) rather than handing the meter ffmpeg's
+    # 1 KiB packets one by one.
+    with os.fdopen(fd, "rb") as pipe:
         while chunk := pipe.read(1 << 16):
             meter.feed(chunk)
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import math
-from array import array
-
 import pytest
 
 from chalicelib.audio.convert import convert_to_mp3
@@ -13,17 +11,25 @@ from chalicelib.audio.peaks import PeakMeter, downsample
 
 
 def pcm(samples) -> bytes:
-    return array("h", samples).tobytes()
+    """Signed sample values (-128..127) as unsigned 8-bit PCM, the format ffmpeg hands the meter."""
+    return bytes(value + 128 for value in samples)
 
 
-def test_one_peak_per_bucket_even_across_odd_chunk_boundaries():
-    data = pcm([1000, -2000, 0, 0, 16384, 0, 0, 0, -32768, 0])
+def test_one_peak_per_bucket_even_across_chunk_boundaries():
+    data = pcm([4, -8, 0, 0, 64, 0, 0, 0, -128, 0])
 
     meter = PeakMeter(bucket=4)
-    for position in range(0, len(data), 3):  # 3-byte chunks split samples in two
+    for position in range(0, len(data), 3):  # chunks that do not line up with the slices
         meter.feed(data[position:position + 3])
 
-    assert meter.finish() == pytest.approx([2000 / 32768, 0.5, 1.0])
+    assert meter.finish() == pytest.approx([8 / 128, 0.5, 1.0])
+
+
+def test_positive_full_scale_is_one_step_short_of_one():
+    meter = PeakMeter(bucket=2)
+    meter.feed(pcm([127, 0]))
+
+    assert meter.finish() == [127 / 128]
 
 
 def test_silence_gives_zeros():
@@ -35,11 +41,11 @@ def test_silence_gives_zeros():
 
 def test_a_sine_gives_a_constant_envelope_at_its_amplitude():
     meter = PeakMeter(bucket=160)
-    meter.feed(pcm([int(16000 * math.sin(2 * math.pi * 440 * n / 8000)) for n in range(8000)]))
+    meter.feed(pcm([round(64 * math.sin(2 * math.pi * 440 * n / 8000)) for n in range(8000)]))
 
     peaks = meter.finish()
     assert len(peaks) == 50
-    assert all(p == pytest.approx(16000 / 32768, rel=0.02) for p in peaks)
+    assert all(p == pytest.approx(0.5, abs=1 / 128) for p in peaks)
 
 
 def test_downsampling_keeps_the_largest_and_bounds_the_length():
