@@ -1,13 +1,19 @@
-"""`make bench`: conversion against raw ffmpeg and the naive design, cold start and package sizes, and what
-converting and storing audio costs on AWS, computed from the CPU time measured here. Prints Markdown tables."""
+"""`make bench`: conversion against raw ffmpeg and the naive design, cold start and package sizes, API throughput
+over 1,000 and 10,000 recordings, and what converting and storing audio costs on AWS, computed from the CPU time
+measured here. Prints Markdown tables.
+
+Environment: BENCH_DURATIONS (seconds of audio, default 10,60,600,3600), BENCH_REPEAT (interleaved runs per size,
+default 3), BENCH_API_REQUESTS and BENCH_API_SECONDS (the bound of each API load line, default 400 and 8).
+"""
 
 from __future__ import annotations
 
 import datetime
+import logging
 import os
 import platform
 
-from bench import coldstart, conversion
+from bench import api, coldstart, conversion
 
 # Public list prices, us-east-1, as published on 2026-11-01 (x86_64 Lambda; S3 Standard; DynamoDB on demand).
 LAMBDA_GB_SECOND = 0.0000166667
@@ -52,6 +58,7 @@ def cost_table(rows: list[dict]) -> str:
 
 
 def main() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the embedded moto server's access log
     durations = [int(value) for value in os.environ.get("BENCH_DURATIONS", "10,60,600,3600").split(",")]
     rows = conversion.measure(durations, int(os.environ.get("BENCH_REPEAT", "3")))
     print(f"Measured {datetime.date.today()} on {platform.machine()}, {os.cpu_count()} cores, "
@@ -61,6 +68,9 @@ def main() -> None:
     print(conversion.table(rows))
     print("\n### Cold start and sizes\n")
     print(coldstart.table())
+    total, seconds = int(os.environ.get("BENCH_API_REQUESTS", "400")), float(os.environ.get("BENCH_API_SECONDS", "8"))
+    print("\n### API throughput\n")
+    print(api.table(api.measure(total, seconds, concurrency=4), total, seconds, concurrency=4))
     print("\n### Cost on Lambda\n")
     print(cost_table(rows))
 

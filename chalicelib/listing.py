@@ -61,6 +61,8 @@ def list_recordings(
     from boto3.dynamodb.conditions import Attr
 
     index, partition_value = _choose_index(query)
+    # What the index cannot exclude by itself: others' private recordings and upload slots, and the viewer's own
+    # expired slots.
     conditions = []
     if query.owner is not None and query.owner != viewer_id:
         conditions += [Attr("visibility").eq("public"), Attr("status").ne("awaiting_upload")]
@@ -81,7 +83,11 @@ def list_recordings(
         filter_expression = condition if filter_expression is None else filter_expression & condition
 
     start_key = decode_cursor(query.cursor, index, partition_value) if query.cursor else None
-    batch = query.limit if filter_expression is None else min(max(4 * query.limit, 50), READ_BUDGET)
+    # DynamoDB's Limit counts items read, before the filter. Read a page's worth first; while filters leave the
+    # page short, read what the pass rate so far says the rest needs (twice the last read when nothing passed), up
+    # to the page's budget: a filter that keeps most items costs about a page, a selective one reaches its budget in
+    # a few round trips.
+    batch = query.limit
     items: list[dict[str, Any]] = []
     read = 0
     while True:
@@ -99,6 +105,9 @@ def list_recordings(
         start_key = last_key
         if read >= READ_BUDGET:
             return items, encode_cursor(index, last_key)
+        needed = query.limit - len(items)
+        guess = math.ceil(needed * read / len(items) * 1.25) if items else 2 * batch
+        batch = min(guess, READ_BUDGET - read)
 
 
 def encode_cursor(index: str, key: Mapping[str, Any]) -> str:

@@ -60,8 +60,10 @@ def wait_for_health(url: str, deadline: float, process: subprocess.Popen) -> Non
 
 
 class Stack:
-    def __init__(self, port: int, workers: int, moto_port: int, region: str = "us-east-1") -> None:
+    def __init__(self, port: int, workers: int, moto_port: int, region: str = "us-east-1",
+                 output: int | None = None) -> None:
         self.port = port
+        self.output = output  # where the children's output goes (None: this process's own)
         self.workers_wanted = workers
         self.moto_port = moto_port
         self.region = region
@@ -84,7 +86,7 @@ class Stack:
         chalice = str(Path(sys.executable).with_name("chalice"))
         self.api = subprocess.Popen(
             [chalice, "local", "--no-autoreload", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=PROJECT_ROOT, env=self.env,
+            cwd=PROJECT_ROOT, env=self.env, stdout=self.output, stderr=self.output,
         )
         for _ in range(self.workers_wanted):
             self.workers.append(self._start_worker())
@@ -93,7 +95,8 @@ class Stack:
                  self.port, endpoint, len(self.workers))
 
     def _start_worker(self) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "devstack.worker"], cwd=PROJECT_ROOT, env=self.env)
+        return subprocess.Popen([sys.executable, "-m", "devstack.worker"], cwd=PROJECT_ROOT, env=self.env,
+                                stdout=self.output, stderr=self.output)
 
     def supervise(self) -> int:
         while not self.stopping.wait(0.5):

@@ -95,3 +95,68 @@ def test_a_vanishingly_small_bound_is_a_bound_not_a_server_error(api, library):
     # found by schemathesis: 2.99e-265 is a valid float but not a valid DynamoDB number
     assert names(api.get("/recordings?min_duration=2.992000251432775e-265&max_duration=1e-300")) == []
     assert len(names(api.get("/recordings?min_duration=1e-200"))) == 5
+
+
+@pytest.fixture
+def items_read(stack):
+    """The DynamoDB items the app reads (Query's ScannedCount, GetItem's Item), counted from botocore's responses."""
+    from bench.api import ItemsRead
+    from chalicelib import aws
+
+    counter = ItemsRead()
+    events = aws.table(stack["CLOUDSOUND_RECORDINGS_TABLE"]).meta.client.meta.events
+    events.register("after-call.dynamodb", counter)
+    yield counter
+    events.unregister("after-call.dynamodb", counter)
+
+
+@pytest.fixture
+def many(alice, stack):
+    """120 public ready recordings of alice (1..120 s), written as the converter leaves them."""
+    from chalicelib.recordings import RecordingStore, new_recording
+
+    store = RecordingStore.from_settings()
+    for seconds in range(1, 121):
+        store.create(new_recording(alice["id"], f"{seconds}s.wav", status="ready", fields={"duration": seconds}))
+
+
+def read_for(counter, request):
+    counter.items, counter.calls = 0, []
+    response = request()
+    assert response.status_code == 200, response.body
+    assert "Scan" not in counter.calls
+    return counter.items, response.json_body
+
+
+def test_a_page_reads_the_page_not_the_table(api, alice, many, items_read):
+    read, body = read_for(items_read, lambda: api.get("/recordings?limit=10"))
+    assert (read, len(body["items"])) == (10, 10)
+
+    # the owner's own listing hides expired upload slots with a filter, but does not read ahead for it
+    read, body = read_for(items_read, lambda: api.get(f"/recordings?owner={alice['id']}&limit=10", alice["token"]))
+    assert (read, len(body["items"])) == (10 + 1, 10)  # + the token's user
+
+    read, body = read_for(items_read, lambda: api.get("/recordings/" + body["items"][0]["id"]))
+    assert read == 1
+
+
+def test_a_filter_reads_about_a_page_when_it_keeps_most(api, many, items_read):
+    read, body = read_for(items_read, lambda: api.get("/recordings?min_duration=101&limit=10"))
+    assert [item["duration"] for item in body["items"]] == list(range(120, 110, -1))
+    assert read == 10
+
+
+def test_a_selective_filter_reads_on_but_never_past_its_budget(api, many, items_read, monkeypatch):
+    from chalicelib import listing
+
+    read, body = read_for(items_read, lambda: api.get("/recordings?max_duration=5&limit=10"))
+    assert [item["duration"] for item in body["items"]] == [5, 4, 3, 2, 1]
+    assert read == 120  # all of it: 10, 20, 40, then the 50 left (the 80 asked for run past the end)
+    assert len(items_read.calls) == 4
+
+    monkeypatch.setattr(listing, "READ_BUDGET", 60)
+    read, body = read_for(items_read, lambda: api.get("/recordings?max_duration=5"))
+    assert body["items"] == [] and body["next_cursor"]  # nothing in the newest 60: a short page, go on from there
+    assert read == 60
+    rest = api.get(f"/recordings?max_duration=5&cursor={body['next_cursor']}")
+    assert [item["duration"] for item in rest.json_body["items"]] == [5, 4, 3, 2, 1]
