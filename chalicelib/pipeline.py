@@ -18,6 +18,8 @@ import json
 import logging
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from chalicelib import logs
@@ -31,8 +33,18 @@ log = logging.getLogger("cloudsound.pipeline")
 _SOURCE_LINK_SECONDS = 6 * 3600
 
 
-def s3_objects(message_bodies: Iterable[str]) -> list[tuple[str, str]]:
-    """(bucket, key) of every ObjectCreated record in a batch of SQS message bodies."""
+@dataclass(frozen=True)
+class CreatedObject:
+    """One ObjectCreated record. S3's own events carry the object's ETag and size, which spares a HeadObject."""
+
+    bucket: str
+    key: str
+    etag: str | None = None
+    size: int | None = None
+
+
+def s3_objects(message_bodies: Iterable[str]) -> list[CreatedObject]:
+    """Every ObjectCreated record in a batch of SQS message bodies."""
     objects = []
     for body in message_bodies:
         try:
@@ -46,8 +58,13 @@ def s3_objects(message_bodies: Iterable[str]) -> list[tuple[str, str]]:
             if not str(record.get("eventName", "")).startswith("ObjectCreated"):
                 continue
             s3 = record.get("s3", {})
-            key = urllib.parse.unquote_plus(s3.get("object", {}).get("key", ""))
-            objects.append((s3.get("bucket", {}).get("name", ""), key))
+            created = s3.get("object", {})
+            etag, size = created.get("eTag"), created.get("size")
+            objects.append(CreatedObject(
+                bucket=s3.get("bucket", {}).get("name", ""), key=urllib.parse.unquote_plus(created.get("key", "")),
+                etag=etag.strip('"') if isinstance(etag, str) and etag else None,
+                size=size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
+            ))
     return objects
 
 
@@ -63,19 +80,19 @@ class Converter:
     def handle(self, message_bodies: Iterable[str]) -> list[str]:
         """Process every object in the batch; returns what happened to each, for logs and tests."""
         outcomes = []
-        for bucket, key in s3_objects(message_bodies):
-            if bucket != self.storage.bucket:
-                log.warning("ignoring an event for bucket %s", bucket)
+        for created in s3_objects(message_bodies):
+            if created.bucket != self.storage.bucket:
+                log.warning("ignoring an event for bucket %s", created.bucket)
                 outcomes.append("ignored")
                 continue
-            outcomes.append(self.convert_object(key))
+            outcomes.append(self.convert_object(created.key, etag=created.etag, size=created.size))
         return outcomes
 
     def give_up(self, message_bodies: Iterable[str]) -> list[str]:
         """Messages that failed every delivery (from the dead-letter queue): their recordings read `failed`."""
         outcomes = []
-        for _, key in s3_objects(message_bodies):
-            recording_id = recording_id_from_key(key)
+        for created in s3_objects(message_bodies):
+            recording_id = recording_id_from_key(created.key)
             reason = "the conversion kept failing and was given up; the original is kept, upload it again to retry"
             outcome = "ignored"
             if recording_id is not None:
@@ -90,7 +107,8 @@ class Converter:
             outcomes.append(outcome)
         return outcomes
 
-    def convert_object(self, key: str) -> str:
+    def convert_object(self, key: str, *, etag: str | None = None, size: int | None = None) -> str:
+        """Convert one original. `etag` and `size`, when the event gave them, are the object's; else S3 is asked."""
         recording_id = recording_id_from_key(key)
         if recording_id is None:
             return "ignored"
@@ -98,23 +116,25 @@ class Converter:
         facts: dict[str, Any] = {}
         outcome = "error"
         try:
-            outcome = self._convert(recording_id, key, facts)
+            outcome = self._convert(recording_id, key, etag, size, facts)
             return outcome
         finally:
             logs.event("conversion", recording_id=recording_id, outcome=outcome,
                        seconds=round(time.perf_counter() - started, 3), **facts)
 
-    def _convert(self, recording_id: str, key: str, facts: dict[str, Any]) -> str:
+    def _convert(self, recording_id: str, key: str, etag: str | None, size: int | None,
+                 facts: dict[str, Any]) -> str:
         recording = self.store.get(recording_id)
         if recording is None:
             # Deleted, or an upload slot that expired before its file came: the file has no owner, remove it.
             self.storage.delete(key)
             return "gone"
-        head = self.storage.head(key)
-        if head is None:
-            return "gone"
-        etag = head["ETag"].strip('"')
-        facts["original_bytes"] = head["ContentLength"]
+        if etag is None or size is None:
+            head = self.storage.head(key)
+            if head is None:
+                return "gone"
+            etag, size = head["ETag"].strip('"'), head["ContentLength"]
+        facts["original_bytes"] = size
         if recording.get("source_etag") == etag and recording["status"] in ("ready", "failed"):
             return "duplicate"
         if recording["status"] != "processing":
@@ -146,8 +166,11 @@ class Converter:
         except BaseException:
             writer.abort()
             raise
-        writer.close()
-        self.storage.put_json(peaks_key(recording_id), {"peaks": conversion.peaks, "duration": conversion.duration})
+        with ThreadPoolExecutor(max_workers=1) as alongside:  # the two writes at the end, at the same time
+            peaks_written = alongside.submit(self.storage.put_json, peaks_key(recording_id),
+                                             {"peaks": conversion.peaks, "duration": conversion.duration})
+            writer.close()
+            peaks_written.result()
         source = conversion.source
         facts.update(audio_seconds=conversion.duration, mp3_bytes=conversion.mp3_size)
         outcome = self._finish(recording_id, {
@@ -157,7 +180,7 @@ class Converter:
             "duration": conversion.duration,
             "original": {
                 "content_type": recording.get("original", {}).get("content_type") or content_type_for(source.format),
-                "size": head["ContentLength"],
+                "size": size,
                 "format": source.format,
                 "codec": source.codec,
                 "sample_rate": source.sample_rate,

@@ -35,6 +35,9 @@ def start_moto(port: int):  # -> ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    # moto keeps its state per process, not per server: a server started after another in the same process (as
+    # `make bench` does) would otherwise find the first one's tables and buckets.
+    urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST")).close()
     return server
 
 

@@ -57,6 +57,20 @@ def test_a_duplicate_delivery_changes_nothing(client, api, alice, stack, wav):
         [f"mp3/{recording['id']}.mp3", f"originals/{recording['id']}", f"peaks/{recording['id']}.json"])
 
 
+def test_the_etag_and_size_s3_sends_spare_a_head_request(api, alice, stack, wav):
+    recording = api.upload(alice["token"], wav)
+    calls = []
+    aws.s3().meta.events.register("before-call.s3", lambda model, **_: calls.append(model.name))
+
+    api.convert_pending()
+
+    assert "HeadObject" not in calls and "GetObject" not in calls  # ffmpeg reads the original itself
+    done = api.get(f"/recordings/{recording['id']}").json_body
+    assert done["status"] == "ready" and done["original"]["size"] == len(wav)
+    mp3 = aws.s3().head_object(Bucket=stack["CLOUDSOUND_BUCKET"], Key=f"mp3/{recording['id']}.mp3")
+    assert done["mp3"]["size"] == mp3["ContentLength"]
+
+
 def test_every_record_of_a_batch_is_converted(client, api, alice, stack, wav):
     first = api.upload(alice["token"], wav)
     second = api.upload(alice["token"], wav)

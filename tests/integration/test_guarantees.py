@@ -83,7 +83,7 @@ def test_a_conversion_that_keeps_failing_lands_in_the_dead_letter_queue_and_read
         api, alice, stack, wav, client, monkeypatch):
     recording = api.upload(alice["token"], wav)
 
-    def storage_is_down(self, key):
+    def storage_is_down(self, key, **_):
         raise ConnectionError("S3 is unavailable")
 
     monkeypatch.setattr(Converter, "convert_object", storage_is_down)

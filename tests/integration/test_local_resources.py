@@ -36,3 +36,18 @@ def test_local_queue_redrive_and_bucket_notification_match_the_template(stack):
     [config] = notification["QueueConfigurations"]
     assert config["QueueArn"] == template.arn_of("ConversionsQueue")
     assert config["Filter"]["Key"]["FilterRules"] == [{"Name": "prefix", "Value": "originals/"}]
+
+
+def test_a_second_moto_server_in_one_process_starts_empty(stack):
+    from devstack.__main__ import free_port, start_moto
+
+    assert aws.dynamodb().list_tables()["TableNames"]  # the first server's tables
+    port = free_port()
+    second = start_moto(port)
+    try:
+        import boto3
+
+        fresh = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1")
+        assert fresh.list_tables()["TableNames"] == []  # `make bench` starts two: the second must not see the first's
+    finally:
+        second.stop()
