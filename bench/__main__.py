@@ -3,7 +3,7 @@ over 1,000 and 10,000 recordings, and what converting and storing audio costs on
 measured here. Prints Markdown tables.
 
 Environment: BENCH_DURATIONS (seconds of audio, default 10,60,600,3600), BENCH_REPEAT (interleaved runs per size,
-default 3), BENCH_API_REQUESTS and BENCH_API_SECONDS (the bound of each API load line, default 400 and 8).
+default 5; at most 3 from 30 minutes of audio), BENCH_API_REQUESTS and BENCH_API_SECONDS (the bound of each API load line, default 400 and 8).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def cost_table(rows: list[dict]) -> str:
 def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the embedded moto server's access log
     durations = [int(value) for value in os.environ.get("BENCH_DURATIONS", "10,60,600,3600").split(",")]
-    rows = conversion.measure(durations, int(os.environ.get("BENCH_REPEAT", "3")))
+    rows = conversion.measure(durations, int(os.environ.get("BENCH_REPEAT", "5")))
     print(f"Measured {datetime.date.today()} on {platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, ffmpeg 7.0.2 (imageio-ffmpeg 0.6.0), against the embedded moto "
           "server on the same machine.\n")
