@@ -3,7 +3,8 @@ over 1,000 and 10,000 recordings, and what converting and storing audio costs on
 measured here. Prints Markdown tables.
 
 Environment: BENCH_DURATIONS (seconds of audio, default 10,60,600,3600), BENCH_REPEAT (interleaved runs per size,
-default 5; at most 3 from 30 minutes of audio), BENCH_API_REQUESTS and BENCH_API_SECONDS (the bound of each API load line, default 400 and 8).
+default 5; at most 3 from 30 minutes of audio), BENCH_API_REQUESTS and BENCH_API_SECONDS (the bound of each API
+load line, default 400 and 8).
 """
 
 from __future__ import annotations

@@ -219,8 +219,8 @@ def table(rows: list[dict], total: int, seconds: float, concurrency: int) -> str
               "machine. Items read count Query's ScannedCount and GetItem's hits, including the token's user where "
               "a token is sent; no request Scans. Reads follow the page, never the table. The latency is moto's: "
               "it answers a Query by walking every item of the index in Python and serialises each item it returns "
-              "in 3–4 ms, where DynamoDB reads only the page in single-digit milliseconds; the last column splits one "
-              "request, run alone in process, into the app's own time (what carries over to Lambda) and the wait "
+              "in 3–4 ms, where DynamoDB reads only the page in single-digit milliseconds; the last column splits "
+              "one request, run alone in process, into the app's own time (what carries over to Lambda) and the wait "
               "for moto."]
     return "\n".join(lines)
 
