@@ -122,17 +122,13 @@ def run_handler(measured: dict, warm_up: dict, env: dict) -> dict:
 def measure(durations: list[int], repeat: int) -> list[dict]:
     """One row per duration: medians of `repeat` interleaved runs of the handler and of raw ffmpeg (the ratio is the
     median of each pair's), and one run of the naive pydub design."""
-    from chalicelib import aws
     from chalicelib.config import settings
     from chalicelib.recordings import RecordingStore
-    from devstack.__main__ import free_port, local_environment, start_moto
-    from devstack.resources import LocalTemplate, create_all
+    from devstack.__main__ import free_port, provision, start_moto
 
     port = free_port()
     server = start_moto(port)
-    os.environ.update(local_environment(f"http://127.0.0.1:{port}", "us-east-1"))
-    aws.reset()
-    os.environ.update(create_all(LocalTemplate(), aws.client))
+    os.environ.update(provision(f"http://127.0.0.1:{port}", "us-east-1"))
     env = {**os.environ}
     bitrate = settings().mp3_bitrate_kbps
     store = RecordingStore.from_settings()

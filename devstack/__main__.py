@@ -62,6 +62,17 @@ def wait_for_health(url: str, deadline: float, process: subprocess.Popen) -> Non
     raise RuntimeError(f"{url} did not answer in time")
 
 
+def provision(endpoint: str, region: str) -> dict[str, str]:
+    """Point this process's boto3 at `endpoint` and create the template's resources there. Returns the environment
+    the app's processes need: the endpoint, fake credentials and the resources' names."""
+    from chalicelib import aws
+
+    aws_env = local_environment(endpoint, region)
+    os.environ.update(aws_env)
+    aws.reset()
+    return {**aws_env, **create_all(LocalTemplate(region=region), aws.client)}
+
+
 class Stack:
     def __init__(self, port: int, workers: int, moto_port: int, region: str = "us-east-1",
                  output: int | None = None) -> None:
@@ -79,13 +90,7 @@ class Stack:
     def start(self) -> None:
         self.moto = start_moto(self.moto_port)
         endpoint = f"http://127.0.0.1:{self.moto_port}"
-        aws_env = local_environment(endpoint, self.region)
-        os.environ.update(aws_env)
-        from chalicelib import aws
-
-        aws.reset()
-        app_settings = create_all(LocalTemplate(region=self.region), aws.client)
-        self.env = {**os.environ, **aws_env, **app_settings, "PYTHONUNBUFFERED": "1"}
+        self.env = {**os.environ, **provision(endpoint, self.region), "PYTHONUNBUFFERED": "1"}
         chalice = str(Path(sys.executable).with_name("chalice"))
         self.api = subprocess.Popen(
             [chalice, "local", "--no-autoreload", "--host", "127.0.0.1", "--port", str(self.port)],

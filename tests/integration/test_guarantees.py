@@ -30,6 +30,15 @@ def s3_event(bucket: str, key: str, name: str = "ObjectCreated:Put") -> str:
     return json.dumps({"Records": [{"eventName": name, "s3": {"bucket": {"name": bucket}, "object": {"key": key}}}]})
 
 
+def all_at_once(target, count: int) -> None:
+    """Run `target` in `count` threads started together, and wait for them all."""
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def test_three_concurrent_deliveries_make_one_consistent_recording(api, alice, stack, wav):
     recording = api.upload(alice["token"], wav)
     event = s3_event(stack["CLOUDSOUND_BUCKET"], f"originals/{recording['id']}")
@@ -42,11 +51,7 @@ def test_three_concurrent_deliveries_make_one_consistent_recording(api, alice, s
         except BaseException as error:  # noqa: BLE001 - collected and asserted below
             errors.append(error)
 
-    threads = [threading.Thread(target=deliver) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    all_at_once(deliver, 3)
 
     assert errors == []
     assert set(outcomes) <= {"ready", "duplicate"} and "ready" in outcomes
@@ -159,10 +164,6 @@ def test_racing_registrations_for_one_id_have_exactly_one_winner(stack, serial_e
         except Conflict as conflict:
             conflicts.append(conflict)
 
-    threads = [threading.Thread(target=register) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    all_at_once(register, 8)
 
     assert winners == [77] and len(conflicts) == 7
