@@ -1,43 +1,40 @@
-"""Cloud Sound: routes and the converter's queue handler. Each parses, calls one service, and answers."""
+"""Cloud Sound: routes and the converter's queue handlers. Each reads the request, calls one service, and answers;
+the earlier specs' calls are blueprints of their own (chalicelib/api/compat/)."""
 
 from __future__ import annotations
 
 from chalice import Chalice, Response
 
-from chalicelib import logs
-from chalicelib.api.compat import compat
-from chalicelib.api.openapi import openapi_document
+from chalicelib import logs, wiring
+from chalicelib.api.auth import caller, signed_in
+from chalicelib.api.compat import BLUEPRINTS
 from chalicelib.api.http import (
-    BINARY_TYPES, access_log, base_url, bearer_token, is_json, json_errors, json_object, metadata_from_params,
-    redirect, uniform_errors, wants_json,
+    BINARY_TYPES, BadRequest, access_log, is_json, json_errors, json_object, link_root, redirect, uniform_errors,
+    wants_json,
 )
+from chalicelib.api.openapi import openapi_document
+from chalicelib.api.queries import list_query
 from chalicelib.api.representation import recording_view
+from chalicelib.api.uploads import metadata_from_params, upload_of
 from chalicelib.config import conversions_queue_name, dead_letter_queue_name, settings
-from chalicelib.errors import BadRequest, NotFound, Unauthorized
-from chalicelib.listing import ListQuery
-from chalicelib.service import FORMATS, RecordingService
+from chalicelib.errors import NotFound
+from chalicelib.recording_service import FORMATS
+from chalicelib.users import parse_user_id, validate_user_id, validate_user_name
 from chalicelib.web import page_html
-from chalicelib.uploads import read_upload
-from chalicelib.users import User, UserStore, validate_user_id, validate_user_name
 
 app = Chalice(app_name="cloudsound")
 app.api.binary_types.extend(t for t in BINARY_TYPES if t not in app.api.binary_types)
 app.register_middleware(uniform_errors, "http")
 app.register_middleware(access_log, "http")
 logs.configure()
-app.register_blueprint(compat)
+for blueprint in BLUEPRINTS:
+    app.register_blueprint(blueprint)
 
 
-def current_user(required: bool = True) -> User | None:
-    token = bearer_token(app.current_request.headers)
-    user = UserStore.from_settings().authenticate(token) if token else None
-    if user is None and (required or token):
-        raise Unauthorized("a valid token is required: Authorization: Bearer <token> (POST /users gives one)")
-    return user
-
-
-def link_root() -> str:
-    return base_url(app.current_request, settings().public_url)
+def viewer_id() -> int | None:
+    """Who is looking: a signed-in user's id, or None for anybody."""
+    viewer = caller(app.current_request.headers)
+    return viewer.id if viewer else None
 
 
 @app.route("/", methods=["GET"])
@@ -61,23 +58,24 @@ def health() -> dict:
 def register_user() -> Response:
     body = json_object(app.current_request.raw_body)
     user_id = validate_user_id(body["id"]) if body.get("id") is not None else None
-    user, token = UserStore.from_settings().register(validate_user_name(body.get("name")), user_id)
+    user, token = wiring.user_store().register(validate_user_name(body.get("name")), user_id)
     return Response(body={**user.public(), "token": token}, status_code=201,
-                    headers={"Location": f"{link_root()}/users/{user.id}"})
+                    headers={"Location": f"{link_root(app.current_request)}/users/{user.id}"})
 
 
 @app.route("/me", methods=["GET"])
 @json_errors
 def who_am_i() -> dict:
-    return current_user().public()
+    return signed_in(app.current_request.headers).public()
 
 
 @app.route("/users/{user_id}", methods=["GET"])
 @json_errors
 def get_user(user_id: str) -> dict:
-    if not user_id.isdigit():
+    parsed = parse_user_id(user_id)
+    if parsed is None:
         raise BadRequest("a user id is a positive integer", field="id")
-    user = UserStore.from_settings().get(int(user_id))
+    user = wiring.user_store().get(parsed)
     if user is None:
         raise NotFound(f"no user {user_id}")
     return user.public()
@@ -87,52 +85,48 @@ def get_user(user_id: str) -> dict:
 @json_errors
 def create_recording() -> Response:
     request = app.current_request
-    user = current_user()
-    service = RecordingService.from_settings()
+    user = signed_in(request.headers)
+    service = wiring.recording_service()
     if is_json(request.headers.get("content-type")):
-        item, upload_slot = service.create_pending(user, json_object(request.raw_body))
-        view = {**recording_view(item, link_root()), "upload": upload_slot}
+        recording, upload_slot = service.create_pending(user, json_object(request.raw_body))
+        view = {**recording_view(recording, link_root(request)), "upload": upload_slot}
         return Response(body=view, status_code=201, headers={"Location": view["links"]["self"]})
-    upload = read_upload(
-        request.headers.get("content-type"), request.raw_body, max_bytes=settings().max_body_bytes,
-        declared_length=request.headers.get("content-length"),
-        chunked="chunked" in request.headers.get("transfer-encoding", "").lower(),
-    )
-    item = service.upload(user, upload, metadata_from_params(request.query_params, upload.fields))
-    view = recording_view(item, link_root())
+    upload = upload_of(request)
+    recording = service.upload(user, upload.body, filename=upload.filename,
+                               metadata=metadata_from_params(request.query_params, upload.fields))
+    view = recording_view(recording, link_root(request))
     return Response(body=view, status_code=202, headers={"Location": view["links"]["self"]})
 
 
 @app.route("/recordings", methods=["GET"])
 @json_errors
 def list_recordings() -> dict:
-    query = ListQuery.from_params(app.current_request.query_params or {})
-    viewer = current_user(required=False)
-    items, next_cursor = RecordingService.from_settings().list(query, viewer.id if viewer else None)
-    root = link_root()
-    return {"items": [recording_view(item, root) for item in items], "next_cursor": next_cursor}
+    query = list_query(app.current_request.query_params or {})
+    recordings, next_cursor = wiring.recording_service().list(query, viewer_id())
+    root = link_root(app.current_request)
+    return {"items": [recording_view(recording, root) for recording in recordings], "next_cursor": next_cursor}
 
 
 @app.route("/recordings/{recording_id}", methods=["GET"])
 @json_errors
 def get_recording(recording_id: str) -> dict:
-    viewer = current_user(required=False)
-    item = RecordingService.from_settings().visible(recording_id, viewer.id if viewer else None)
-    return recording_view(item, link_root())
+    recording = wiring.recording_service().visible(recording_id, viewer_id())
+    return recording_view(recording, link_root(app.current_request))
 
 
 @app.route("/recordings/{recording_id}", methods=["PATCH"], content_types=["*/*"])
 @json_errors
 def edit_recording(recording_id: str) -> dict:
-    changes = json_object(app.current_request.raw_body)
-    item = RecordingService.from_settings().update(recording_id, current_user(), changes)
-    return recording_view(item, link_root())
+    request = app.current_request
+    changes = json_object(request.raw_body)
+    recording = wiring.recording_service().update(recording_id, signed_in(request.headers), changes)
+    return recording_view(recording, link_root(request))
 
 
 @app.route("/recordings/{recording_id}", methods=["DELETE"])
 @json_errors
 def delete_recording(recording_id: str) -> Response:
-    RecordingService.from_settings().delete(recording_id, current_user())
+    wiring.recording_service().delete(recording_id, signed_in(app.current_request.headers))
     return Response(body="", status_code=204)
 
 
@@ -142,8 +136,7 @@ def recording_audio(recording_id: str) -> Response:
     audio_format = (app.current_request.query_params or {}).get("format", "mp3")
     if audio_format not in FORMATS:
         raise BadRequest(f"format must be one of: {', '.join(FORMATS)}", field="format")
-    viewer = current_user(required=False)
-    url = RecordingService.from_settings().audio_link(recording_id, viewer.id if viewer else None, audio_format)
+    url = wiring.recording_service().audio_link(recording_id, viewer_id(), audio_format)
     if wants_json(app.current_request.headers):  # scripts and the page: the link itself, to use as they like
         return Response(body={"url": url, "expires_in": settings().link_ttl_seconds}, status_code=200)
     return redirect(url)
@@ -152,19 +145,14 @@ def recording_audio(recording_id: str) -> Response:
 @app.route("/recordings/{recording_id}/peaks", methods=["GET"])
 @json_errors
 def recording_peaks(recording_id: str) -> dict:
-    viewer = current_user(required=False)
-    return RecordingService.from_settings().peaks(recording_id, viewer.id if viewer else None)
+    return wiring.recording_service().peaks(recording_id, viewer_id())
 
 
 @app.on_sqs_message(queue=conversions_queue_name(), batch_size=1)
 def convert(event) -> None:
-    from chalicelib.pipeline import Converter  # here, not at the top: the API's cold start never loads it
-
-    Converter.from_settings().handle(record.body for record in event)
+    wiring.converter().handle(record.body for record in event)
 
 
 @app.on_sqs_message(queue=dead_letter_queue_name(), batch_size=1)
 def dead_letters(event) -> None:
-    from chalicelib.pipeline import Converter
-
-    Converter.from_settings().give_up(record.body for record in event)
+    wiring.converter().give_up(record.body for record in event)

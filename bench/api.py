@@ -45,7 +45,8 @@ class Request:
 
 def seed(table: Any, first: int, count: int, me: int, rng: random.Random) -> list[str]:
     """`count` recordings numbered from `first`, newest first in creation order; returns the public ready ids."""
-    from chalicelib.recordings import KINDS, SORT_KEY, index_attributes, to_dynamo
+    from chalicelib.recording import KINDS, Recording
+    from chalicelib.recording_store import to_item
 
     epoch = datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc)
     public_ids = []
@@ -54,22 +55,21 @@ def seed(table: Any, first: int, count: int, me: int, rng: random.Random) -> lis
             created = (epoch - datetime.timedelta(minutes=number)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             recording_id = f"{number:08d}-0000-4000-8000-{rng.getrandbits(48):012x}"
             duration = round(rng.uniform(5, 7200), 3)
-            item = {
-                "id": recording_id, "name": f"take {number % NAMES}.wav",
-                "owner": me if number % 100 == 0 else me + rng.randint(1, OWNERS),
-                "kind": KINDS[number % len(KINDS)],
-                "visibility": "private" if number % 10 == 0 else "public",
-                "status": "failed" if number % 50 == 7 else "ready",
-                "created_at": created, "updated_at": created, SORT_KEY: f"{created}#{recording_id}",
-                "duration": duration, "source_etag": f"{rng.getrandbits(128):032x}",
-                "original": {"content_type": "audio/wav", "size": int(duration * 176_400) + 44, "format": "wav",
-                             "codec": "pcm_s16le", "sample_rate": 44100, "channels": 2, "bits_per_sample": 16,
-                             "duration": duration},
-                "mp3": {"size": int(duration * 16_000), "bitrate": 128_000, "duration": duration},
-            }
-            item.update({key: value for key, value in index_attributes(item).items() if value is not None})
-            batch.put_item(Item=to_dynamo(item))
-            if item["visibility"] == "public" and item["status"] == "ready":
+            recording = Recording(
+                id=recording_id, name=f"take {number % NAMES}.wav",
+                owner=me if number % 100 == 0 else me + rng.randint(1, OWNERS),
+                kind=KINDS[number % len(KINDS)],
+                visibility="private" if number % 10 == 0 else "public",
+                status="failed" if number % 50 == 7 else "ready",
+                created_at=created, updated_at=created,
+                duration=duration, source_etag=f"{rng.getrandbits(128):032x}",
+                original={"content_type": "audio/wav", "size": int(duration * 176_400) + 44, "format": "wav",
+                          "codec": "pcm_s16le", "sample_rate": 44100, "channels": 2, "bits_per_sample": 16,
+                          "duration": duration},
+                mp3={"size": int(duration * 16_000), "bitrate": 128_000, "duration": duration},
+            )
+            batch.put_item(Item=to_item(recording))
+            if recording.visibility == "public" and recording.status == "ready":
                 public_ids.append(recording_id)
     return public_ids
 

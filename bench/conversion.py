@@ -32,8 +32,8 @@ _HANDLER_RUN = r"""
 import json, resource, sys, time
 from chalicelib import aws
 from chalicelib.config import settings
-from chalicelib.pipeline import Converter
-converter = Converter.from_settings()
+from chalicelib import wiring
+converter = wiring.converter()
 import threading
 started, waits = {}, []  # the seconds of every S3 and DynamoDB call (per thread: two may be in flight)
 def call_starts(**_): started[threading.get_ident()] = time.perf_counter()
@@ -103,14 +103,14 @@ def upload_original(store, path: Path) -> dict:
     """A recording whose original is in S3, as its upload leaves it; returns what S3's event would say of it."""
     from chalicelib import aws
     from chalicelib.config import settings
-    from chalicelib.recordings import new_recording
+    from chalicelib.recording import new_recording
 
-    item = new_recording(1, path.name, status="processing")
-    store.create(item)
-    key = f"originals/{item['id']}"
+    recording = new_recording(1, path.name, status="processing")
+    store.create(recording)
+    key = f"originals/{recording.id}"
     aws.s3().upload_file(str(path), settings().bucket, key)
     head = aws.s3().head_object(Bucket=settings().bucket, Key=key)
-    return {"id": item["id"], "key": key, "etag": head["ETag"].strip('"'), "size": head["ContentLength"]}
+    return {"id": recording.id, "key": key, "etag": head["ETag"].strip('"'), "size": head["ContentLength"]}
 
 
 def run_handler(measured: dict, warm_up: dict, env: dict) -> dict:
@@ -123,7 +123,7 @@ def measure(durations: list[int], repeat: int) -> list[dict]:
     """One row per duration: medians of `repeat` interleaved runs of the handler and of raw ffmpeg (the ratio is the
     median of each pair's), and one run of the naive pydub design."""
     from chalicelib.config import settings
-    from chalicelib.recordings import RecordingStore
+    from chalicelib import wiring
     from devstack.__main__ import free_port, provision, start_moto
 
     port = free_port()
@@ -131,7 +131,7 @@ def measure(durations: list[int], repeat: int) -> list[dict]:
     os.environ.update(provision(f"http://127.0.0.1:{port}", "us-east-1"))
     env = {**os.environ}
     bitrate = settings().mp3_bitrate_kbps
-    store = RecordingStore.from_settings()
+    store = wiring.recording_store()
     rows = []
     try:
         with tempfile.TemporaryDirectory() as scratch:

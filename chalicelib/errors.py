@@ -1,4 +1,5 @@
-"""Domain exceptions. They say what went wrong; the HTTP edge (chalicelib/api/http.py) maps each to a status."""
+"""Domain errors: each says what went wrong in the service's own terms. The HTTP edge (chalicelib/api/http.py) maps
+every one of them to a status, in one table; nothing below the edge knows about HTTP."""
 
 from __future__ import annotations
 
@@ -16,45 +17,59 @@ class CloudSoundError(Exception):
         self.details = details
 
 
-class BadRequest(CloudSoundError):
-    code = "bad_request"
+class Unauthenticated(CloudSoundError):
+    """No credentials where they are needed, or credentials that belong to nobody."""
 
-
-class Unauthorized(CloudSoundError):
     code = "unauthorized"
 
 
-class Forbidden(CloudSoundError):
+class NotOwner(CloudSoundError):
+    """The caller may see the thing but not change it."""
+
     code = "forbidden"
 
 
 class NotFound(CloudSoundError):
+    """Nothing there, or nothing the caller may see (the two are told apart to nobody)."""
+
     code = "not_found"
 
 
+class RecordingGone(NotFound):
+    """The recording was deleted while we were working on it."""
+
+
 class Conflict(CloudSoundError):
+    """The request is valid but the state of things refuses it (an id that is taken, a race that was lost)."""
+
     code = "conflict"
 
 
 class NotReady(Conflict):
-    """The recording exists but the asked-for rendition is not there (yet)."""
+    """The recording exists but the asked-for rendition is not there (yet). `status` says where it is."""
 
     code = "not_ready"
 
 
-class LengthRequired(CloudSoundError):
-    code = "length_required"
+class InvalidParameter(CloudSoundError):
+    """A parameter the operation cannot take at all (a malformed filter, a foreign cursor); `field` names it."""
 
-
-class TooLarge(CloudSoundError):
-    code = "too_large"
-
-
-class UnsupportedMedia(CloudSoundError):
-    code = "unsupported_media_type"
+    code = "bad_request"
 
 
 class Invalid(CloudSoundError):
     """Well-formed but invalid metadata; `field` names the culprit."""
 
     code = "invalid"
+
+
+class TooLarge(CloudSoundError):
+    """Over a size limit; `limit` says which."""
+
+    code = "too_large"
+
+
+class NotAudio(CloudSoundError):
+    """Not audio, or not audio of a format this call accepts."""
+
+    code = "unsupported_media_type"

@@ -8,33 +8,28 @@ are refused; when the kind changes, the old kind's fields go.
 
 from __future__ import annotations
 
+import posixpath
 from typing import Any, Mapping
 
 from chalicelib.errors import Invalid
-from chalicelib.recordings import KINDS, VISIBILITIES
-from chalicelib.uploads import clean_filename
+from chalicelib.recording import ALL_KIND_FIELDS, KIND_FIELDS, KINDS, VISIBILITIES, Recording
 
 MAX_TEXT = 100
 MAX_PARTICIPANTS = 10
-KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    "song": (),
-    "podcast": ("host", "participants"),
-    "audiobook": ("title", "author", "narrator"),
-    "other": (),
-}
+MAX_FILENAME_LENGTH = 255
 REQUIRED: dict[str, tuple[str, ...]] = {
     "song": ("name",),
     "podcast": ("name", "host"),
     "audiobook": ("title", "author", "narrator"),
     "other": (),
 }
-ALL_KIND_FIELDS = ("host", "participants", "title", "author", "narrator")
 EDITABLE = ("name", "kind", "visibility", *ALL_KIND_FIELDS)
 
 
-def validate_metadata(changes: Mapping[str, Any], current: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The attributes to write for `changes` applied to `current` (None values mean: remove the attribute)."""
-    current = current or {}
+def validate_metadata(changes: Mapping[str, Any], recording: Recording | None = None) -> dict[str, Any]:
+    """The attributes to write for `changes` applied to `recording` (None values mean: remove the attribute)."""
+    current: dict[str, Any] = {} if recording is None else {
+        "kind": recording.kind, "name": recording.name, **recording.kind_fields()}
     given = {key: value for key, value in changes.items() if key in EDITABLE}
     kind = given.get("kind", current.get("kind") or "other")
     if kind not in KINDS:
@@ -81,6 +76,7 @@ def _text(value: Any, field: str) -> str | None:
     if not isinstance(value, str):
         raise Invalid(f"{field} must be a string", field=field)
     text = value.strip()
+    _check_encodable(text, field)
     if len(text) > MAX_TEXT:
         raise Invalid(f"{field} must be at most {MAX_TEXT} characters", field=field)
     if any(ord(ch) < 32 for ch in text):
@@ -99,3 +95,25 @@ def _participants(value: Any) -> list[str] | None:
     if any(name is None for name in names):
         raise Invalid("participants must be non-empty names", field="participants")
     return [name for name in names if name is not None]
+
+
+def clean_filename(name: str | None) -> str | None:
+    """A client's file name without directories or control characters; None when nothing is left."""
+    if name is None:
+        return None
+    _check_encodable(name, "name")
+    base = posixpath.basename(name.replace("\\", "/"))
+    cleaned = "".join(ch for ch in base if ch.isprintable()).strip()
+    if cleaned in ("", ".", ".."):
+        return None
+    if len(cleaned) > MAX_FILENAME_LENGTH:
+        raise Invalid(f"name must be at most {MAX_FILENAME_LENGTH} characters", field="name")
+    return cleaned
+
+
+def _check_encodable(text: str, field: str) -> None:
+    """Text is Unicode scalar values: a lone surrogate (JSON's "\\ud800") cannot be stored or shown."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Invalid(f"{field} is not valid Unicode text", field=field) from None

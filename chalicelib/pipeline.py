@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from chalicelib import logs
-from chalicelib.audio.convert import ConversionError, SourceUnavailable, convert_to_mp3
+from chalicelib.audio.convert import Conversion, ConversionError, SourceUnavailable, convert_to_mp3
 from chalicelib.audio.sniff import content_type_for
-from chalicelib.config import settings
-from chalicelib.recordings import RecordingGone, RecordingStore, index_attributes
+from chalicelib.errors import RecordingGone
+from chalicelib.recording import Recording
+from chalicelib.recording_store import RecordingStore
 from chalicelib.storage import AudioStorage, mp3_key, peaks_key, recording_id_from_key
 
 log = logging.getLogger("cloudsound.pipeline")
@@ -68,14 +69,17 @@ def s3_objects(message_bodies: Iterable[str]) -> list[CreatedObject]:
     return objects
 
 
+@dataclass(frozen=True)
+class ConversionSettings:
+    bitrate_kbps: int
+    max_duration_seconds: float
+
+
 class Converter:
-    def __init__(self, store: RecordingStore, storage: AudioStorage) -> None:
+    def __init__(self, store: RecordingStore, storage: AudioStorage, conversion: ConversionSettings) -> None:
         self.store = store
         self.storage = storage
-
-    @classmethod
-    def from_settings(cls) -> "Converter":
-        return cls(RecordingStore.from_settings(), AudioStorage.from_settings())
+        self.conversion = conversion
 
     def handle(self, message_bodies: Iterable[str]) -> list[str]:
         """Process every object in the batch; returns what happened to each, for logs and tests."""
@@ -97,12 +101,12 @@ class Converter:
             outcome = "ignored"
             if recording_id is not None:
                 try:
-                    self.store.update(recording_id, {"status": "failed", "error": reason},
-                                      condition="#s <> :ready", condition_values={":ready": "ready"},
-                                      condition_names={"#s": "status"})
-                    outcome = "failed"
+                    marked = self.store.modify(recording_id, lambda current: None if current.status == "ready"
+                                               else {"status": "failed", "error": reason})
+                    # a later delivery may have made it ready meanwhile: that stays
+                    outcome = "failed" if marked.status == "failed" else "unchanged"
                 except RecordingGone:
-                    outcome = "unchanged"  # deleted meanwhile, or a later delivery made it ready
+                    outcome = "unchanged"
             logs.event("dead_letter", recording_id=recording_id, outcome=outcome, level="error")
             outcomes.append(outcome)
         return outcomes
@@ -135,29 +139,25 @@ class Converter:
                 return "gone"
             etag, size = head["ETag"].strip('"'), head["ContentLength"]
         facts["original_bytes"] = size
-        if recording.get("source_etag") == etag and recording["status"] in ("ready", "failed"):
+        if recording.source_etag == etag and recording.status in ("ready", "failed"):
             return "duplicate"
-        if recording["status"] != "processing":
-            processing = {"status": "processing", "error": None, "expires_at": None}
-            processing.update(index_attributes({**recording, **processing}))
+        if recording.status != "processing":
             try:
-                self.store.update(recording_id, processing)
+                recording = self.store.modify(recording, lambda current: None if current.status == "processing"
+                                              else {"status": "processing", "error": None, "expires_at": None})
             except RecordingGone:
                 return "gone"
 
         output_key = mp3_key(recording_id)
         writer = self.storage.writer(output_key, "audio/mpeg")
-        current = settings()
         source_url = self.storage.presigned_get(key, _SOURCE_LINK_SECONDS)
         try:
-            conversion = convert_to_mp3(
-                source_url, writer.write, bitrate_kbps=current.mp3_bitrate_kbps,
-                max_seconds=current.max_duration_seconds,
-            )
+            conversion = convert_to_mp3(source_url, writer.write, bitrate_kbps=self.conversion.bitrate_kbps,
+                                        max_seconds=self.conversion.max_duration_seconds)
         except ConversionError as error:
             writer.abort()
             facts["reason"] = error.reason
-            return self._finish(recording_id, {"status": "failed", "error": error.reason, "source_etag": etag})
+            return self._finish(recording, {"status": "failed", "error": error.reason, "source_etag": etag})
         except SourceUnavailable:
             writer.abort()
             if self.storage.head(key) is None:
@@ -171,37 +171,40 @@ class Converter:
                                              {"peaks": conversion.peaks, "duration": conversion.duration})
             writer.close()
             peaks_written.result()
-        source = conversion.source
         facts.update(audio_seconds=conversion.duration, mp3_bytes=conversion.mp3_size)
-        outcome = self._finish(recording_id, {
-            "status": "ready",
-            "error": None,
-            "source_etag": etag,
-            "duration": conversion.duration,
-            "original": {
-                "content_type": recording.get("original", {}).get("content_type") or content_type_for(source.format),
-                "size": size,
-                "format": source.format,
-                "codec": source.codec,
-                "sample_rate": source.sample_rate,
-                "channels": source.channels,
-                "bits_per_sample": source.bits_per_sample,
-                "duration": conversion.duration,
-            },
-            "mp3": {
-                "size": conversion.mp3_size,
-                "bitrate": conversion.mp3_bitrate_kbps * 1000,
-                "duration": conversion.duration,
-            },
-        })
+        outcome = self._finish(recording, {"status": "ready", "error": None, "source_etag": etag,
+                                           **_measured(recording, conversion, size)})
         if outcome == "gone":  # deleted while converting: leave no orphan
             self.storage.delete(output_key)
             self.storage.delete(peaks_key(recording_id))
         return outcome
 
-    def _finish(self, recording_id: str, changes: dict[str, Any]) -> str:
+    def _finish(self, recording: Recording, changes: dict[str, Any]) -> str:
         try:
-            self.store.update(recording_id, changes)
+            self.store.modify(recording, lambda _: changes)
         except RecordingGone:
             return "gone"
         return str(changes["status"])
+
+
+def _measured(recording: Recording, conversion: Conversion, size: int) -> dict[str, Any]:
+    """What a finished conversion tells of the recording: its decoded duration, the original's facts, the MP3's."""
+    source = conversion.source
+    return {
+        "duration": conversion.duration,
+        "original": {
+            "content_type": recording.original.get("content_type") or content_type_for(source.format),
+            "size": size,
+            "format": source.format,
+            "codec": source.codec,
+            "sample_rate": source.sample_rate,
+            "channels": source.channels,
+            "bits_per_sample": source.bits_per_sample,
+            "duration": conversion.duration,
+        },
+        "mp3": {
+            "size": conversion.mp3_size,
+            "bitrate": conversion.mp3_bitrate_kbps * 1000,
+            "duration": conversion.duration,
+        },
+    }

@@ -12,9 +12,6 @@ import re
 import urllib.parse
 from typing import Any
 
-from chalicelib import aws
-from chalicelib.config import settings
-
 ORIGINALS_PREFIX = "originals/"
 MP3_PREFIX = "mp3/"
 PEAKS_PREFIX = "peaks/"
@@ -58,10 +55,6 @@ class AudioStorage:
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
         self.bucket = bucket
-
-    @classmethod
-    def from_settings(cls) -> "AudioStorage":
-        return cls(aws.s3(), settings().bucket)
 
     def put_original(self, recording_id: str, body: bytes, content_type: str) -> str:
         response = self._s3.put_object(

@@ -17,10 +17,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import aws
-from chalicelib.config import settings
+from chalicelib.clock import now_iso
 from chalicelib.errors import Conflict, Invalid
-from chalicelib.timeutil import now_iso
 
 MAX_NAME_LENGTH = 100
 MAX_USER_ID = 2**53 - 1  # the largest integer every JSON client reads exactly
@@ -58,12 +56,24 @@ def validate_user_id(value: Any) -> int:
     return int(value)
 
 
+def parse_user_id(raw: str) -> int | None:
+    """A user id as it comes in a path or a query string ("42"); None if it cannot be one."""
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(MAX_USER_ID)) or not 1 <= int(raw) <= MAX_USER_ID:
+        return None
+    return int(raw)
+
+
 def validate_user_name(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         raise Invalid("name must be a string", field="name")
     name = value.strip()
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (JSON's "\ud800"): not text anything can store
+        raise Invalid("name is not valid Unicode text", field="name") from None
     if len(name) > MAX_NAME_LENGTH:
         raise Invalid(f"name must be at most {MAX_NAME_LENGTH} characters", field="name")
     if any(ord(ch) < 32 for ch in name):
@@ -74,10 +84,6 @@ def validate_user_name(value: Any) -> str | None:
 class UserStore:
     def __init__(self, table: Any) -> None:
         self._table = table
-
-    @classmethod
-    def from_settings(cls) -> "UserStore":
-        return cls(aws.table(settings().users_table))
 
     def register(self, name: str | None = None, user_id: int | None = None) -> tuple[User, str]:
         """Create a user; returns it and its token (the only time the token is known)."""

@@ -65,11 +65,11 @@ def wait_for_health(url: str, deadline: float, process: subprocess.Popen) -> Non
 def provision(endpoint: str, region: str) -> dict[str, str]:
     """Point this process's boto3 at `endpoint` and create the template's resources there. Returns the environment
     the app's processes need: the endpoint, fake credentials and the resources' names."""
-    from chalicelib import aws
+    from chalicelib import aws, wiring
 
     aws_env = local_environment(endpoint, region)
     os.environ.update(aws_env)
-    aws.reset()
+    wiring.reset()
     return {**aws_env, **create_all(LocalTemplate(region=region), aws.client)}
 
 

@@ -1,4 +1,4 @@
-"""The HTTP edge: domain errors to statuses and JSON bodies, tokens from headers, absolute links, JSON bodies."""
+"""The HTTP edge: domain errors to statuses and JSON bodies (the one table of them), absolute links, JSON bodies."""
 
 from __future__ import annotations
 
@@ -10,15 +10,31 @@ from typing import Any, Callable
 from chalice import Response
 
 from chalicelib import logs
+from chalicelib.config import settings
 from chalicelib.errors import (
-    BadRequest, CloudSoundError, Conflict, Forbidden, Invalid, LengthRequired, NotFound, NotReady, TooLarge,
-    Unauthorized, UnsupportedMedia,
+    CloudSoundError, Conflict, Invalid, InvalidParameter, NotAudio, NotFound, NotOwner, NotReady, TooLarge,
+    Unauthenticated,
 )
 
-_STATUS = [
-    (BadRequest, 400), (Unauthorized, 401), (Forbidden, 403), (NotFound, 404), (NotReady, 409), (Conflict, 409),
-    (LengthRequired, 411), (TooLarge, 413), (UnsupportedMedia, 415), (Invalid, 422),
-]
+
+class BadRequest(CloudSoundError):
+    """A request the edge cannot read: a body that is not JSON, a multipart body without its file."""
+
+    code = "bad_request"
+
+
+class LengthRequired(CloudSoundError):
+    """A body that arrived without a length (chunked), which the API cannot read."""
+
+    code = "length_required"
+
+
+# Every error a client can cause, and its status. Subclasses take their parent's (RecordingGone is a NotFound,
+# NotReady a Conflict); tests/unit/test_error_statuses.py checks that every error class has a row.
+STATUSES: dict[type[CloudSoundError], int] = {
+    BadRequest: 400, InvalidParameter: 400, Unauthenticated: 401, NotOwner: 403, NotFound: 404, Conflict: 409,
+    LengthRequired: 411, TooLarge: 413, NotAudio: 415, Invalid: 422,
+}
 _CHALICE_CODES = {
     "BadRequestError": "bad_request", "BadRequest": "bad_request", "UnauthorizedError": "unauthorized",
     "ForbiddenError": "forbidden", "NotFoundError": "not_found", "MethodNotAllowedError": "method_not_allowed",
@@ -36,22 +52,23 @@ BINARY_TYPES = [
 
 
 def status_of(error: CloudSoundError) -> int:
-    for error_type, status in _STATUS:
-        if isinstance(error, error_type):
-            return status
-    return 400
+    for error_type in type(error).__mro__:
+        if error_type in STATUSES:
+            return STATUSES[error_type]
+    raise TypeError(f"{type(error).__name__} has no status: add it to STATUSES")
 
 
 def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **details}}
 
 
-def error_response(error: CloudSoundError, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        body=error_body(error.code, error.message, **error.details),
-        status_code=status_of(error),
-        headers={"Content-Type": "application/json", **(headers or {})},
-    )
+def error_response(error: CloudSoundError) -> Response:
+    headers = {"Content-Type": "application/json"}
+    body = error_body(error.code, error.message, **error.details)
+    if isinstance(error, NotReady):  # where the recording is, and when to ask again
+        headers["Retry-After"] = str(error.details.get("retry_after", 2))
+        body["status"] = error.details.get("status")
+    return Response(body=body, status_code=status_of(error), headers=headers)
 
 
 def json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -61,10 +78,6 @@ def json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return view(*args, **kwargs)
-        except NotReady as error:
-            response = error_response(error, headers={"Retry-After": str(error.details.get("retry_after", 2))})
-            response.body["status"] = error.details.get("status")
-            return response
         except CloudSoundError as error:
             return error_response(error)
 
@@ -94,12 +107,9 @@ def access_log(request: Any, get_response: Callable[[Any], Response]) -> Respons
     return response
 
 
-def bearer_token(headers: Any) -> str | None:
-    value = headers.get("authorization") or ""
-    scheme, _, token = value.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
+def link_root(request: Any) -> str:
+    """Where the links in answers point: the service's public root."""
+    return base_url(request, settings().public_url)
 
 
 def base_url(request: Any, configured: str | None) -> str:
@@ -122,6 +132,8 @@ def json_object(raw_body: bytes) -> dict[str, Any]:
         value = json.loads(raw_body)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("the body is not valid JSON") from None
+    except RecursionError:  # JSON nested deeper than Python's parser goes: no body of ours is nested like that
+        raise BadRequest("the body is nested too deeply") from None
     if not isinstance(value, dict):
         raise BadRequest("the body must be a JSON object")
     return value
@@ -136,24 +148,6 @@ def wants_json(headers: Any) -> bool:
 def is_json(content_type: str | None) -> bool:
     media_type = (content_type or "").split(";")[0].strip().lower()
     return media_type == "application/json" or media_type.endswith("+json")
-
-
-def metadata_from_params(query: Any, form: dict[str, str]) -> dict[str, Any]:
-    """Recording metadata sent beside a direct upload, in the query string or the multipart form:
-    name, kind, visibility, host, title, author, narrator, and participants (repeated, or comma-separated)."""
-    def every(field: str) -> list[str]:
-        return list(query.getlist(field)) if query and field in query else []  # Chalice's getlist raises otherwise
-
-    metadata: dict[str, Any] = {}
-    for field in ("name", "kind", "visibility", "host", "title", "author", "narrator"):
-        values = every(field)
-        value = values[-1] if values else form.get(field)
-        if value is not None:
-            metadata[field] = value
-    participants = every("participants") or ([form["participants"]] if "participants" in form else [])
-    if participants:
-        metadata["participants"] = [name.strip() for value in participants for name in value.split(",")]
-    return metadata
 
 
 def redirect(location: str) -> Response:

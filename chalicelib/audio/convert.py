@@ -9,6 +9,10 @@ One ffmpeg process does everything:
   WAV reports what is there, not what its header claims; a file with no samples reports nothing;
 - the MP3 leaves through stdout in chunks, so memory stays flat whatever the length;
 - a second output, low-rate 8-bit mono PCM on its own pipe, feeds the waveform peaks (audio/peaks.py).
+
+How it ends decides what happens to the recording: a source that cannot be decoded is a `ConversionError` (the
+recording fails for good); an ffmpeg that died or was told to stop (OOM killer, a worker shutting down) is a
+`ConversionInterrupted`, which the pipeline lets through so SQS delivers the message again.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import collections
 import os
 import re
+import signal
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -43,6 +48,19 @@ _UNREACHABLE_MARKERS = (
     "Server returned", "Connection refused", "Connection timed out", "Failed to resolve", "Connection reset",
     "No such file or directory",
 )
+# ffmpeg traps SIGINT, SIGTERM and SIGXCPU: it stops reading, finishes its outputs and says so, then exits 255 — or 0
+# when the signal came while it was still opening the input (observed with 7.0.2), so the exit code alone cannot
+# tell. A fourth signal makes it exit 123 at once with the second message.
+_SIGNAL_EXIT_RE = re.compile(r"^Exiting normally, received signal (\d+)\.")
+_HARD_EXIT = "Received > 3 system signals, hard exiting"
+# ffmpeg's stderr "Output #0 ... Audio: mp3, 8000 Hz, ..., 128 kb/s" line repeats the bitrate asked for, not the
+# one libmp3lame clamps it to, so the MP3's own first frame header is read instead. Enough bytes for an ID3v2 tag
+# carrying the original's text tags, and the header after it.
+_MP3_HEAD_BYTES = 1 << 16
+_LAYER3_KBPS = {
+    "MPEG-1": (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    "MPEG-2": (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),  # also MPEG-2.5 (8-12 kHz)
+}
 
 
 @dataclass(frozen=True)
@@ -61,7 +79,7 @@ class Conversion:
     source: SourceInfo
     duration: float
     mp3_size: int
-    mp3_bitrate_kbps: int
+    mp3_bitrate_kbps: int  # as encoded: below the one asked for where the sample rate caps it (64 at 8-12 kHz)
     peaks: list[float]
 
 
@@ -75,6 +93,13 @@ class ConversionError(Exception):
 
 class SourceUnavailable(Exception):
     """The source could not be read at all (gone, or the network failed): a retry may succeed."""
+
+
+class ConversionInterrupted(Exception):
+    """ffmpeg did not finish: it was killed by a signal (the OOM killer, SIGKILL) or stopped early on SIGTERM/SIGINT
+    (a worker shutting down, Ctrl-C). Nothing is known to be wrong with the source, and a retry may succeed.
+
+    Deliberately not a `ConversionError`: that one marks the recording `failed` for good."""
 
 
 def convert_to_mp3(
@@ -112,11 +137,14 @@ def convert_to_mp3(
     for reader in readers:
         reader.start()
     size = 0
+    head = bytearray()  # the MP3's first bytes, for its frame header
     try:
         assert process.stdout is not None
         while chunk := process.stdout.read(chunk_bytes):
             write(chunk)
             size += len(chunk)
+            if len(head) < _MP3_HEAD_BYTES:
+                head += chunk[: _MP3_HEAD_BYTES - len(head)]
     except BaseException:
         process.kill()
         raise
@@ -125,6 +153,9 @@ def convert_to_mp3(
         for reader in readers:
             reader.join()
 
+    interruption = _interruption(returncode, facts)
+    if interruption is not None:  # before anything else: what it wrote, or failed to open, is only a part
+        raise ConversionInterrupted(interruption)
     log = [line.replace(source, "<input>") for line in stderr_lines]
     if returncode != 0:
         reason = _failure_reason(log)
@@ -140,8 +171,47 @@ def convert_to_mp3(
         raise ConversionError("the file contains no audio samples")
     if max_seconds is not None and duration > max_seconds:
         raise ConversionError(f"the audio is longer than the limit of {max_seconds:g} seconds")
-    return Conversion(source=info, duration=round(duration, 6), mp3_size=size, mp3_bitrate_kbps=bitrate_kbps,
+    # libmp3lame caps the bitrate by the sample rate (64 kbit/s at 8-12 kHz): report what was encoded. Should the
+    # header not be found, the average over the whole file is the next best measure.
+    encoded_kbps = mp3_frame_bitrate_kbps(bytes(head)) or round(size * 8 / duration / 1000)
+    return Conversion(source=info, duration=round(duration, 6), mp3_size=size, mp3_bitrate_kbps=encoded_kbps,
                       peaks=downsample(meter.finish()))
+
+
+def _interruption(returncode: int, facts: dict[str, str]) -> str | None:
+    """Why ffmpeg did not finish, if a signal stopped it; None if it ran its course (successfully or not)."""
+    if returncode < 0:
+        return f"ffmpeg was killed by {_signal_name(-returncode)}"
+    if "signal" in facts:
+        received = facts["signal"]
+        return f"ffmpeg stopped early on {_signal_name(int(received)) if received else 'repeated signals'}"
+    return None
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def mp3_frame_bitrate_kbps(head: bytes) -> int | None:
+    """The bitrate in the first MPEG Layer III frame header of an MP3 that starts with `head` (after its ID3v2 tag,
+    if any), in kbit/s; None if `head` does not start like an MP3 ffmpeg writes."""
+    offset = 0
+    if head[:3] == b"ID3" and len(head) >= 10:
+        tag_size = (head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | (head[9] & 0x7F)
+        offset = 10 + tag_size + (10 if head[5] & 0x10 else 0)  # the footer flag adds a copy of the header
+    while offset < len(head) and head[offset] == 0:  # padding a writer may leave after its tag
+        offset += 1
+    header = head[offset:offset + 4]
+    if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
+        return None
+    version, layer = (header[1] >> 3) & 0b11, (header[1] >> 1) & 0b11
+    bitrate_index, rate_index = header[2] >> 4, (header[2] >> 2) & 0b11
+    if version == 0b01 or layer != 0b01 or bitrate_index in (0, 15) or rate_index == 0b11:
+        return None  # reserved version, not Layer III, free format or invalid bitrate, reserved sample rate
+    return _LAYER3_KBPS["MPEG-1" if version == 0b11 else "MPEG-2"][bitrate_index]
 
 
 def _read_peaks(fd: int, meter: PeakMeter) -> None:
@@ -161,6 +231,10 @@ def _read_stderr(process: subprocess.Popen[bytes], lines: Deque[str], facts: dic
         if sep and key in ("out_time_us", "progress", "total_size"):
             facts[key] = value
             continue
+        if match := _SIGNAL_EXIT_RE.match(line):
+            facts["signal"] = match.group(1)  # kept here, where the 200-line tail cannot push it out
+        elif line.startswith(_HARD_EXIT):
+            facts.setdefault("signal", "")
         if "format" not in facts and (match := _INPUT_RE.match(line)):
             facts["format"] = match.group(1)
         elif "stream" not in facts and _STREAM_RE.search(line):

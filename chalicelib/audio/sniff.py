@@ -43,7 +43,7 @@ class AudioKind:
     content_type: str
 
 
-class NotAudio(Exception):
+class UnreadableAudio(Exception):
     """`reason` says why, in words fit for the uploader."""
 
     def __init__(self, reason: str) -> None:
@@ -55,16 +55,16 @@ def identify_audio(data: bytes) -> AudioKind:
     import mutagen
 
     if not data:
-        raise NotAudio("the body is empty")
+        raise UnreadableAudio("the body is empty")
     try:
         parsed = mutagen.File(io.BytesIO(data))
     except Exception as error:  # mutagen raises its own and struct/IO errors on garbage; all mean "not audio"
-        raise NotAudio(f"not a readable audio file ({error})") from None
+        raise UnreadableAudio(f"not a readable audio file ({error})") from None
     if parsed is None or type(parsed).__name__ not in _FORMATS:
-        raise NotAudio("not a supported audio file (WAV, MP3, FLAC, OGG, M4A, AIFF...)")
+        raise UnreadableAudio("not a supported audio file (WAV, MP3, FLAC, OGG, M4A, AIFF...)")
     audio_format, content_type = _FORMATS[type(parsed).__name__]
     if audio_format == "wav" and not _wav_has_sample_bytes(data):
-        raise NotAudio("the file contains no audio samples")
+        raise UnreadableAudio("the file contains no audio samples")
     return AudioKind(format=audio_format, content_type=content_type)
 
 

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import pytest
 
 from chalicelib.api.http import BINARY_TYPES
-from chalicelib.recordings import INDEX_PARTITIONS, SORT_KEY
+from chalicelib.recording_store import INDEXES, SORT_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,6 +91,31 @@ def test_the_bucket_is_private_and_encrypted(resources):
     assert "PUT" in bucket["CorsConfiguration"]["CorsRules"][0]["AllowedMethods"]
 
 
+def test_a_killed_conversions_unfinished_mp3_upload_is_removed_after_a_day(resources):
+    # A conversion killed mid-way (OOM, timeout) leaves its MP3's multipart upload open: invisible, but stored
+    # and billed until something aborts it.
+    rules = resources["AudioBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+
+    [abort] = [rule for rule in rules if "AbortIncompleteMultipartUpload" in rule]
+    assert abort["Status"] == "Enabled"
+    assert abort["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+    assert not abort.get("Prefix") and "Filter" not in abort  # every key, the MP3s' included
+
+
+@pytest.mark.parametrize("name", ["AudioBucket", "UsersTable", "RecordingsTable"])
+def test_removing_or_replacing_the_stack_keeps_peoples_audio_and_records(resources, name):
+    assert resources[name]["DeletionPolicy"] == "Retain"
+    assert resources[name]["UpdateReplacePolicy"] == "Retain"
+
+
+def test_a_message_stays_hidden_while_a_conversion_may_still_be_running(resources):
+    # AWS's advice for an SQS event source: a visibility timeout of at least six times the function's timeout, so
+    # a message is not handed to a second invocation while the first (and its retries) may still be running.
+    queue = resources["ConversionsQueue"]["Properties"]
+
+    assert queue["VisibilityTimeout"] >= 6 * resources["Convert"]["Properties"]["Timeout"]
+
+
 def test_failing_conversions_go_to_the_dead_letter_queue_and_are_marked_failed(resources):
     queue = resources["ConversionsQueue"]["Properties"]
     dlq_name = resources["ConversionsDeadLetterQueue"]["Properties"]["QueueName"]["Fn::Sub"]
@@ -106,7 +131,7 @@ def test_the_tables_have_every_index_the_code_queries(resources):
     table = resources["RecordingsTable"]["Properties"]
     indexes = {index["IndexName"]: index["KeySchema"] for index in table["GlobalSecondaryIndexes"]}
 
-    for name, partition in INDEX_PARTITIONS.items():
+    for name, partition in INDEXES.values():
         assert indexes[name] == [{"AttributeName": partition, "KeyType": "HASH"},
                                  {"AttributeName": SORT_KEY, "KeyType": "RANGE"}]
     for name in ("UsersTable", "RecordingsTable"):

@@ -4,6 +4,7 @@ complete; every deleted recording is gone from S3 and DynamoDB, even when it was
 from __future__ import annotations
 
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -57,3 +58,54 @@ def test_parallel_uploads_and_deletes_leave_exactly_the_survivors(local_stack, t
     assert leftovers == set()
     for recording in survivors:
         assert {f"originals/{recording['id']}", f"mp3/{recording['id']}.mp3"} <= keys
+
+
+def racing(requests_to_send: list) -> list[int]:
+    """Send every (method, url, kwargs) at the same moment, from as many threads; the statuses, in order."""
+    barrier = threading.Barrier(len(requests_to_send))
+
+    def send(request: tuple) -> int:
+        method, url, kwargs = request
+        barrier.wait()
+        return requests.request(method, url, timeout=60, **kwargs).status_code
+
+    with ThreadPoolExecutor(max_workers=len(requests_to_send)) as pool:
+        return list(pool.map(send, requests_to_send))
+
+
+def test_edits_racing_a_delete_answer_200_or_404_never_500(local_stack, tmp_path):
+    base = local_stack.url
+    user = requests.post(f"{base}/users", json={"name": "racer"}, timeout=10).json()
+    auth = {"Authorization": f"Bearer {user['token']}"}
+    wav = generate_audio(tmp_path / "a.wav", seconds=1, rate=8000).read_bytes()
+
+    statuses: list[int] = []
+    for take in range(12):
+        recording = requests.post(f"{base}/recordings?name=t{take}.wav", data=wav, timeout=30,
+                                  headers={**auth, "Content-Type": "audio/wav"}).json()
+        url = recording["links"]["self"]
+        edits = [("PATCH", url, {"json": {"name": f"edit {n}"}, "headers": auth}) for n in range(4)]
+        answers = racing([*edits, ("DELETE", url, {"headers": auth})])
+        assert answers[-1] == 204
+        assert requests.get(url, timeout=10).status_code == 404
+        statuses += answers[:-1]
+
+    assert set(statuses) <= {200, 404, 409}, statuses
+
+
+def test_file_uploads_racing_a_delete_answer_200_or_404_never_500(local_stack, tmp_path):
+    base = local_stack.url
+    wav = generate_audio(tmp_path / "a.wav", seconds=1, rate=8000).read_bytes()
+
+    statuses: list[int] = []
+    for take in range(8):
+        created = requests.post(f"{base}/api/audio/create", json={"audioFileType": "song", "name": f"s{take}"},
+                                timeout=10).json()
+        url = f"{base}/api/audio/song/{created['id']}"
+        puts = [("PUT", url, {"files": {"audio": (f"s{take}.wav", wav, "audio/wav")}}) for _ in range(3)]
+        answers = racing([*puts, ("DELETE", url, {})])
+        assert answers[-1] == 200
+        statuses += answers[:-1]
+        assert requests.get(url, timeout=10).status_code == 404
+
+    assert set(statuses) <= {200, 404, 409}, statuses

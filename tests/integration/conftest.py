@@ -12,7 +12,7 @@ from typing import Any, Iterator
 import pytest
 from chalice.test import Client
 
-from chalicelib import aws
+from chalicelib import aws, wiring
 from chalicelib.config import settings
 from devstack.__main__ import free_port, local_environment, start_moto
 from devstack.resources import LocalTemplate, create_all
@@ -36,12 +36,12 @@ def stack(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]
     urllib.request.urlopen(request).close()
     for name, value in local_environment(moto_endpoint, "us-east-1").items():
         monkeypatch.setenv(name, value)
-    aws.reset()
+    wiring.reset()
     app_settings = create_all(LocalTemplate(), aws.client)
     for name, value in app_settings.items():
         monkeypatch.setenv(name, value)
     yield app_settings
-    aws.reset()
+    wiring.reset()
 
 
 @pytest.fixture

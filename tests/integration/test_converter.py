@@ -7,8 +7,7 @@ import urllib.parse
 
 import pytest
 
-from chalicelib import aws
-from chalicelib.pipeline import Converter
+from chalicelib import aws, wiring
 from tests.integration.conftest import object_keys
 
 
@@ -131,7 +130,7 @@ def test_an_object_deleted_before_its_event_arrives_is_ignored(api, alice, stack
 
 
 def test_keys_outside_originals_and_other_buckets_are_ignored(stack):
-    converter = Converter.from_settings()
+    converter = wiring.converter()
 
     outcomes = converter.handle([
         s3_event(stack["CLOUDSOUND_BUCKET"], "mp3/x.mp3"),
@@ -144,7 +143,7 @@ def test_keys_outside_originals_and_other_buckets_are_ignored(stack):
 
 def test_an_infrastructure_failure_raises_so_sqs_retries(api, alice, stack, wav, monkeypatch):
     recording = api.upload(alice["token"], wav)
-    converter = Converter.from_settings()
+    converter = wiring.converter()
 
     def unavailable(*args, **kwargs):
         raise ConnectionError("S3 is unavailable")

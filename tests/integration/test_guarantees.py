@@ -11,7 +11,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from chalicelib import aws
+from chalicelib import aws, wiring
 from chalicelib.config import settings
 from chalicelib.errors import Conflict
 from chalicelib.pipeline import Converter
@@ -47,7 +47,7 @@ def test_three_concurrent_deliveries_make_one_consistent_recording(api, alice, s
 
     def deliver() -> None:
         try:
-            outcomes.extend(Converter.from_settings().handle([event]))
+            outcomes.extend(wiring.converter().handle([event]))
         except BaseException as error:  # noqa: BLE001 - collected and asserted below
             errors.append(error)
 
@@ -123,7 +123,7 @@ def test_a_dead_letter_never_undoes_a_ready_recording(api, alice, stack, wav):
     recording = api.upload(alice["token"], wav)
     api.convert_pending()
 
-    outcomes = Converter.from_settings().give_up([s3_event(stack["CLOUDSOUND_BUCKET"],
+    outcomes = wiring.converter().give_up([s3_event(stack["CLOUDSOUND_BUCKET"],
                                                            f"originals/{recording['id']}")])
 
     assert outcomes == ["unchanged"] and api.get(f"/recordings/{recording['id']}").json_body["status"] == "ready"

@@ -113,11 +113,12 @@ def items_read(stack):
 @pytest.fixture
 def many(alice, stack):
     """120 public ready recordings of alice (1..120 s), written as the converter leaves them."""
-    from chalicelib.recordings import RecordingStore, new_recording
+    from chalicelib import wiring
+    from chalicelib.recording import new_recording
 
-    store = RecordingStore.from_settings()
+    store = wiring.recording_store()
     for seconds in range(1, 121):
-        store.create(new_recording(alice["id"], f"{seconds}s.wav", status="ready", fields={"duration": seconds}))
+        store.create(new_recording(alice["id"], f"{seconds}s.wav", status="ready", duration=seconds))
 
 
 def read_for(counter, request):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 
 import pytest
@@ -216,7 +215,7 @@ def test_no_request_scans_a_table(api, alice, bob, wav):
 
 def test_an_unexpected_failure_is_a_json_500_without_a_traceback(api, alice, wav, monkeypatch):
     recording = api.upload(alice["token"], wav)
-    from chalicelib.service import RecordingService
+    from chalicelib.recording_service import RecordingService
 
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")

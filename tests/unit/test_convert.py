@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import http.server
 import io
+import os
+import random
+import signal
+import threading
+import time
 from pathlib import Path
+from typing import Callable, Iterator
 
 import mutagen.mp3
 import pytest
 
-from chalicelib.audio.convert import ConversionError, SourceUnavailable, channel_count, convert_to_mp3
+from chalicelib.audio.convert import (
+    ConversionError, ConversionInterrupted, SourceUnavailable, channel_count, convert_to_mp3, mp3_frame_bitrate_kbps,
+)
+from chalicelib.audio.ffmpeg import ffmpeg_binary
 
 
 def frame_seconds(rate: int) -> float:
@@ -59,6 +69,31 @@ def test_bitrate_is_the_one_asked_for(make_audio):
     assert mutagen.mp3.MP3(io.BytesIO(mp3)).info.bitrate == 192000
 
 
+@pytest.mark.parametrize("rate, channels", [(8000, 1), (11025, 2), (12000, 1), (16000, 1), (22050, 2), (44100, 2)])
+def test_the_bitrate_reported_is_the_one_the_mp3_was_encoded_at(make_audio, rate, channels):
+    # libmp3lame caps the bitrate by the sample rate (MPEG-2.5 at 8-12 kHz: 64 kbit/s), while ffmpeg's own log
+    # still prints the 128 kb/s asked for: only the MP3's frame headers tell.
+    result, mp3 = convert(make_audio(seconds=3, rate=rate, channels=channels), bitrate_kbps=128)
+
+    assert result.mp3_bitrate_kbps * 1000 == mutagen.mp3.MP3(io.BytesIO(mp3)).info.bitrate
+    assert result.mp3_bitrate_kbps == (64 if rate <= 12000 else 128)
+
+
+def test_the_bitrate_is_read_past_the_tags_copied_from_the_original(make_audio):
+    tagged = make_audio(seconds=2, rate=8000, extra=("-metadata", "title=" + "a long title " * 500,
+                                                     "-metadata", "artist=Someone"))
+
+    result, mp3 = convert(tagged)
+
+    assert mp3.startswith(b"ID3") and len(mp3) > 6000  # the tag is there, and big
+    assert result.mp3_bitrate_kbps * 1000 == mutagen.mp3.MP3(io.BytesIO(mp3)).info.bitrate == 64000
+
+
+@pytest.mark.parametrize("head", [b"", b"ID3", b"not an mp3 at all", b"ID3\x04\x00\x00\x00\x00\x7f\x7f" + b"\xff" * 64])
+def test_bytes_that_do_not_start_like_an_mp3_have_no_frame_bitrate(head):
+    assert mp3_frame_bitrate_kbps(head) is None
+
+
 @pytest.mark.parametrize(
     "name, codec, expected_format, bits",
     [("a.flac", "flac", "flac", 16), ("a.mp3", "libmp3lame", "mp3", None), ("a.ogg", "libvorbis", "ogg", None),
@@ -105,6 +140,14 @@ def test_text_is_not_converted(tmp_path):
     assert str(tmp_path) not in raised.value.reason  # the source's location never leaks into the reason
 
 
+def test_random_bytes_are_not_converted(tmp_path):
+    garbage = tmp_path / "noise.wav"
+    garbage.write_bytes(random.Random(7).randbytes(1 << 16))
+
+    with pytest.raises(ConversionError, match="Invalid data"):
+        convert(garbage)
+
+
 def test_a_missing_source_is_unavailable_not_a_conversion_failure(tmp_path):
     with pytest.raises(SourceUnavailable):
         convert(tmp_path / "nothing-here.wav")
@@ -113,6 +156,96 @@ def test_a_missing_source_is_unavailable_not_a_conversion_failure(tmp_path):
 def test_audio_longer_than_the_limit_fails(make_audio):
     with pytest.raises(ConversionError, match="longer than the limit"):
         convert(make_audio(seconds=5, rate=8000), max_seconds=2)
+
+
+def ffmpeg_children() -> list[int]:
+    """The ffmpeg processes this test process started, from /proc (the kernel's own children lists are not always
+    compiled in, and psutil is not a dependency)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = (entry / "stat").read_text().rpartition(")")[2].split()[1]  # the name may hold spaces
+            program = (entry / "cmdline").read_bytes().split(b"\0")[0]
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if parent == str(os.getpid()) and program == os.fsencode(ffmpeg_binary()):
+            found.append(int(entry.name))
+    return found
+
+
+def signal_ffmpeg_on_first_chunk(signum: int, sent: list[int]) -> Callable[[bytes], None]:
+    """A `write` for convert_to_mp3 that sends `signum` to the running ffmpeg when the first MP3 chunk arrives
+    (and records its pid in `sent`), as the OOM killer or a Ctrl-C would."""
+
+    def write(chunk: bytes) -> None:
+        if not sent:
+            [ffmpeg] = ffmpeg_children()
+            os.kill(ffmpeg, signum)
+            sent.append(ffmpeg)
+
+    return write
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
+def test_an_ffmpeg_killed_or_stopped_mid_conversion_is_an_interruption_to_retry_not_a_failure(make_audio, signum):
+    # SIGKILL is the OOM killer; SIGTERM and SIGINT a worker stopped, or Ctrl-C reaching its process group (ffmpeg
+    # then finishes its outputs and exits 255). 60 s of audio is ~960 kB of MP3: far more than the first 16 kB chunk
+    # plus the pipe and ffmpeg's buffer, so ffmpeg is necessarily still running, blocked, when the first chunk comes.
+    source = make_audio(seconds=60, rate=44100, channels=2)
+    stopped: list[int] = []
+    write = signal_ffmpeg_on_first_chunk(signum, stopped)
+
+    # After SIGTERM/SIGINT ffmpeg 7 may still encode everything its demuxer thread had already read (a local WAV:
+    # all of it) before exiting 255; an interruption all the same, since it cannot be told from a cut-short one.
+    with pytest.raises(ConversionInterrupted, match=signum.name) as raised:
+        convert_to_mp3(str(source), write, chunk_bytes=1 << 14)
+
+    assert stopped
+    assert not isinstance(raised.value, ConversionError)  # the pipeline would mark the recording failed for good
+    assert ffmpeg_children() == []  # and it was reaped
+
+
+@pytest.fixture
+def stalled_source() -> Iterator[tuple[str, threading.Event]]:
+    """An http URL whose server takes the request and never answers; the event is set once the request is in."""
+    requested, release = threading.Event(), threading.Event()
+
+    class Stall(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requested.set()
+            release.wait(30)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stall)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/take.wav", requested
+    release.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_stop_while_ffmpeg_is_still_opening_the_source_is_an_interruption_too(stalled_source):
+    # Observed with ffmpeg 7.0.2: a SIGTERM during the input's opening makes it exit 0 with no output at all, which
+    # once read as "the file has no audio stream", a permanent failure.
+    url, requested = stalled_source
+
+    def stop_ffmpeg_once_it_asked() -> None:
+        assert requested.wait(20)
+        [ffmpeg] = ffmpeg_children()
+        os.kill(ffmpeg, signal.SIGTERM)
+
+    stopper = threading.Thread(target=stop_ffmpeg_once_it_asked, daemon=True)
+    stopper.start()
+    started = time.monotonic()
+    with pytest.raises(ConversionInterrupted, match="SIGTERM"):
+        convert_to_mp3(url, io.BytesIO().write)
+    stopper.join()
+    assert time.monotonic() - started < 15
 
 
 @pytest.mark.parametrize(

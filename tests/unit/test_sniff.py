@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.audio.sniff import NotAudio, identify_audio
+from chalicelib.audio.sniff import UnreadableAudio, identify_audio
 
 
 @pytest.mark.parametrize(
@@ -29,10 +29,10 @@ def test_audio_is_identified_by_its_content(make_audio, name, codec, expected):
     ],
 )
 def test_anything_else_is_refused_with_a_reason(data, reason):
-    with pytest.raises(NotAudio, match=reason):
+    with pytest.raises(UnreadableAudio, match=reason):
         identify_audio(data)
 
 
 def test_a_wav_with_an_empty_data_chunk_is_refused(make_audio):
-    with pytest.raises(NotAudio, match="no audio samples"):
+    with pytest.raises(UnreadableAudio, match="no audio samples"):
         identify_audio(make_audio(seconds=0.0).read_bytes())

@@ -1,4 +1,5 @@
-"""Reading an upload out of a request body: raw audio or multipart/form-data, within the size limit.
+"""Reading an upload out of a request: raw audio or multipart/form-data within the size limit, and the recording
+metadata that rides beside it in the query string or the form.
 
 Chalice has no multipart parser; the standard library's `email` parser reads the MIME structure (it is the parser
 the `cgi` module used) and hands back each part's bytes untouched.
@@ -8,12 +9,12 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
-import posixpath
 from dataclasses import dataclass, field
+from typing import Any
 
-from chalicelib.errors import BadRequest, Invalid, LengthRequired, TooLarge
-
-MAX_FILENAME_LENGTH = 255
+from chalicelib.api.http import BadRequest, LengthRequired
+from chalicelib.config import settings
+from chalicelib.errors import TooLarge
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,32 @@ class Upload:
     body: bytes
     filename: str | None
     fields: dict[str, str] = field(default_factory=dict)
+
+
+def upload_of(request: Any, file_field: str = "file") -> Upload:
+    """The audio a request carries: its raw body, or the multipart part `file_field` (else the first file part)."""
+    headers = request.headers
+    return read_upload(headers.get("content-type"), request.raw_body, max_bytes=settings().max_body_bytes,
+                       declared_length=headers.get("content-length"),
+                       chunked="chunked" in headers.get("transfer-encoding", "").lower(), file_field=file_field)
+
+
+def metadata_from_params(query: Any, form: dict[str, str]) -> dict[str, Any]:
+    """Recording metadata sent beside a direct upload, in the query string or the multipart form:
+    name, kind, visibility, host, title, author, narrator, and participants (repeated, or comma-separated)."""
+    def every(name: str) -> list[str]:
+        return list(query.getlist(name)) if query and name in query else []  # Chalice's getlist raises otherwise
+
+    metadata: dict[str, Any] = {}
+    for name in ("name", "kind", "visibility", "host", "title", "author", "narrator"):
+        values = every(name)
+        value = values[-1] if values else form.get(name)
+        if value is not None:
+            metadata[name] = value
+    participants = every("participants") or ([form["participants"]] if "participants" in form else [])
+    if participants:
+        metadata["participants"] = [name.strip() for value in participants for name in value.split(",")]
+    return metadata
 
 
 def read_upload(
@@ -48,19 +75,6 @@ def read_upload(
     if (content_type or "").lower().startswith("multipart/form-data"):
         return _read_multipart(content_type or "", body, file_field)
     return Upload(body=body, filename=None)
-
-
-def clean_filename(name: str | None) -> str | None:
-    """A client's file name without directories or control characters; None when nothing is left."""
-    if name is None:
-        return None
-    base = posixpath.basename(name.replace("\\", "/"))
-    cleaned = "".join(ch for ch in base if ch.isprintable()).strip()
-    if cleaned in ("", ".", ".."):
-        return None
-    if len(cleaned) > MAX_FILENAME_LENGTH:
-        raise Invalid(f"name must be at most {MAX_FILENAME_LENGTH} characters", field="name")
-    return cleaned
 
 
 def _too_large(declared_length: str | None, max_bytes: int) -> bool:

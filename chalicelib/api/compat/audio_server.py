@@ -1,0 +1,79 @@
+"""seeds/000, the audio server: `curl -X POST --data-binary @myfile.wav http://host/post`, then `/list`, `/download`
+and `/info`.
+
+Names are not unique here: `/download?name=` and `/info?name=` select the newest recording with that exact name
+that the caller may see; `/info` also lists the ids of the older ones.
+"""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib import wiring
+from chalicelib.api.auth import caller
+from chalicelib.api.compat.common import query, serve
+from chalicelib.api.http import BadRequest, json_errors, link_root
+from chalicelib.api.queries import list_query
+from chalicelib.api.representation import recording_view
+from chalicelib.api.uploads import upload_of
+from chalicelib.recording import Recording
+from chalicelib.users import GUEST
+
+blueprint = Blueprint(__name__)
+_RENAMED = {"maxduration": "max_duration", "minduration": "min_duration"}
+
+
+def _viewer_id() -> int | None:
+    viewer = caller(blueprint.current_request.headers)
+    return viewer.id if viewer else None
+
+
+@blueprint.route("/post", methods=["POST"], content_types=["*/*"])
+@json_errors
+def post_audio() -> Response:
+    request = blueprint.current_request
+    user = caller(request.headers, anonymous=GUEST)
+    assert user is not None
+    upload = upload_of(request)
+    recording = wiring.recording_service().upload(
+        user, upload.body, filename=upload.filename,
+        metadata={"name": query(request).get("name") or upload.fields.get("name")})
+    return Response(body=recording_view(recording, link_root(request)), status_code=200)
+
+
+@blueprint.route("/list", methods=["GET"])
+@json_errors
+def list_audio() -> list:
+    params = {_RENAMED.get(key, key): value for key, value in query(blueprint.current_request).items()}
+    params.setdefault("limit", "200")
+    recordings, _ = wiring.recording_service().list(list_query(params), _viewer_id())
+    root = link_root(blueprint.current_request)
+    return [recording_view(recording, root) for recording in recordings]
+
+
+def _by_name_or_id() -> list[Recording]:
+    params = query(blueprint.current_request)
+    service = wiring.recording_service()
+    if params.get("id"):
+        return [service.visible(params["id"], _viewer_id())]
+    if not params.get("name"):
+        raise BadRequest("give the file's name: ?name=myfile.wav (or ?id=)", field="name")
+    return service.named(params["name"], _viewer_id())
+
+
+@blueprint.route("/download", methods=["GET"])
+@json_errors
+def download_audio() -> Response:
+    audio_format = query(blueprint.current_request).get("format", "original")
+    if audio_format not in ("original", "mp3"):
+        raise BadRequest("format must be original or mp3", field="format")
+    newest = _by_name_or_id()[0]
+    return serve(blueprint.current_request, wiring.recording_service().audio_file(newest, audio_format))
+
+
+@blueprint.route("/info", methods=["GET"])
+@json_errors
+def audio_info() -> dict:
+    newest, *older = _by_name_or_id()
+    return {**recording_view(newest, link_root(blueprint.current_request)),
+            "other_ids": [recording.id for recording in older]}

@@ -1,0 +1,153 @@
+"""seeds/001, the audio file server: `POST /api/audio/create` with a kind and its metadata (the file comes later),
+`GET|PUT|DELETE /api/audio/<kind>/<id>` and `GET /api/audio/<kind>`. The spec answers every client error with 400.
+
+Its records are metadata first: created without a file (and without expiry), a file PUT later converts like any
+upload. Its clients send no token: they act as the anonymous user, whose records only anonymous calls can see
+while they wait for a file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from typing import Any, Callable
+
+from chalice import Blueprint
+
+from chalicelib import wiring
+from chalicelib.api.auth import caller
+from chalicelib.api.http import BadRequest, is_json, json_errors, json_object, link_root
+from chalicelib.api.representation import recording_view
+from chalicelib.api.uploads import upload_of
+from chalicelib.errors import Invalid, NotAudio, NotFound
+from chalicelib.listing import ListQuery
+from chalicelib.recording import KIND_FIELDS, Recording
+from chalicelib.users import GUEST, User
+
+blueprint = Blueprint(__name__)
+_KIND_ALIASES = {"song": "song", "podcast": "podcast", "audiobook": "audiobook", "audio_book": "audiobook",
+                 "audio-book": "audiobook", "audiobooks": "audiobook", "songs": "song", "podcasts": "podcast"}
+
+
+def _as_400(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The spec answers invalid metadata and files that are not audio with 400, like every other client error."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except (Invalid, NotAudio) as error:
+            raise BadRequest(error.message, **error.details) from None
+
+    return wrapper
+
+
+def _user() -> User:
+    user = caller(blueprint.current_request.headers, anonymous=GUEST)
+    assert user is not None
+    return user
+
+
+def _kind(raw: Any) -> str:
+    kind = _KIND_ALIASES.get(str(raw or "").strip().lower().replace(" ", ""))
+    if kind is None:
+        raise BadRequest("the audio file type must be song, podcast or audiobook", field="audioFileType")
+    return kind
+
+
+def _metadata(kind: str, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(metadata our services take, extra attributes) from the spec's body; fields of other kinds are dropped."""
+    fields = body.get("audioFileMetadata") or body.get("metadata") or body
+    if not isinstance(fields, dict):
+        raise BadRequest("the metadata must be a JSON object", field="audioFileMetadata")
+    wanted = KIND_FIELDS[kind] if kind == "audiobook" else ("name", *KIND_FIELDS[kind])
+    metadata = {key: fields[key] for key in wanted if key in fields}
+    extra: dict[str, Any] = {}
+    if "duration" in fields and fields["duration"] is not None:
+        duration = fields["duration"]
+        if (isinstance(duration, bool) or not isinstance(duration, (int, float)) or not 0 < duration <= 1e9
+                or round(duration, 6) == 0):
+            raise BadRequest("duration must be a positive number of seconds", field="duration")
+        extra["declared_duration"] = round(duration, 6)
+    if fields.get("uploaded_time") is not None:
+        extra["uploaded_time"] = _uploaded_time(fields["uploaded_time"])
+    return {**metadata, "kind": kind}, extra
+
+
+def _uploaded_time(value: Any) -> str:
+    try:
+        moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest("uploaded_time must be an ISO 8601 date and time", field="uploaded_time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    if moment < datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5):
+        raise BadRequest("uploaded_time cannot be in the past", field="uploaded_time")
+    return moment.isoformat()
+
+
+def _view(recording: Recording) -> dict[str, Any]:
+    view = recording_view(recording, link_root(blueprint.current_request))
+    duration = view["duration"] if view["duration"] is not None else recording.declared_duration
+    return {**view, "audioFileType": view["kind"], "duration": duration,
+            "uploaded_time": recording.uploaded_time or recording.created_at}
+
+
+def _find(kind: str, audio_id: str, user: User) -> Recording:
+    recording = wiring.recording_service().visible(audio_id, user.id)
+    if recording.kind != _kind(kind):
+        raise NotFound(f"no {kind} {audio_id}")
+    return recording
+
+
+@blueprint.route("/api/audio/create", methods=["POST"], content_types=["*/*"])
+@json_errors
+@_as_400
+def create_audio_file() -> dict:
+    body = json_object(blueprint.current_request.raw_body)
+    nested = body.get("audioFileMetadata") if isinstance(body.get("audioFileMetadata"), dict) else {}
+    kind = _kind(body.get("audioFileType") or body.get("filetype") or body.get("audio_file_type")
+                 or nested.get("audioFileType"))
+    metadata, extra = _metadata(kind, body)
+    recording, upload = wiring.recording_service().create_pending(_user(), metadata, expires=False, extra=extra)
+    return {**_view(recording), "upload": upload}
+
+
+@blueprint.route("/api/audio/{kind}", methods=["GET"])
+@json_errors
+@_as_400
+def list_audio_files(kind: str) -> list:
+    user = _user()
+    recordings, _ = wiring.recording_service().list(ListQuery(owner=user.id, kind=_kind(kind), limit=200), user.id)
+    return [_view(recording) for recording in recordings]
+
+
+@blueprint.route("/api/audio/{kind}/{audio_id}", methods=["GET"])
+@json_errors
+@_as_400
+def get_audio_file(kind: str, audio_id: str) -> dict:
+    return _view(_find(kind, audio_id, _user()))
+
+
+@blueprint.route("/api/audio/{kind}/{audio_id}", methods=["PUT"], content_types=["*/*"])
+@json_errors
+@_as_400
+def put_audio_file(kind: str, audio_id: str) -> dict:
+    request = blueprint.current_request
+    user = _user()
+    recording = _find(kind, audio_id, user)
+    service = wiring.recording_service()
+    if is_json(request.headers.get("content-type")):
+        metadata, extra = _metadata(recording.kind, json_object(request.raw_body))
+        return _view(service.update(audio_id, user, {**metadata, **extra}))
+    return _view(service.attach_original(audio_id, user, upload_of(request).body))
+
+
+@blueprint.route("/api/audio/{kind}/{audio_id}", methods=["DELETE"])
+@json_errors
+@_as_400
+def delete_audio_file(kind: str, audio_id: str) -> dict:
+    user = _user()
+    _find(kind, audio_id, user)
+    wiring.recording_service().delete(audio_id, user)
+    return {"id": audio_id, "deleted": True}

@@ -1,0 +1,47 @@
+"""seeds/004, task 2: `POST /api/registration/` {"username"} → {id_user, user_token}; `POST /api/upload_audiorecord/`
+(form `user_token`, `id_user`, `file_wav`) → {"URL for download": …/api/download?id_record=&id_user=}; that link
+downloads the MP3 (a private recording's only with its owner's token)."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib import wiring
+from chalicelib.api.auth import bearer_token
+from chalicelib.api.compat.common import download_mp3, fields_of, query, upload_wav, uploader
+from chalicelib.api.http import BadRequest, json_errors, link_root
+from chalicelib.api.uploads import upload_of
+from chalicelib.users import validate_user_name
+
+blueprint = Blueprint(__name__)
+
+
+@blueprint.route("/api/registration", methods=["POST"], content_types=["*/*"])
+@json_errors
+def task2_register() -> dict:
+    body = fields_of(blueprint.current_request)
+    name = validate_user_name(body.get("username") or body.get("name"))
+    if name is None:
+        raise BadRequest("username is required", field="username")
+    user, token = wiring.user_store().register(name)
+    return {"id_user": user.id, "user_token": token}
+
+
+@blueprint.route("/api/upload_audiorecord", methods=["POST"], content_types=["*/*"])
+@json_errors
+def task2_upload() -> dict:
+    request = blueprint.current_request
+    upload = upload_of(request, "file_wav")
+    fields = {**query(request), **upload.fields}
+    user = uploader(fields.get("id_user"), fields.get("user_token") or bearer_token(request.headers),
+                    "id_user", "user_token")
+    recording = upload_wav(user, upload, query(request).get("name"))
+    return {"URL for download": f"{link_root(request)}/api/download?id_record={recording.id}&id_user={user.id}"}
+
+
+@blueprint.route("/api/download", methods=["GET"])
+@json_errors
+def task2_download() -> Response:
+    params = query(blueprint.current_request)
+    return download_mp3(blueprint.current_request, params.get("id_record"), params.get("id_user"), "id_record",
+                        "id_user")

@@ -1,0 +1,37 @@
+"""seeds/002 (Cloud Sound) and seeds/003 (PigWav): `POST /user` creates a user — by name with a generated id
+(PigWav), or with a chosen numeric id (Cloud Sound) — and `GET /user/<id>` tells whether one exists."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib import wiring
+from chalicelib.api.compat.common import fields_of
+from chalicelib.api.http import BadRequest, json_errors
+from chalicelib.errors import NotFound
+from chalicelib.users import parse_user_id, validate_user_id, validate_user_name
+
+blueprint = Blueprint(__name__)
+
+
+@blueprint.route("/user", methods=["POST"], content_types=["*/*"])
+@json_errors
+def create_user() -> dict:
+    body = fields_of(blueprint.current_request)
+    name = validate_user_name(body.get("name") or body.get("username") or body.get("user"))
+    user_id = validate_user_id(body["id"]) if body.get("id") is not None else None
+    if name is None and user_id is None:
+        raise BadRequest("the user's name is required", field="name")
+    user, token = wiring.user_store().register(name, user_id)
+    return {"id": user.id, "user_id": user.id, "name": user.name, "token": token}
+
+
+@blueprint.route("/user/{user_id}", methods=["GET"])
+@json_errors
+def user_exists(user_id: str) -> dict:
+    """200 with the user if it exists, else 404."""
+    parsed = parse_user_id(user_id)
+    user = wiring.user_store().get(parsed) if parsed is not None else None
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user.public()

@@ -1,0 +1,108 @@
+"""A recording, as a typed value from the store up to the API's representation, and the two rules about it that
+every route obeys: which recordings are *listed* (the public lists) and which are *visible* to a viewer.
+
+Visibility: a private recording, an upload slot whose file has not arrived, and an expired slot exist only for their
+owner (expired ones for nobody); anyone else is told "not found", exactly as for an id that does not exist.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from chalicelib.clock import now_iso
+
+KINDS = ("song", "podcast", "audiobook", "other")
+STATUSES = ("awaiting_upload", "processing", "ready", "failed")
+VISIBILITIES = ("public", "private")
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "song": (),
+    "podcast": ("host", "participants"),
+    "audiobook": ("title", "author", "narrator"),
+    "other": (),
+}
+ALL_KIND_FIELDS = ("host", "participants", "title", "author", "narrator")
+
+
+@dataclass(frozen=True)
+class Recording:
+    id: str
+    owner: int
+    name: str
+    status: str
+    created_at: str
+    updated_at: str
+    kind: str = "other"
+    visibility: str = "public"
+    host: str | None = None
+    participants: tuple[str, ...] | None = None
+    title: str | None = None
+    author: str | None = None
+    narrator: str | None = None
+    error: str | None = None
+    duration: float | None = None
+    original: Mapping[str, Any] = field(default_factory=dict)
+    mp3: Mapping[str, Any] | None = None
+    source_etag: str | None = None
+    expires_at: int | None = None  # an unused upload slot's end (DynamoDB's TTL removes it later)
+    declared_duration: float | None = None  # the audio file server spec's client-declared duration
+    uploaded_time: str | None = None  # the audio file server spec's client-given time
+    version: int = 0  # bumped by every write: the store's optimistic lock
+
+    @property
+    def sort_key(self) -> str:
+        """Newest-first order of every list: creation time, then id (unique, so positions are exact)."""
+        return f"{self.created_at}#{self.id}"
+
+    @property
+    def listed(self) -> bool:
+        """The listing rule: public lists hold public recordings whose file has arrived."""
+        return self.visibility == "public" and self.status != "awaiting_upload"
+
+    def expired(self, now: float | None = None) -> bool:
+        """An upload slot nobody used: the store forgets it within a day or two; until then it is already gone."""
+        return (self.status == "awaiting_upload" and self.expires_at is not None
+                and self.expires_at <= (time.time() if now is None else now))
+
+    def visible_to(self, viewer_id: int | None) -> bool:
+        """The visibility rule: who may see this recording, its metadata, its audio and its peaks."""
+        return (self.listed or self.owner == viewer_id) and not self.expired()
+
+    def kind_fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in ALL_KIND_FIELDS if getattr(self, name) is not None}
+
+    def with_changes(self, changes: Mapping[str, Any]) -> "Recording":
+        """This recording with `changes` applied (None clears a field)."""
+        return dataclasses.replace(self, **{name: _field_value(name, value) for name, value in changes.items()})
+
+
+FIELDS = tuple(item.name for item in dataclasses.fields(Recording))
+_OPTIONAL_DEFAULTS = {item.name: item.default for item in dataclasses.fields(Recording)
+                      if item.default is not dataclasses.MISSING}
+
+
+def _field_value(name: str, value: Any) -> Any:
+    if name not in FIELDS:
+        raise TypeError(f"a recording has no field {name!r}")
+    if value is None and name in _OPTIONAL_DEFAULTS:
+        return _OPTIONAL_DEFAULTS[name]
+    if name == "participants" and value is not None:
+        return tuple(value)
+    if name == "original" and value is None:
+        return {}
+    return value
+
+
+def new_recording(owner: int, name: str, *, status: str, **fields: Any) -> Recording:
+    """A new recording with a fresh id, created now."""
+    created_at = now_iso()
+    return Recording(id=str(uuid.uuid4()), owner=owner, name=name, status=status, created_at=created_at,
+                     updated_at=created_at).with_changes(fields)
+
+
+def looks_like_id(value: str) -> bool:
+    """Cheap shape check before a lookup: ids are UUIDs, but anything id-shaped simply finds nothing."""
+    return 0 < len(value) <= 64 and all(ch.isalnum() or ch == "-" for ch in value)

@@ -1,0 +1,212 @@
+"""What the service does with recordings, independent of HTTP: upload, read, list, edit, delete, links, waiting.
+
+Every read of one recording goes through `visible` (the recording's visibility rule) and every change through
+`owned` (visible, and the caller's own: anyone else who can see it gets NotOwner), for the primary API and the
+compatibility routes alike.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from chalicelib.audio.sniff import AudioKind, UnreadableAudio, identify_audio
+from chalicelib.errors import NotAudio, NotFound, NotOwner, NotReady
+from chalicelib.listing import ListQuery, list_recordings
+from chalicelib.metadata import clean_filename, validate_metadata
+from chalicelib.recording import Recording, looks_like_id, new_recording
+from chalicelib.recording_store import RecordingStore
+from chalicelib.storage import AudioStorage, mp3_key, original_key, peaks_key, with_extension
+from chalicelib.users import User
+
+FORMATS = ("mp3", "original")
+MAX_PRESIGNED_UPLOAD_BYTES = 5 * 1024**3  # S3's limit for one PUT
+
+
+@dataclass(frozen=True)
+class AudioFile:
+    """One stored rendition of a recording, as a download offers it."""
+
+    key: str
+    filename: str
+    content_type: str
+    size: int | None
+
+
+@dataclass(frozen=True)
+class LinkTimes:
+    """How long presigned links live: downloads, and upload slots."""
+
+    download_seconds: int
+    upload_seconds: int
+
+
+class RecordingService:
+    def __init__(self, store: RecordingStore, storage: AudioStorage, links: LinkTimes) -> None:
+        self.store = store
+        self.storage = storage
+        self.links = links
+
+    # ---- creating ---------------------------------------------------------------------------------------------
+
+    def upload(self, owner: User, body: bytes, *, filename: str | None = None,
+               metadata: Mapping[str, Any] | None = None, formats: tuple[str, ...] | None = None) -> Recording:
+        """Store an uploaded file as a new recording (status `processing`); S3's event starts the conversion.
+        `formats` narrows what is accepted (the PigWav and task-2 specs take WAV only)."""
+        metadata = dict(metadata or {})
+        name = clean_filename(metadata.get("name")) or clean_filename(filename)
+        audio = _identify(body)
+        if formats is not None and audio.format not in formats:
+            raise NotAudio(f"only {', '.join(f.upper() for f in formats)} recordings are accepted here")
+        metadata["name"] = name or f"recording.{audio.format}"
+        recording = self._new(owner, metadata, status="processing",
+                              original={"content_type": audio.content_type, "size": len(body), "format": audio.format})
+        # Metadata first, then the object: the converter's event always finds its recording. If the object cannot
+        # be stored, the metadata goes too, so a failed upload leaves nothing behind.
+        self.store.create(recording)
+        try:
+            self.storage.put_original(recording.id, body, audio.content_type)
+        except BaseException:
+            self.store.delete(recording.id)
+            raise
+        return recording
+
+    def create_pending(self, owner: User, metadata: Mapping[str, Any], *, expires: bool = True,
+                       extra: Mapping[str, Any] | None = None) -> tuple[Recording, dict[str, Any]]:
+        """A recording waiting for its file, and where to PUT it (any size up to 5 GiB, straight to S3). Uploading
+        there starts the same conversion as a direct upload. Unused, it expires (`expires_at`, DynamoDB's TTL),
+        unless it is a metadata-first record (the audio file server's clients create those and attach files later)."""
+        ttl = self.links.upload_seconds
+        now = time.time()
+        if not metadata.get("name") and metadata.get("kind") not in ("song", "podcast"):  # those need a name
+            metadata = {**metadata, "name": metadata.get("title") or "recording"}
+        extra = {**(extra or {}), **({"expires_at": int(now + 2 * ttl)} if expires else {})}
+        recording = self._new(owner, metadata, status="awaiting_upload", extra=extra)
+        self.store.create(recording)
+        upload = {
+            "url": self.storage.presigned_put_original(recording.id, ttl),
+            "method": "PUT",
+            "headers": {},
+            "expires_at": datetime.datetime.fromtimestamp(now + ttl, datetime.timezone.utc)
+            .strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "max_bytes": MAX_PRESIGNED_UPLOAD_BYTES,
+        }
+        return recording, upload
+
+    def attach_original(self, recording_id: str, user: User, body: bytes) -> Recording:
+        """Store (or replace) the file of one's own recording; its S3 event converts it."""
+        recording = self.owned(recording_id, user)
+        audio = _identify(body)
+        self.storage.put_original(recording_id, body, audio.content_type)
+        original = {"content_type": audio.content_type, "size": len(body), "format": audio.format}
+        return self.store.modify(recording, lambda _: {"status": "processing", "error": None, "expires_at": None,
+                                                       "original": original})
+
+    def _new(self, owner: User, metadata: Mapping[str, Any], *, status: str,
+             original: dict[str, Any] | None = None, extra: Mapping[str, Any] | None = None) -> Recording:
+        attributes = {name: value for name, value in validate_metadata(metadata).items() if value is not None}
+        return new_recording(owner.id, attributes.pop("name"), status=status, original=original,
+                             **attributes, **(extra or {}))
+
+    # ---- reading ----------------------------------------------------------------------------------------------
+
+    def visible(self, recording_id: str, viewer_id: int | None) -> Recording:
+        """The recording, if `viewer_id` may see it; NotFound otherwise, as for an id that does not exist."""
+        recording = self.store.get(recording_id) if looks_like_id(recording_id) else None
+        if recording is None or not recording.visible_to(viewer_id):
+            raise NotFound(f"no recording {recording_id}")
+        return recording
+
+    def owned(self, recording_id: str, user: User) -> Recording:
+        return _owned_by(self.visible(recording_id, user.id), user)
+
+    def list(self, query: ListQuery, viewer_id: int | None) -> tuple[list[Recording], str | None]:
+        return list_recordings(self.store, query, viewer_id)
+
+    def named(self, name: str, viewer_id: int | None, limit: int = 50) -> list[Recording]:
+        """Listed recordings with exactly this name (and the viewer's own), newest first: names are not unique."""
+        recordings, _ = self.list(ListQuery(name=name, limit=limit), viewer_id)
+        if not recordings:
+            raise NotFound(f"no recording named {name!r}")
+        return recordings
+
+    def converted(self, recording_id: str, viewer_id: int | None, wait_seconds: float,
+                  poll_seconds: float = 0.25) -> Recording:
+        """The recording once its conversion under way has ended, waiting up to `wait_seconds` for it (the earlier
+        specs converted before answering); still converting then, it is returned as it is."""
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            recording = self.visible(recording_id, viewer_id)
+            if recording.status != "processing" or time.monotonic() >= deadline:
+                return recording
+            time.sleep(poll_seconds)
+
+    # ---- changing ---------------------------------------------------------------------------------------------
+
+    def update(self, recording_id: str, user: User, changes: Mapping[str, Any]) -> Recording:
+        """Edit one's own recording's metadata. Raced by another writer, it is re-decided on what is there now; a
+        recording deleted meanwhile is NotFound (RecordingGone)."""
+        def change(current: Recording) -> dict[str, Any]:
+            _owned_by(current if current.visible_to(user.id) else None, user, recording_id)
+            return validate_metadata(changes, current)
+
+        return self.store.modify(self.owned(recording_id, user), change)
+
+    def delete(self, recording_id: str, user: User) -> None:
+        self.owned(recording_id, user)
+        # The metadata goes first: a conversion finishing meanwhile finds no recording and removes its own MP3.
+        self.store.delete(recording_id)
+        self.storage.delete_recording(recording_id)
+
+    # ---- audio ------------------------------------------------------------------------------------------------
+
+    def audio_file(self, recording: Recording, audio_format: str = "mp3") -> AudioFile:
+        """The stored file a download of `recording` serves, or NotReady (409) with the status while there is none."""
+        if audio_format == "original":
+            if recording.status == "awaiting_upload":
+                raise NotReady("the file has not been uploaded yet", status=recording.status, retry_after=5)
+            return AudioFile(original_key(recording.id), recording.name,
+                             recording.original.get("content_type") or "application/octet-stream",
+                             recording.original.get("size"))
+        if recording.status != "ready":
+            if recording.status == "failed":
+                raise NotReady(f"the conversion failed: {recording.error}; the original is still available",
+                               status="failed")
+            raise NotReady("the MP3 is not ready yet, try again shortly", status=recording.status, retry_after=2)
+        return AudioFile(mp3_key(recording.id), with_extension(recording.name, ".mp3"), "audio/mpeg",
+                         (recording.mp3 or {}).get("size"))
+
+    def audio_link(self, recording_id: str, viewer_id: int | None, audio_format: str = "mp3") -> str:
+        return self.presigned(self.audio_file(self.visible(recording_id, viewer_id), audio_format))
+
+    def peaks(self, recording_id: str, viewer_id: int | None) -> dict[str, Any]:
+        """The waveform: up to 1,000 peaks (0..1) spread evenly over `duration` seconds."""
+        recording = self.visible(recording_id, viewer_id)
+        self.audio_file(recording, "mp3")  # the same 409 while there is no conversion yet
+        return json.loads(self.storage.read(peaks_key(recording_id)))
+
+    def presigned(self, audio: AudioFile) -> str:
+        return self.storage.presigned_get(audio.key, self.links.download_seconds, filename=audio.filename,
+                                          content_type=audio.content_type)
+
+    def read(self, audio: AudioFile) -> bytes:
+        """A whole (small) file, for clients that expect the bytes in the answer rather than a link."""
+        return self.storage.read(audio.key)
+
+
+def _owned_by(recording: Recording | None, user: User, recording_id: str = "") -> Recording:
+    if recording is None:
+        raise NotFound(f"no recording {recording_id}")
+    if recording.owner != user.id:
+        raise NotOwner("only the owner of a recording can change or delete it")
+    return recording
+
+
+def _identify(body: bytes) -> AudioKind:
+    try:
+        return identify_audio(body)
+    except UnreadableAudio as error:
+        raise NotAudio(f"not audio: {error.reason}") from None

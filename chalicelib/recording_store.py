@@ -1,0 +1,208 @@
+"""Where recordings are kept: the store's contract, and its DynamoDB implementation.
+
+Every write is optimistic: it holds only if the recording is still the version it was read at (`version`, bumped by
+each write), so two writers never interleave — a PATCH racing the converter or a DELETE loses cleanly and, through
+`modify`, tries again on what is there now. An update never recreates a deleted recording.
+
+DynamoDB layout: one item per recording, keyed by its UUID. Lists are served by four sparse global secondary
+indexes, each sorted by `created_sk` (the recording's sort key: creation time + id, so newest first is a reverse
+Query):
+- `public-index`  on `public_feed` ("public")  — every listed recording;
+- `owner-index`   on `owner`                   — all of one user's recordings, unlisted ones too;
+- `name-index`    on `public_name`             — listed recordings with that exact name;
+- `kind-index`    on `public_kind`             — listed recordings of that kind.
+The store writes the `public_*` attributes itself on every write, from the recording's listing rule, so unlisted
+recordings are simply absent from those indexes.
+
+Sharding, when one "public" partition gets hot: write `public_feed` as `public#<n>` for n in 0..N-1 (n from a
+hash of the id) and merge N reverse Queries by `created_sk`; the cursor then carries one position per shard.
+"""
+
+from __future__ import annotations
+
+import abc
+from decimal import Decimal
+from typing import Any, Callable, Mapping
+
+from chalicelib.clock import now_iso
+from chalicelib.errors import Conflict, RecordingGone
+from chalicelib.listing import BY_KIND, BY_NAME, BY_OWNER, FEED, Selection
+from chalicelib.recording import FIELDS, Recording
+
+PUBLIC_FEED = "public"
+SORT_KEY = "created_sk"
+INDEXES = {  # listing index -> (DynamoDB index name, its partition attribute)
+    FEED: ("public-index", "public_feed"),
+    BY_OWNER: ("owner-index", "owner"),
+    BY_NAME: ("name-index", "public_name"),
+    BY_KIND: ("kind-index", "public_kind"),
+}
+MODIFY_ATTEMPTS = 5
+
+Change = Callable[[Recording], "Mapping[str, Any] | None"]
+
+
+class RecordingStore(abc.ABC):
+    """The contract every recording store keeps (tests/integration/test_recording_store.py checks it)."""
+
+    @abc.abstractmethod
+    def create(self, recording: Recording) -> None:
+        """Store a new recording (Conflict if its id exists)."""
+
+    @abc.abstractmethod
+    def get(self, recording_id: str) -> Recording | None:
+        """The recording as last written (a strongly consistent read), or None."""
+
+    @abc.abstractmethod
+    def delete(self, recording_id: str) -> None:
+        """Forget the recording; deleting what is not there is not an error."""
+
+    @abc.abstractmethod
+    def page(self, selection: Selection, limit: int, after: str | None) -> tuple[list[Recording], str | None]:
+        """Read `limit` items of the selection's index range, newest first, after the sort key `after`; return those
+        that pass its filters, and the sort key of the last item read (None when the range has ended)."""
+
+    @abc.abstractmethod
+    def replace(self, current: Recording, new: Recording) -> bool:
+        """Write `new` over `current` if the stored recording is still at `current.version`; False otherwise (it
+        changed, or it is gone)."""
+
+    def modify(self, recording: Recording | str, change: Change) -> Recording:
+        """Apply `change(current)` — the attributes to change, or None to leave it — and write it, reading again
+        and re-deciding when another writer got there first. Raises RecordingGone if the recording is not there,
+        Conflict if it kept changing under us."""
+        current = recording if isinstance(recording, Recording) else self.get(recording)
+        for _ in range(MODIFY_ATTEMPTS):
+            if current is None:
+                raise RecordingGone("the recording was deleted")
+            changes = change(current)
+            if not changes:
+                return current
+            new = current.with_changes({**changes, "updated_at": now_iso(), "version": current.version + 1})
+            if self.replace(current, new):
+                return new
+            current = self.get(current.id)
+        raise Conflict("the recording is being changed by someone else at the same time; try again")
+
+
+class DynamoRecordingStore(RecordingStore):
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def create(self, recording: Recording) -> None:
+        client = self._table.meta.client
+        try:
+            self._table.put_item(Item=to_item(recording), ConditionExpression="attribute_not_exists(id)")
+        except client.exceptions.ConditionalCheckFailedException as error:
+            raise Conflict(f"recording {recording.id} exists") from error
+
+    def get(self, recording_id: str) -> Recording | None:
+        item = self._table.get_item(Key={"id": recording_id}, ConsistentRead=True).get("Item")
+        return from_item(item) if item else None
+
+    def delete(self, recording_id: str) -> None:
+        self._table.delete_item(Key={"id": recording_id})
+
+    def replace(self, current: Recording, new: Recording) -> bool:
+        client = self._table.meta.client
+        try:
+            self._table.put_item(Item=to_item(new), ConditionExpression="attribute_exists(id) AND #version = :seen",
+                                 ExpressionAttributeNames={"#version": "version"},
+                                 ExpressionAttributeValues={":seen": current.version})
+        except client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def page(self, selection: Selection, limit: int, after: str | None) -> tuple[list[Recording], str | None]:
+        from boto3.dynamodb.conditions import Key
+
+        index, partition_attribute = INDEXES[selection.index]
+        partition = PUBLIC_FEED if selection.index == FEED else selection.partition
+        arguments: dict[str, Any] = {
+            "IndexName": index,
+            "KeyConditionExpression": Key(partition_attribute).eq(partition),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if after is not None:
+            arguments["ExclusiveStartKey"] = {"id": after.split("#", 1)[1], SORT_KEY: after,
+                                              partition_attribute: partition}
+        filters = _filter_expression(selection)
+        if filters is not None:
+            arguments["FilterExpression"] = filters
+        result = self._table.query(**arguments)
+        last = result.get("LastEvaluatedKey")
+        return [from_item(item) for item in result.get("Items", [])], last[SORT_KEY] if last else None
+
+
+def _filter_expression(selection: Selection) -> Any:
+    """`Selection.passes_filters`, as a DynamoDB FilterExpression (None when there is nothing to filter)."""
+    from boto3.dynamodb.conditions import Attr
+
+    conditions = []
+    if selection.listed_only:
+        conditions += [Attr("visibility").eq("public"), Attr("status").ne("awaiting_upload")]
+    if selection.unexpired_at is not None:
+        conditions.append(Attr("status").ne("awaiting_upload") | Attr("expires_at").not_exists()
+                          | Attr("expires_at").gt(selection.unexpired_at))
+    for name in ("name", "kind", "status"):
+        if getattr(selection, name) is not None:
+            conditions.append(Attr(name).eq(getattr(selection, name)))
+    if selection.min_duration is not None:
+        conditions.append(Attr("duration").gte(_number(selection.min_duration)))
+    if selection.max_duration is not None:
+        conditions.append(Attr("duration").lte(_number(selection.max_duration)))
+    expression = None
+    for condition in conditions:
+        expression = condition if expression is None else expression & condition
+    return expression
+
+
+def index_attributes(recording: Recording) -> dict[str, Any]:
+    """The listing indexes' attributes a recording has: only listed recordings are in the public ones."""
+    attributes: dict[str, Any] = {SORT_KEY: recording.sort_key}
+    if recording.listed:
+        attributes.update(public_feed=PUBLIC_FEED, public_name=recording.name, public_kind=recording.kind)
+    return attributes
+
+
+def to_item(recording: Recording) -> dict[str, Any]:
+    """The DynamoDB item of a recording: its fields that have a value, and its index attributes."""
+    item = {name: getattr(recording, name) for name in FIELDS if getattr(recording, name) is not None}
+    if "participants" in item:
+        item["participants"] = list(item["participants"])
+    item["original"] = dict(recording.original)
+    return _to_dynamo({**item, **index_attributes(recording)})
+
+
+def from_item(item: Mapping[str, Any]) -> Recording:
+    values = _from_dynamo({name: value for name, value in item.items() if name in FIELDS})
+    if values.get("participants") is not None:
+        values["participants"] = tuple(values["participants"])
+    return Recording(**values)
+
+
+def _number(value: float) -> Decimal:
+    return Decimal(str(value))
+
+
+def _to_dynamo(value: Any) -> Any:
+    """Floats become Decimals (DynamoDB numbers), recursively."""
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, dict):
+        return {key: _to_dynamo(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_dynamo(item) for item in value]
+    return value
+
+
+def _from_dynamo(value: Any) -> Any:
+    """Decimals back to ints or floats, recursively."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _from_dynamo(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_from_dynamo(item) for item in value]
+    return value

@@ -1,0 +1,89 @@
+"""Wiring: the one module that builds the service's objects from settings, lazily (as Chalice's `media-query` sample
+does with `get_media_db()`). Routes and handlers ask here; the classes themselves take ready collaborators, so tests
+can hand them fakes.
+
+Objects are cached per settings: the local stack and the tests change settings (endpoints, table names) between
+runs, and a changed setting gets fresh objects, never stale ones.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+from chalicelib import aws
+from chalicelib.config import Settings, settings
+
+if TYPE_CHECKING:
+    from chalicelib.pipeline import Converter
+    from chalicelib.recording_service import RecordingService
+    from chalicelib.recording_store import RecordingStore
+    from chalicelib.storage import AudioStorage
+    from chalicelib.users import UserStore
+
+
+def user_store() -> "UserStore":
+    return _user_store(settings())
+
+
+def recording_store() -> "RecordingStore":
+    return _recording_store(settings())
+
+
+def audio_storage() -> "AudioStorage":
+    return _audio_storage(settings())
+
+
+def recording_service() -> "RecordingService":
+    return _recording_service(settings())
+
+
+def converter() -> "Converter":
+    """The conversion pipeline (imported only here, when asked for: the API's cold start never loads it)."""
+    return _converter(settings())
+
+
+@functools.lru_cache(maxsize=4)
+def _user_store(current: Settings) -> "UserStore":
+    from chalicelib.users import UserStore
+
+    return UserStore(aws.table(current.users_table))
+
+
+@functools.lru_cache(maxsize=4)
+def _recording_store(current: Settings) -> "RecordingStore":
+    from chalicelib.recording_store import DynamoRecordingStore
+
+    return DynamoRecordingStore(aws.table(current.recordings_table))
+
+
+@functools.lru_cache(maxsize=4)
+def _audio_storage(current: Settings) -> "AudioStorage":
+    from chalicelib.storage import AudioStorage
+
+    return AudioStorage(aws.s3(), current.bucket)
+
+
+@functools.lru_cache(maxsize=4)
+def _recording_service(current: Settings) -> "RecordingService":
+    from chalicelib.recording_service import LinkTimes, RecordingService
+
+    return RecordingService(_recording_store(current), _audio_storage(current),
+                            LinkTimes(download_seconds=current.link_ttl_seconds,
+                                      upload_seconds=current.upload_ttl_seconds))
+
+
+@functools.lru_cache(maxsize=4)
+def _converter(current: Settings) -> "Converter":
+    from chalicelib.pipeline import Converter, ConversionSettings
+
+    return Converter(_recording_store(current), _audio_storage(current),
+                     ConversionSettings(bitrate_kbps=current.mp3_bitrate_kbps,
+                                        max_duration_seconds=current.max_duration_seconds))
+
+
+def reset() -> None:
+    """Forget every built object and client (tests that swap endpoints or credentials)."""
+    for cached in (_user_store, _recording_store, _audio_storage, _recording_service, _converter):
+        cached.cache_clear()
+    aws.reset()
