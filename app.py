@@ -66,7 +66,10 @@ def register_user() -> Response:
 @app.route("/me", methods=["GET"])
 @json_errors
 def who_am_i() -> dict:
-    return signed_in(app.current_request.headers).public()
+    user = signed_in(app.current_request.headers)
+    usage, quota = wiring.recording_service().usage(user)
+    return {**user.public(), "usage": {"bytes": usage.bytes, "seconds": usage.seconds},
+            "quota": {"bytes": quota.bytes, "seconds": quota.seconds}}
 
 
 @app.route("/users/{user_id}", methods=["GET"])

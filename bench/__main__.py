@@ -14,7 +14,8 @@ import logging
 import os
 import platform
 
-from bench import api, coldstart, conversion
+from bench import api, coldstart, conversion, limits
+from bench.limits import CONVERTER_MEMORY_MB, FULL_VCPU_MB
 
 # Public list prices, us-east-1, as published on 2026-11-01 (x86_64 Lambda; S3 Standard; DynamoDB on demand).
 LAMBDA_GB_SECOND = 0.0000166667
@@ -23,8 +24,6 @@ S3_GB_MONTH = 0.023
 S3_PUT = 0.005 / 1000
 S3_GET = 0.0004 / 1000
 DYNAMODB_WRITE = 0.625 / 1_000_000
-CONVERTER_MEMORY_MB = 1024  # .chalice/config.json
-FULL_VCPU_MB = 1769  # Lambda gives one full vCPU at 1,769 MB, proportionally less below
 
 
 def cost_table(rows: list[dict]) -> str:
@@ -72,6 +71,8 @@ def main() -> None:
     total, seconds = int(os.environ.get("BENCH_API_REQUESTS", "400")), float(os.environ.get("BENCH_API_SECONDS", "8"))
     print("\n### API throughput\n")
     print(api.table(api.measure(total, seconds, concurrency=4), total, seconds, concurrency=4))
+    print("\n### The slowest input the limits allow\n")
+    print(limits.table(limits.measure()))
     print("\n### Cost on Lambda\n")
     print(cost_table(rows))
 

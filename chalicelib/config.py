@@ -13,6 +13,17 @@ from dataclasses import dataclass
 # base64-encoded (4/3 larger), so 4 MiB of audio (5.6 MB encoded) is the largest body that fits both with room for
 # headers. Anything larger goes through the presigned upload flow.
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+# Per-user quotas (OWASP API4: what one user can cost is bounded): stored bytes (originals and MP3s; Funkwhale's
+# default is 1 GB) and hours of converted audio (what a tiny file of silence can decode to). The earlier specs'
+# anonymous user is shared by every caller without a token, so its quota is small.
+# The converter's work grows with what the source holds per second (rate × channels): a budget of channel-samples
+# keeps the slowest accepted file within the converter's 15-minute Lambda timeout with margin (`make bench` measures
+# it). 6 hours of 48 kHz stereo; 22.5 minutes of 192 kHz 8-channel audio.
+DEFAULT_MAX_CHANNEL_SAMPLES = 6 * 3600 * 48_000 * 2
+DEFAULT_QUOTA_BYTES = 1024**3
+DEFAULT_QUOTA_SECONDS = 24 * 3600
+DEFAULT_GUEST_QUOTA_BYTES = 100 * 1024**2
+DEFAULT_GUEST_QUOTA_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -30,7 +41,12 @@ class Settings:
     compat_wait_seconds: float
     mp3_bitrate_kbps: int
     max_duration_seconds: float
+    max_channel_samples: int
     public_url: str | None
+    quota_bytes: int
+    quota_seconds: float
+    guest_quota_bytes: int
+    guest_quota_seconds: float
 
 
 def _int(name: str, default: int) -> int:
@@ -53,7 +69,12 @@ def settings() -> Settings:
         compat_wait_seconds=float(env("CLOUDSOUND_COMPAT_WAIT_SECONDS") or 10),
         mp3_bitrate_kbps=_int("CLOUDSOUND_MP3_BITRATE_KBPS", 128),
         max_duration_seconds=float(env("CLOUDSOUND_MAX_DURATION_SECONDS") or 6 * 3600),
+        max_channel_samples=_int("CLOUDSOUND_MAX_CHANNEL_SAMPLES", DEFAULT_MAX_CHANNEL_SAMPLES),
         public_url=(env("CLOUDSOUND_PUBLIC_URL") or "").rstrip("/") or None,
+        quota_bytes=_int("CLOUDSOUND_QUOTA_BYTES", DEFAULT_QUOTA_BYTES),
+        quota_seconds=float(env("CLOUDSOUND_QUOTA_SECONDS") or DEFAULT_QUOTA_SECONDS),
+        guest_quota_bytes=_int("CLOUDSOUND_GUEST_QUOTA_BYTES", DEFAULT_GUEST_QUOTA_BYTES),
+        guest_quota_seconds=float(env("CLOUDSOUND_GUEST_QUOTA_SECONDS") or DEFAULT_GUEST_QUOTA_SECONDS),
     )
 
 

@@ -69,6 +69,12 @@ class TooLarge(CloudSoundError):
     code = "too_large"
 
 
+class QuotaExceeded(CloudSoundError):
+    """The owner's recordings already use what their quota allows; the details say the limits and the usage."""
+
+    code = "quota_exceeded"
+
+
 class NotAudio(CloudSoundError):
     """Not audio, or not audio of a format this call accepts."""
 

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from chalicelib import logs
-from chalicelib.audio.convert import Conversion, ConversionError, SourceUnavailable, convert_to_mp3
+from chalicelib.audio.convert import Conversion, ConversionError, SourceUnavailable, TooLong, convert_to_mp3
 from chalicelib.audio.sniff import content_type_for
 from chalicelib.errors import RecordingGone
-from chalicelib.recording import Recording
+from chalicelib.quotas import Quotas, describe
+from chalicelib.recording import Recording, Usage
 from chalicelib.recording_store import RecordingStore
 from chalicelib.storage import AudioStorage, mp3_key, peaks_key, recording_id_from_key
 
@@ -73,6 +74,8 @@ def s3_objects(message_bodies: Iterable[str]) -> list[CreatedObject]:
 class ConversionSettings:
     bitrate_kbps: int
     max_duration_seconds: float
+    max_channel_samples: int
+    quotas: Quotas
 
 
 class Converter:
@@ -99,7 +102,8 @@ class Converter:
             recording_id = recording_id_from_key(created.key)
             reason = "the conversion kept failing and was given up; the original is kept, upload it again to retry"
             outcome = "ignored"
-            if recording_id is not None:
+            replaced = created.etag is not None and self.storage.original_etag(recording_id or "") != created.etag
+            if recording_id is not None and not replaced:  # a file replaced since is converted on its own
                 try:
                     marked = self.store.modify(recording_id, lambda current: None if current.status == "ready"
                                                else {"status": "failed", "error": reason})
@@ -142,49 +146,84 @@ class Converter:
         if recording.source_etag == etag and recording.status in ("ready", "failed"):
             return "duplicate"
         if recording.status != "processing":
+            # A new file over a finished recording (or a slot's first file). An event for a file that has since
+            # been replaced again is stale: the newer file's own event converts that one.
+            if self.storage.original_etag(recording_id) != etag:
+                return "superseded"
             try:
                 recording = self.store.modify(recording, lambda current: None if current.status == "processing"
                                               else {"status": "processing", "error": None, "expires_at": None})
             except RecordingGone:
                 return "gone"
 
-        output_key = mp3_key(recording_id)
-        writer = self.storage.writer(output_key, "audio/mpeg")
-        source_url = self.storage.presigned_get(key, _SOURCE_LINK_SECONDS)
+        # The owner's quota, without what this recording counted so far: the file must fit, and decoding stops
+        # where the audio time left ends (a tiny file of silence can decode to hours).
+        quota = self.conversion.quotas.of(recording.owner)
+        others = self.store.usage(recording.owner) - recording.charge
+        if others.bytes + size > quota.bytes:
+            reason = f"over the owner's quota: {describe(quota, others + Usage(size))}"
+            facts["reason"] = reason
+            return self._finish(recording, etag, {"status": "failed", "error": reason, "source_etag": etag})
+        seconds_left = max(quota.seconds - others.seconds, 0.0)
+
+        writer = self.storage.writer(mp3_key(recording_id, etag), "audio/mpeg")
+        # The source link reads this version of the file only: replaced mid-read, it fails rather than mix files.
+        source_url = self.storage.presigned_get(key, _SOURCE_LINK_SECONDS, if_match=etag)
         try:
             conversion = convert_to_mp3(source_url, writer.write, bitrate_kbps=self.conversion.bitrate_kbps,
-                                        max_seconds=self.conversion.max_duration_seconds)
+                                        max_seconds=min(self.conversion.max_duration_seconds, seconds_left),
+                                        source_headers={"If-Match": f'"{etag}"'},
+                                        max_channel_samples=self.conversion.max_channel_samples)
         except ConversionError as error:
             writer.abort()
-            facts["reason"] = error.reason
-            return self._finish(recording, {"status": "failed", "error": error.reason, "source_etag": etag})
+            reason = error.reason
+            if isinstance(error, TooLong) and error.limit == seconds_left < self.conversion.max_duration_seconds:
+                reason = (f"the audio is longer than the {seconds_left / 3600:,.2f} hours left in the owner's quota "
+                          f"({describe(quota, others)})")
+            facts["reason"] = reason
+            return self._finish(recording, etag, {"status": "failed", "error": reason, "source_etag": etag})
         except SourceUnavailable:
             writer.abort()
-            if self.storage.head(key) is None:
-                return "gone"
+            current = self.storage.original_etag(recording_id)
+            if current != etag:
+                return "gone" if current is None else "superseded"
             raise
         except BaseException:
             writer.abort()
             raise
         with ThreadPoolExecutor(max_workers=1) as alongside:  # the two writes at the end, at the same time
-            peaks_written = alongside.submit(self.storage.put_json, peaks_key(recording_id),
+            peaks_written = alongside.submit(self.storage.put_json, peaks_key(recording_id, etag),
                                              {"peaks": conversion.peaks, "duration": conversion.duration})
             writer.close()
             peaks_written.result()
         facts.update(audio_seconds=conversion.duration, mp3_bytes=conversion.mp3_size)
-        outcome = self._finish(recording, {"status": "ready", "error": None, "source_etag": etag,
-                                           **_measured(recording, conversion, size)})
-        if outcome == "gone":  # deleted while converting: leave no orphan
-            self.storage.delete(output_key)
-            self.storage.delete(peaks_key(recording_id))
-        return outcome
+        return self._finish(recording, etag, {"status": "ready", "error": None, "source_etag": etag,
+                                              **_measured(recording, conversion, size)})
 
-    def _finish(self, recording: Recording, changes: dict[str, Any]) -> str:
+    def _finish(self, recording: Recording, etag: str, changes: dict[str, Any]) -> str:
+        """Write the outcome if the converted file is still the recording's current one, decided afresh at the
+        write: another upload replaced it meanwhile (its own conversion will finish), or the recording is gone.
+        The outputs of a conversion that does not count are removed, and so are those of the one it replaces."""
+        replaced: list[str] = []
+
+        def change(current: Recording) -> dict[str, Any] | None:
+            if self.storage.original_etag(recording.id) != etag:
+                raise _Superseded()
+            replaced[:] = [current.source_etag] if current.source_etag not in (None, etag) else []
+            return changes
+
         try:
-            self.store.modify(recording, lambda _: changes)
-        except RecordingGone:
-            return "gone"
+            self.store.modify(recording, change)
+        except (RecordingGone, _Superseded) as lost:
+            self.storage.delete_outputs(recording.id, etag)  # leave no orphan
+            return "gone" if isinstance(lost, RecordingGone) else "superseded"
+        for previous in replaced:
+            self.storage.delete_outputs(recording.id, previous)
         return str(changes["status"])
+
+
+class _Superseded(Exception):
+    """The converted file is no longer the recording's current one."""
 
 
 def _measured(recording: Recording, conversion: Conversion, size: int) -> dict[str, Any]:

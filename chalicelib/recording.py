@@ -28,6 +28,20 @@ ALL_KIND_FIELDS = ("host", "participants", "title", "author", "narrator")
 
 
 @dataclass(frozen=True)
+class Usage:
+    """What recordings cost their owner: stored bytes (originals and MP3s) and seconds of converted audio."""
+
+    bytes: int = 0
+    seconds: float = 0.0
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(self.bytes + other.bytes, round(self.seconds + other.seconds, 6))
+
+    def __sub__(self, other: "Usage") -> "Usage":
+        return Usage(self.bytes - other.bytes, round(self.seconds - other.seconds, 6))
+
+
+@dataclass(frozen=True)
 class Recording:
     id: str
     owner: int
@@ -70,6 +84,12 @@ class Recording:
     def visible_to(self, viewer_id: int | None) -> bool:
         """The visibility rule: who may see this recording, its metadata, its audio and its peaks."""
         return (self.listed or self.owner == viewer_id) and not self.expired()
+
+    @property
+    def charge(self) -> Usage:
+        """What this recording counts against its owner's quota: its stored files, and its audio once converted."""
+        stored = int(self.original.get("size") or 0) + int((self.mp3 or {}).get("size") or 0)
+        return Usage(stored, self.duration or 0.0 if self.status == "ready" else 0.0)
 
     def kind_fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in ALL_KIND_FIELDS if getattr(self, name) is not None}

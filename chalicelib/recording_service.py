@@ -17,9 +17,10 @@ from chalicelib.audio.sniff import AudioKind, UnreadableAudio, identify_audio
 from chalicelib.errors import NotAudio, NotFound, NotOwner, NotReady
 from chalicelib.listing import ListQuery, list_recordings
 from chalicelib.metadata import clean_filename, validate_metadata
-from chalicelib.recording import Recording, looks_like_id, new_recording
+from chalicelib.quotas import Quota, Quotas, check_room
+from chalicelib.recording import Recording, Usage, looks_like_id, new_recording
 from chalicelib.recording_store import RecordingStore
-from chalicelib.storage import AudioStorage, mp3_key, original_key, peaks_key, with_extension
+from chalicelib.storage import UPLOAD_HEADERS, AudioStorage, mp3_key, original_key, peaks_key, with_extension
 from chalicelib.users import User
 
 FORMATS = ("mp3", "original")
@@ -45,10 +46,11 @@ class LinkTimes:
 
 
 class RecordingService:
-    def __init__(self, store: RecordingStore, storage: AudioStorage, links: LinkTimes) -> None:
+    def __init__(self, store: RecordingStore, storage: AudioStorage, links: LinkTimes, quotas: Quotas) -> None:
         self.store = store
         self.storage = storage
         self.links = links
+        self.quotas = quotas
 
     # ---- creating ---------------------------------------------------------------------------------------------
 
@@ -62,6 +64,7 @@ class RecordingService:
         if formats is not None and audio.format not in formats:
             raise NotAudio(f"only {', '.join(f.upper() for f in formats)} recordings are accepted here")
         metadata["name"] = name or f"recording.{audio.format}"
+        check_room(self.quotas.of(owner.id), self.store.usage(owner.id), len(body))
         recording = self._new(owner, metadata, status="processing",
                               original={"content_type": audio.content_type, "size": len(body), "format": audio.format})
         # Metadata first, then the object: the converter's event always finds its recording. If the object cannot
@@ -79,6 +82,7 @@ class RecordingService:
         """A recording waiting for its file, and where to PUT it (any size up to 5 GiB, straight to S3). Uploading
         there starts the same conversion as a direct upload. Unused, it expires (`expires_at`, DynamoDB's TTL),
         unless it is a metadata-first record (the audio file server's clients create those and attach files later)."""
+        check_room(self.quotas.of(owner.id), self.store.usage(owner.id))
         ttl = self.links.upload_seconds
         now = time.time()
         if not metadata.get("name") and metadata.get("kind") not in ("song", "podcast"):  # those need a name
@@ -89,7 +93,7 @@ class RecordingService:
         upload = {
             "url": self.storage.presigned_put_original(recording.id, ttl),
             "method": "PUT",
-            "headers": {},
+            "headers": dict(UPLOAD_HEADERS),
             "expires_at": datetime.datetime.fromtimestamp(now + ttl, datetime.timezone.utc)
             .strftime("%Y-%m-%dT%H:%M:%SZ"),
             "max_bytes": MAX_PRESIGNED_UPLOAD_BYTES,
@@ -97,13 +101,22 @@ class RecordingService:
         return recording, upload
 
     def attach_original(self, recording_id: str, user: User, body: bytes) -> Recording:
-        """Store (or replace) the file of one's own recording; its S3 event converts it."""
+        """Store (or replace) the file of one's own recording; its S3 event converts it. The newest upload wins:
+        the file is replaced only if it is still the one seen here (Conflict if another upload got there first),
+        and the conversion of the file it replaced can no longer finish over it."""
         recording = self.owned(recording_id, user)
         audio = _identify(body)
-        self.storage.put_original(recording_id, body, audio.content_type)
+        check_room(self.quotas.of(user.id), self.store.usage(user.id) - recording.charge, len(body))
+        etag = self.storage.put_original(recording_id, body, audio.content_type,
+                                         replacing=self.storage.original_etag(recording_id))
         original = {"content_type": audio.content_type, "size": len(body), "format": audio.format}
-        return self.store.modify(recording, lambda _: {"status": "processing", "error": None, "expires_at": None,
-                                                       "original": original})
+
+        def change(current: Recording) -> dict[str, Any] | None:
+            if current.source_etag == etag and current.status in ("ready", "failed"):
+                return None  # converted already, faster than this write
+            return {"status": "processing", "error": None, "expires_at": None, "original": original}
+
+        return self.store.modify(recording, change)
 
     def _new(self, owner: User, metadata: Mapping[str, Any], *, status: str,
              original: dict[str, Any] | None = None, extra: Mapping[str, Any] | None = None) -> Recording:
@@ -133,6 +146,10 @@ class RecordingService:
             raise NotFound(f"no recording named {name!r}")
         return recordings
 
+    def usage(self, user: User) -> tuple[Usage, Quota]:
+        """What the user's recordings use, and what their quota allows."""
+        return self.store.usage(user.id), self.quotas.of(user.id)
+
     def converted(self, recording_id: str, viewer_id: int | None, wait_seconds: float,
                   poll_seconds: float = 0.25) -> Recording:
         """The recording once its conversion under way has ended, waiting up to `wait_seconds` for it (the earlier
@@ -156,10 +173,10 @@ class RecordingService:
         return self.store.modify(self.owned(recording_id, user), change)
 
     def delete(self, recording_id: str, user: User) -> None:
-        self.owned(recording_id, user)
+        recording = self.owned(recording_id, user)
         # The metadata goes first: a conversion finishing meanwhile finds no recording and removes its own MP3.
         self.store.delete(recording_id)
-        self.storage.delete_recording(recording_id)
+        self.storage.delete_recording(recording_id, recording.source_etag)
 
     # ---- audio ------------------------------------------------------------------------------------------------
 
@@ -176,7 +193,8 @@ class RecordingService:
                 raise NotReady(f"the conversion failed: {recording.error}; the original is still available",
                                status="failed")
             raise NotReady("the MP3 is not ready yet, try again shortly", status=recording.status, retry_after=2)
-        return AudioFile(mp3_key(recording.id), with_extension(recording.name, ".mp3"), "audio/mpeg",
+        return AudioFile(mp3_key(recording.id, recording.source_etag or ""), with_extension(recording.name, ".mp3"),
+                         "audio/mpeg",
                          (recording.mp3 or {}).get("size"))
 
     def audio_link(self, recording_id: str, viewer_id: int | None, audio_format: str = "mp3") -> str:
@@ -186,7 +204,7 @@ class RecordingService:
         """The waveform: up to 1,000 peaks (0..1) spread evenly over `duration` seconds."""
         recording = self.visible(recording_id, viewer_id)
         self.audio_file(recording, "mp3")  # the same 409 while there is no conversion yet
-        return json.loads(self.storage.read(peaks_key(recording_id)))
+        return json.loads(self.storage.read(peaks_key(recording_id, recording.source_etag or "")))
 
     def presigned(self, audio: AudioFile) -> str:
         return self.storage.presigned_get(audio.key, self.links.download_seconds, filename=audio.filename,

@@ -27,7 +27,7 @@ from typing import Any, Callable, Mapping
 from chalicelib.clock import now_iso
 from chalicelib.errors import Conflict, RecordingGone
 from chalicelib.listing import BY_KIND, BY_NAME, BY_OWNER, FEED, Selection
-from chalicelib.recording import FIELDS, Recording
+from chalicelib.recording import FIELDS, Recording, Usage
 
 PUBLIC_FEED = "public"
 SORT_KEY = "created_sk"
@@ -46,16 +46,8 @@ class RecordingStore(abc.ABC):
     """The contract every recording store keeps (tests/integration/test_recording_store.py checks it)."""
 
     @abc.abstractmethod
-    def create(self, recording: Recording) -> None:
-        """Store a new recording (Conflict if its id exists)."""
-
-    @abc.abstractmethod
     def get(self, recording_id: str) -> Recording | None:
         """The recording as last written (a strongly consistent read), or None."""
-
-    @abc.abstractmethod
-    def delete(self, recording_id: str) -> None:
-        """Forget the recording; deleting what is not there is not an error."""
 
     @abc.abstractmethod
     def page(self, selection: Selection, limit: int, after: str | None) -> tuple[list[Recording], str | None]:
@@ -63,9 +55,27 @@ class RecordingStore(abc.ABC):
         that pass its filters, and the sort key of the last item read (None when the range has ended)."""
 
     @abc.abstractmethod
-    def replace(self, current: Recording, new: Recording) -> bool:
-        """Write `new` over `current` if the stored recording is still at `current.version`; False otherwise (it
-        changed, or it is gone)."""
+    def write(self, current: Recording | None, new: Recording | None) -> bool:
+        """Replace `current` by `new` in one atomic step, if the stored recording is still `current` (same
+        version; `current=None`: no recording with that id; `new=None`: delete it), adjusting the owner's usage by
+        the difference of their charges. False if the condition did not hold."""
+
+    @abc.abstractmethod
+    def usage(self, owner: int) -> Usage:
+        """What the owner's recordings count against their quota, as the writes have kept it."""
+
+    def create(self, recording: Recording) -> None:
+        """Store a new recording (Conflict if its id exists)."""
+        if not self.write(None, recording):
+            raise Conflict(f"recording {recording.id} exists")
+
+    def delete(self, recording_id: str) -> None:
+        """Forget the recording; deleting what is not there is not an error."""
+        for _ in range(MODIFY_ATTEMPTS):
+            current = self.get(recording_id)
+            if current is None or self.write(current, None):
+                return
+        raise Conflict("the recording is being changed by someone else at the same time; try again")
 
     def modify(self, recording: Recording | str, change: Change) -> Recording:
         """Apply `change(current)` — the attributes to change, or None to leave it — and write it, reading again
@@ -79,7 +89,7 @@ class RecordingStore(abc.ABC):
             if not changes:
                 return current
             new = current.with_changes({**changes, "updated_at": now_iso(), "version": current.version + 1})
-            if self.replace(current, new):
+            if self.write(current, new):
                 return new
             current = self.get(current.id)
         raise Conflict("the recording is being changed by someone else at the same time; try again")
@@ -89,28 +99,49 @@ class DynamoRecordingStore(RecordingStore):
     def __init__(self, table: Any) -> None:
         self._table = table
 
-    def create(self, recording: Recording) -> None:
-        client = self._table.meta.client
-        try:
-            self._table.put_item(Item=to_item(recording), ConditionExpression="attribute_not_exists(id)")
-        except client.exceptions.ConditionalCheckFailedException as error:
-            raise Conflict(f"recording {recording.id} exists") from error
-
     def get(self, recording_id: str) -> Recording | None:
         item = self._table.get_item(Key={"id": recording_id}, ConsistentRead=True).get("Item")
         return from_item(item) if item else None
 
-    def delete(self, recording_id: str) -> None:
-        self._table.delete_item(Key={"id": recording_id})
+    def usage(self, owner: int) -> Usage:
+        item = self._table.get_item(Key={"id": _usage_key(owner)}, ConsistentRead=True).get("Item") or {}
+        return Usage(int(item.get("bytes", 0)), float(item.get("seconds", 0)))
 
-    def replace(self, current: Recording, new: Recording) -> bool:
+    def write(self, current: Recording | None, new: Recording | None) -> bool:
+        target = new or current
+        assert target is not None
+        if current is None:
+            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(id)"}
+        else:
+            condition = {"ConditionExpression": "attribute_exists(id) AND #version = :seen",
+                         "ExpressionAttributeNames": {"#version": "version"},
+                         "ExpressionAttributeValues": {":seen": current.version}}
+        operation = ({"Put": {"Item": to_item(new)}} if new is not None else
+                     {"Delete": {"Key": {"id": target.id}}})
+        delta = _charge(new) - _charge(current)
         client = self._table.meta.client
         try:
-            self._table.put_item(Item=to_item(new), ConditionExpression="attribute_exists(id) AND #version = :seen",
-                                 ExpressionAttributeNames={"#version": "version"},
-                                 ExpressionAttributeValues={":seen": current.version})
+            if delta == Usage():  # nothing to count: one conditional write
+                if new is not None:
+                    self._table.put_item(Item=to_item(new), **condition)
+                else:
+                    self._table.delete_item(Key={"id": target.id}, **condition)
+                return True
+            client.transact_write_items(TransactItems=[
+                {**{kind: {**body, "TableName": self._table.name, **condition} for kind, body in operation.items()}},
+                {"Update": {"TableName": self._table.name, "Key": {"id": _usage_key(target.owner)},
+                            "UpdateExpression": "ADD #bytes :bytes, #seconds :seconds",
+                            "ExpressionAttributeNames": {"#bytes": "bytes", "#seconds": "seconds"},
+                            "ExpressionAttributeValues": {":bytes": delta.bytes,
+                                                          ":seconds": _number(delta.seconds)}}},
+            ])
         except client.exceptions.ConditionalCheckFailedException:
             return False
+        except client.exceptions.TransactionCanceledException as error:
+            reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
+            if reasons and reasons[0] not in ("ConditionalCheckFailed", "TransactionConflict", "None", None):
+                raise
+            return False  # lost to another writer: the caller reads again
         return True
 
     def page(self, selection: Selection, limit: int, after: str | None) -> tuple[list[Recording], str | None]:
@@ -156,6 +187,15 @@ def _filter_expression(selection: Selection) -> Any:
     for condition in conditions:
         expression = condition if expression is None else expression & condition
     return expression
+
+
+def _usage_key(owner: int) -> str:
+    """The item, in the same table, that keeps an owner's usage (no index attribute: it is in no list)."""
+    return f"usage#{owner}"
+
+
+def _charge(recording: Recording | None) -> Usage:
+    return recording.charge if recording is not None else Usage()
 
 
 def index_attributes(recording: Recording) -> dict[str, Any]:

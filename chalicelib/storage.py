@@ -1,7 +1,12 @@
 """The audio bucket: key layout, uploads, presigned links, deletes.
 
-Layout: `originals/{id}` (the upload, byte-exact; the only prefix that notifies the converter), `mp3/{id}.mp3`
-(the conversion) and `peaks/{id}.json` (its waveform). Outputs never go under `originals/`, so the converter cannot trigger itself.
+Layout: `originals/{id}` (the upload, byte-exact; the only prefix that notifies the converter), and for each
+conversion of an original, named by that original's ETag, `mp3/{id}/{etag}.mp3` and `peaks/{id}/{etag}.json` (its
+waveform). Outputs never go under `originals/`, so the converter cannot trigger itself; a conversion of an original
+that has since been replaced writes only its own keys, so it can never overwrite the newer file's.
+
+Writes of an original are conditional (S3's `If-None-Match: *` / `If-Match`): an upload slot takes one file, and a
+replacement replaces exactly the file it saw, so of two racing uploads one wins and the other is told.
 """
 
 from __future__ import annotations
@@ -12,22 +17,25 @@ import re
 import urllib.parse
 from typing import Any
 
+from chalicelib.errors import Conflict
+
 ORIGINALS_PREFIX = "originals/"
 MP3_PREFIX = "mp3/"
 PEAKS_PREFIX = "peaks/"
 PART_BYTES = 8 * 1024 * 1024  # S3 parts are at least 5 MiB, except the last
+UPLOAD_HEADERS = {"If-None-Match": "*"}  # what a presigned upload must send: the slot takes one file
 
 
 def original_key(recording_id: str) -> str:
     return f"{ORIGINALS_PREFIX}{recording_id}"
 
 
-def mp3_key(recording_id: str) -> str:
-    return f"{MP3_PREFIX}{recording_id}.mp3"
+def mp3_key(recording_id: str, source_etag: str) -> str:
+    return f"{MP3_PREFIX}{recording_id}/{source_etag}.mp3"
 
 
-def peaks_key(recording_id: str) -> str:
-    return f"{PEAKS_PREFIX}{recording_id}.json"
+def peaks_key(recording_id: str, source_etag: str) -> str:
+    return f"{PEAKS_PREFIX}{recording_id}/{source_etag}.json"
 
 
 def recording_id_from_key(key: str) -> str | None:
@@ -56,11 +64,24 @@ class AudioStorage:
         self._s3 = s3
         self.bucket = bucket
 
-    def put_original(self, recording_id: str, body: bytes, content_type: str) -> str:
-        response = self._s3.put_object(
-            Bucket=self.bucket, Key=original_key(recording_id), Body=body, ContentType=content_type
-        )
+    def put_original(self, recording_id: str, body: bytes, content_type: str, *, replacing: str | None = None) -> str:
+        """Store a recording's file; returns its ETag. With `replacing=None` only if it has no file yet, else only
+        if its file is still the one with that ETag: Conflict when another upload got there first."""
+        condition = {"IfMatch": f'"{replacing}"'} if replacing else {"IfNoneMatch": "*"}
+        try:
+            response = self._s3.put_object(Bucket=self.bucket, Key=original_key(recording_id), Body=body,
+                                           ContentType=content_type, **condition)
+        except self._s3.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("PreconditionFailed", "ConditionalRequestConflict",
+                                                               "412", "409"):
+                raise Conflict("another upload replaced this recording's file meanwhile; try again") from error
+            raise
         return response["ETag"].strip('"')
+
+    def original_etag(self, recording_id: str) -> str | None:
+        """The ETag of the recording's file as S3 holds it now (None: no file): which upload is the current one."""
+        head = self.head(original_key(recording_id))
+        return head["ETag"].strip('"') if head else None
 
     def read(self, key: str) -> bytes:
         """A whole (small) object: for clients that expect the bytes in the response, not a redirect."""
@@ -75,10 +96,15 @@ class AudioStorage:
             raise
 
     def presigned_get(
-        self, key: str, expires_in: int, filename: str | None = None, content_type: str | None = None
+        self, key: str, expires_in: int, filename: str | None = None, content_type: str | None = None,
+        if_match: str | None = None,
     ) -> str:
-        """A SigV4 GET link; with a filename, S3 answers with it as an attachment of that type."""
+        """A SigV4 GET link; with a filename, S3 answers with it as an attachment of that type. With `if_match`, the
+        link reads only that version of the object (the reader must send `If-Match: "<etag>"`; S3 answers 412 once
+        it has been replaced)."""
         params: dict[str, str] = {"Bucket": self.bucket, "Key": key}
+        if if_match is not None:
+            params["IfMatch"] = f'"{if_match}"'
         if filename is not None:
             params["ResponseContentDisposition"] = content_disposition(filename)
         if content_type is not None:
@@ -86,19 +112,27 @@ class AudioStorage:
         return self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
 
     def presigned_put_original(self, recording_id: str, expires_in: int) -> str:
-        """A SigV4 PUT link for the original: any size S3 takes in one PUT (5 GiB). No header is signed, so
-        `curl -T file URL` and a browser's PUT with the file's own Content-Type both work."""
+        """A SigV4 PUT link for the original: any size S3 takes in one PUT (5 GiB), usable once: `If-None-Match: *`
+        is signed into it, so the uploader sends that header (UPLOAD_HEADERS) and S3 refuses a second file (412).
+        The Content-Type is not signed: `curl -T` and a browser's PUT with the file's own type both work."""
         return self._s3.generate_presigned_url(
-            "put_object", Params={"Bucket": self.bucket, "Key": original_key(recording_id)}, ExpiresIn=expires_in
+            "put_object", Params={"Bucket": self.bucket, "Key": original_key(recording_id), "IfNoneMatch": "*"},
+            ExpiresIn=expires_in,
         )
 
-    def delete_recording(self, recording_id: str) -> None:
-        self._s3.delete_objects(
-            Bucket=self.bucket,
-            Delete={"Objects": [{"Key": key} for key in
-                                (original_key(recording_id), mp3_key(recording_id), peaks_key(recording_id))],
-                    "Quiet": True},
-        )
+    def delete_recording(self, recording_id: str, source_etag: str | None) -> None:
+        """The recording's file and the outputs of its conversion (those of a conversion that lost to a newer
+        upload, or finished after the recording was deleted, are removed by that conversion itself)."""
+        keys = [original_key(recording_id)]
+        if source_etag:
+            keys += [mp3_key(recording_id, source_etag), peaks_key(recording_id, source_etag)]
+        self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True})
+
+    def delete_outputs(self, recording_id: str, source_etag: str) -> None:
+        """What one conversion wrote."""
+        self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": [
+            {"Key": mp3_key(recording_id, source_etag)}, {"Key": peaks_key(recording_id, source_etag)}],
+            "Quiet": True})
 
     def put_json(self, key: str, value: object) -> None:
         self._s3.put_object(Bucket=self.bucket, Key=key, Body=json.dumps(value, separators=(",", ":")).encode(),

@@ -16,6 +16,7 @@ from chalicelib.config import Settings, settings
 
 if TYPE_CHECKING:
     from chalicelib.pipeline import Converter
+    from chalicelib.quotas import Quotas
     from chalicelib.recording_service import RecordingService
     from chalicelib.recording_store import RecordingStore
     from chalicelib.storage import AudioStorage
@@ -70,7 +71,7 @@ def _recording_service(current: Settings) -> "RecordingService":
 
     return RecordingService(_recording_store(current), _audio_storage(current),
                             LinkTimes(download_seconds=current.link_ttl_seconds,
-                                      upload_seconds=current.upload_ttl_seconds))
+                                      upload_seconds=current.upload_ttl_seconds), _quotas(current))
 
 
 @functools.lru_cache(maxsize=4)
@@ -79,7 +80,15 @@ def _converter(current: Settings) -> "Converter":
 
     return Converter(_recording_store(current), _audio_storage(current),
                      ConversionSettings(bitrate_kbps=current.mp3_bitrate_kbps,
-                                        max_duration_seconds=current.max_duration_seconds))
+                                        max_duration_seconds=current.max_duration_seconds,
+                                        max_channel_samples=current.max_channel_samples, quotas=_quotas(current)))
+
+
+def _quotas(current: Settings) -> "Quotas":
+    from chalicelib.quotas import Quota, Quotas
+
+    return Quotas(user=Quota(current.quota_bytes, current.quota_seconds),
+                  guest=Quota(current.guest_quota_bytes, current.guest_quota_seconds))
 
 
 def reset() -> None:

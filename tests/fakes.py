@@ -4,39 +4,41 @@ it holds for the real store too."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from typing import Any
 
 from chalicelib.errors import Conflict
 from chalicelib.listing import Selection
-from chalicelib.recording import Recording
+from chalicelib.recording import Recording, Usage
 from chalicelib.recording_store import RecordingStore
 
 
 class InMemoryRecordingStore(RecordingStore):
     def __init__(self) -> None:
         self._recordings: dict[str, Recording] = {}
-        self._lock = threading.Lock()  # one writer at a time per store, as DynamoDB serialises writes to an item
-
-    def create(self, recording: Recording) -> None:
-        with self._lock:
-            if recording.id in self._recordings:
-                raise Conflict(f"recording {recording.id} exists")
-            self._recordings[recording.id] = recording
+        self._usage: dict[int, Usage] = {}
+        self._lock = threading.Lock()  # one writer at a time, as DynamoDB serialises writes to an item
 
     def get(self, recording_id: str) -> Recording | None:
         return self._recordings.get(recording_id)
 
-    def delete(self, recording_id: str) -> None:
-        with self._lock:
-            self._recordings.pop(recording_id, None)
+    def usage(self, owner: int) -> Usage:
+        return self._usage.get(owner, Usage())
 
-    def replace(self, current: Recording, new: Recording) -> bool:
+    def write(self, current: Recording | None, new: Recording | None) -> bool:
+        target = new or current
+        assert target is not None
         with self._lock:
-            stored = self._recordings.get(current.id)
-            if stored is None or stored.version != current.version:
+            stored = self._recordings.get(target.id)
+            if (stored is None) != (current is None) or (stored and current and stored.version != current.version):
                 return False
-            self._recordings[current.id] = new
+            if new is None:
+                del self._recordings[target.id]
+            else:
+                self._recordings[target.id] = new
+            charges = [recording.charge if recording else Usage() for recording in (current, new)]
+            self._usage[target.owner] = self.usage(target.owner) + charges[1] - charges[0]
             return True
 
     def page(self, selection: Selection, limit: int, after: str | None) -> tuple[list[Recording], str | None]:
@@ -57,9 +59,19 @@ class InMemoryAudioStorage:
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
 
-    def put_original(self, recording_id: str, body: bytes, content_type: str) -> str:
+    def put_original(self, recording_id: str, body: bytes, content_type: str, *, replacing: str | None = None) -> str:
+        if self.original_etag(recording_id) != replacing:
+            raise Conflict("another upload replaced this recording's file meanwhile")
         self.objects[f"originals/{recording_id}"] = body
-        return "etag"
+        return self._etag(body)
+
+    def original_etag(self, recording_id: str) -> str | None:
+        body = self.objects.get(f"originals/{recording_id}")
+        return None if body is None else self._etag(body)
+
+    @staticmethod
+    def _etag(body: bytes) -> str:
+        return hashlib.md5(body).hexdigest()
 
     def read(self, key: str) -> bytes:
         return self.objects[key]
@@ -70,6 +82,6 @@ class InMemoryAudioStorage:
     def presigned_put_original(self, recording_id: str, expires_in: int) -> str:
         return f"memory://originals/{recording_id}?expires={expires_in}"
 
-    def delete_recording(self, recording_id: str) -> None:
+    def delete_recording(self, recording_id: str, source_etag: str | None) -> None:
         for key in [key for key in self.objects if recording_id in key]:
             del self.objects[key]

@@ -12,8 +12,8 @@ from chalice import Response
 from chalicelib import logs
 from chalicelib.config import settings
 from chalicelib.errors import (
-    CloudSoundError, Conflict, Invalid, InvalidParameter, NotAudio, NotFound, NotOwner, NotReady, TooLarge,
-    Unauthenticated,
+    CloudSoundError, Conflict, Invalid, InvalidParameter, NotAudio, NotFound, NotOwner, NotReady, QuotaExceeded,
+    TooLarge, Unauthenticated,
 )
 
 
@@ -33,7 +33,7 @@ class LengthRequired(CloudSoundError):
 # NotReady a Conflict); tests/unit/test_error_statuses.py checks that every error class has a row.
 STATUSES: dict[type[CloudSoundError], int] = {
     BadRequest: 400, InvalidParameter: 400, Unauthenticated: 401, NotOwner: 403, NotFound: 404, Conflict: 409,
-    LengthRequired: 411, TooLarge: 413, NotAudio: 415, Invalid: 422,
+    LengthRequired: 411, TooLarge: 413, QuotaExceeded: 413, NotAudio: 415, Invalid: 422,
 }
 _CHALICE_CODES = {
     "BadRequestError": "bad_request", "BadRequest": "bad_request", "UnauthorizedError": "unauthorized",

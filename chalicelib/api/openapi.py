@@ -74,7 +74,7 @@ def openapi_document() -> dict[str, Any]:
         for status, description in [
             (400, "bad parameters or body"), (401, "missing or unknown token"), (403, "not the owner"),
             (404, "unknown"), (409, "conflict, or not ready yet (see status and Retry-After)"),
-            (411, "chunked body"), (413, "over the size limit"), (415, "not audio"),
+            (411, "chunked body"), (413, "over the size limit, or over the quota (code quota_exceeded)"), (415, "not audio"),
             (422, "invalid metadata"),
         ]
     }
@@ -98,8 +98,9 @@ def openapi_document() -> dict[str, Any]:
             "summary": "a user", "security": [],
             "parameters": [_path_param("user_id", {"type": "string", "pattern": "^[0-9]{1,16}$"})],
             "responses": {"200": _json({"$ref": "#/components/schemas/User"}, "the user"), **_errors(400, 404)}}},
-        "/me": {"get": {"summary": "the token's user", "security": SECURED,
-                        "responses": {"200": _json({"$ref": "#/components/schemas/User"}, "you"),
+        "/me": {"get": {"summary": "the token's user, with what their recordings use of their quota",
+                        "security": SECURED,
+                        "responses": {"200": _json({"$ref": "#/components/schemas/Me"}, "you"),
                                       **_errors(401)}}},
         "/recordings": {
             "post": {
@@ -126,9 +127,9 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": _json(RECORDING, "the recording"), **_errors(401, 404)}},
             "patch": {"summary": "edit (owner)", "security": SECURED,
                       "requestBody": {"required": True, "content": {"application/json": {"schema": METADATA}}},
-                      "responses": {"200": _json(RECORDING, "edited"), **_errors(400, 401, 403, 404, 422)}},
+                      "responses": {"200": _json(RECORDING, "edited"), **_errors(400, 401, 403, 404, 409, 422)}},
             "delete": {"summary": "delete (owner)", "security": SECURED,
-                       "responses": {"204": {"description": "deleted"}, **_errors(401, 403, 404)}},
+                       "responses": {"204": {"description": "deleted"}, **_errors(401, 403, 404, 409)}},
         },
         "/recordings/{recording_id}/audio": {"get": {
             "summary": "download: a presigned link", "security": OPTIONAL_AUTH,
@@ -163,7 +164,7 @@ def _compat_paths() -> dict[str, Any]:
         "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}}
     kind_param = _path_param("kind", {"type": "string", "maxLength": 32})
     audio_id = _path_param("audio_id", {"type": "string", "pattern": ID_PATTERN})
-    file_server_errors = _errors(400, 401, 403, 404, 413)
+    file_server_errors = _errors(400, 401, 403, 404, 409, 413)
     return {
         "/post": {"post": {"summary": "seeds/000: store raw audio", "tags": ["compat"], "security": OPTIONAL_AUTH,
                            "parameters": [_query("name", {"type": "string", "maxLength": 255})],
@@ -255,6 +256,11 @@ def _schemas() -> dict[str, Any]:
                            "field": {"type": "string"}}}}},
         "User": {"type": "object", "required": ["id", "name", "created_at"], "properties": {
             "id": {"type": "integer"}, "name": {"type": "string"}, "created_at": {"type": "string"}}},
+        "Me": {"allOf": [{"$ref": "#/components/schemas/User"}, {
+            "type": "object", "required": ["usage", "quota"], "properties": {
+                "usage": {"$ref": "#/components/schemas/Amount"}, "quota": {"$ref": "#/components/schemas/Amount"}}}]},
+        "Amount": {"type": "object", "required": ["bytes", "seconds"], "properties": {
+            "bytes": {"type": "integer"}, "seconds": {"type": "number"}}},
         "NewUser": {"allOf": [{"$ref": "#/components/schemas/User"}, {
             "type": "object", "required": ["token"], "properties": {"token": {"type": "string",
                                                                               "format": "uuid"}}}]},

@@ -24,7 +24,7 @@ import signal
 import subprocess
 import threading
 from dataclasses import dataclass
-from typing import Callable, Deque
+from typing import Callable, Deque, Mapping
 
 from chalicelib.audio.ffmpeg import ffmpeg_binary
 from chalicelib.audio.peaks import PEAKS_RATE, PeakMeter, downsample
@@ -95,6 +95,14 @@ class SourceUnavailable(Exception):
     """The source could not be read at all (gone, or the network failed): a retry may succeed."""
 
 
+class TooLong(ConversionError):
+    """The audio goes on past `max_seconds` (decoding stopped there)."""
+
+    def __init__(self, reason: str, limit: float) -> None:
+        super().__init__(reason)
+        self.limit = limit
+
+
 class ConversionInterrupted(Exception):
     """ffmpeg did not finish: it was killed by a signal (the OOM killer, SIGKILL) or stopped early on SIGTERM/SIGINT
     (a worker shutting down, Ctrl-C). Nothing is known to be wrong with the source, and a retry may succeed.
@@ -109,10 +117,18 @@ def convert_to_mp3(
     bitrate_kbps: int = 128,
     max_seconds: float | None = None,
     chunk_bytes: int = CHUNK_BYTES,
+    source_headers: Mapping[str, str] | None = None,
+    max_channel_samples: int | None = None,
 ) -> Conversion:
+    """`source_headers` go with every HTTP request for the source (an `If-Match` pins one version of it: a source
+    replaced mid-read then fails as unavailable instead of mixing two files). `max_channel_samples` bounds the work
+    by what the source holds (seconds × rate × channels): a 192 kHz 8-channel file costs far more per second than a
+    48 kHz stereo one, and decoding stops where the budget ends (TooLong)."""
     command = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-progress", "pipe:2"]
     if source.startswith(("http://", "https://")):
         command += ["-reconnect", "1", "-reconnect_on_network_error", "1", "-reconnect_delay_max", "4"]
+        if source_headers:
+            command += ["-headers", "".join(f"{name}: {value}\r\n" for name, value in source_headers.items())]
     limit = ["-t", f"{max_seconds + 1:.3f}"] if max_seconds is not None else []
     peaks_read, peaks_write = os.pipe()
     # -flush_packets 0: ffmpeg fills its 32 KiB output buffer before each write to a pipe, instead of one write per
@@ -132,7 +148,8 @@ def convert_to_mp3(
     stderr_lines: Deque[str] = collections.deque(maxlen=_STDERR_LINES_KEPT)
     facts: dict[str, str] = {}
     meter = PeakMeter()
-    readers = [threading.Thread(target=_read_stderr, args=(process, stderr_lines, facts), daemon=True),
+    readers = [threading.Thread(target=_read_stderr, args=(process, stderr_lines, facts, max_channel_samples),
+                                daemon=True),
                threading.Thread(target=_read_peaks, args=(peaks_read, meter), daemon=True)]
     for reader in readers:
         reader.start()
@@ -153,6 +170,11 @@ def convert_to_mp3(
         for reader in readers:
             reader.join()
 
+    if "over_budget" in facts:  # stopped by us, before anything else
+        info = _source_info(facts)
+        allowed = float(facts["over_budget"])
+        raise TooLong(f"the audio is longer than the {allowed:,.0f} seconds allowed at {info.sample_rate} Hz with "
+                      f"{info.channels} channels" if info else "the audio is too long", allowed)
     interruption = _interruption(returncode, facts)
     if interruption is not None:  # before anything else: what it wrote, or failed to open, is only a part
         raise ConversionInterrupted(interruption)
@@ -170,7 +192,7 @@ def convert_to_mp3(
     if duration <= 0 or size == 0:
         raise ConversionError("the file contains no audio samples")
     if max_seconds is not None and duration > max_seconds:
-        raise ConversionError(f"the audio is longer than the limit of {max_seconds:g} seconds")
+        raise TooLong(f"the audio is longer than the limit of {max_seconds:g} seconds", max_seconds)
     # libmp3lame caps the bitrate by the sample rate (64 kbit/s at 8-12 kHz): report what was encoded. Should the
     # header not be found, the average over the whole file is the next best measure.
     encoded_kbps = mp3_frame_bitrate_kbps(bytes(head)) or round(size * 8 / duration / 1000)
@@ -222,14 +244,23 @@ def _read_peaks(fd: int, meter: PeakMeter) -> None:
             meter.feed(chunk)
 
 
-def _read_stderr(process: subprocess.Popen[bytes], lines: Deque[str], facts: dict[str, str]) -> None:
-    """Drain stderr (so ffmpeg never blocks on it), keeping the tail and the facts we parse."""
+def _read_stderr(process: subprocess.Popen[bytes], lines: Deque[str], facts: dict[str, str],
+                 max_channel_samples: int | None) -> None:
+    """Drain stderr (so ffmpeg never blocks on it), keeping the tail and the facts we parse; stop ffmpeg once the
+    audio decoded passes `max_channel_samples`."""
     assert process.stderr is not None
     for raw in process.stderr:
         line = raw.decode("utf-8", "replace").rstrip()
         key, sep, value = line.partition("=")
         if sep and key in ("out_time_us", "progress", "total_size"):
             facts[key] = value
+            if key == "out_time_us" and max_channel_samples and "over_budget" not in facts and value.isdigit():
+                info = _source_info(facts)
+                if info and info.channels:
+                    allowed = max_channel_samples / (info.sample_rate * info.channels)
+                    if int(value) / 1_000_000 > allowed:
+                        facts["over_budget"] = str(allowed)
+                        process.kill()
             continue
         if match := _SIGNAL_EXIT_RE.match(line):
             facts["signal"] = match.group(1)  # kept here, where the 200-line tail cannot push it out

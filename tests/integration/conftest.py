@@ -113,6 +113,18 @@ def bob(api: Api) -> dict[str, Any]:
     return api.register(name="bob")
 
 
+def converted_keys(recording_id: str) -> list[str]:
+    """The S3 keys a converted recording has: its original, and its conversion's MP3 and peaks."""
+    from chalicelib.storage import mp3_key, original_key, peaks_key
+
+    etag = wiring.recording_store().get(recording_id).source_etag
+    return sorted([original_key(recording_id), mp3_key(recording_id, etag), peaks_key(recording_id, etag)])
+
+
+def mp3_key_of(recording_id: str) -> str:
+    return next(key for key in converted_keys(recording_id) if key.startswith("mp3/"))
+
+
 def object_keys(bucket: str) -> list[str]:
     return [item["Key"] for item in aws.s3().list_objects_v2(Bucket=bucket).get("Contents", [])]
 

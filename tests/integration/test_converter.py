@@ -8,7 +8,7 @@ import urllib.parse
 import pytest
 
 from chalicelib import aws, wiring
-from tests.integration.conftest import object_keys
+from tests.integration.conftest import converted_keys, mp3_key_of, object_keys
 
 
 def s3_event(bucket: str, *keys: str, encode: bool = True) -> str:
@@ -44,29 +44,30 @@ def test_a_duplicate_delivery_changes_nothing(client, api, alice, stack, wav):
     recording = api.upload(alice["token"], wav)
     api.convert_pending()
     before = api.get(f"/recordings/{recording['id']}").json_body
-    mp3_before = aws.s3().head_object(Bucket=stack["CLOUDSOUND_BUCKET"], Key=f"mp3/{recording['id']}.mp3")
+    mp3_before = aws.s3().head_object(Bucket=stack["CLOUDSOUND_BUCKET"], Key=mp3_key_of(recording["id"]))
 
     invoke(client, s3_event(stack["CLOUDSOUND_BUCKET"], f"originals/{recording['id']}"))
     invoke(client, s3_event(stack["CLOUDSOUND_BUCKET"], f"originals/{recording['id']}", encode=False))
 
     assert api.get(f"/recordings/{recording['id']}").json_body == before
-    mp3_after = aws.s3().head_object(Bucket=stack["CLOUDSOUND_BUCKET"], Key=f"mp3/{recording['id']}.mp3")
+    mp3_after = aws.s3().head_object(Bucket=stack["CLOUDSOUND_BUCKET"], Key=mp3_key_of(recording["id"]))
     assert mp3_after["LastModified"] == mp3_before["LastModified"]
-    assert sorted(object_keys(stack["CLOUDSOUND_BUCKET"])) == sorted(
-        [f"mp3/{recording['id']}.mp3", f"originals/{recording['id']}", f"peaks/{recording['id']}.json"])
+    assert sorted(object_keys(stack["CLOUDSOUND_BUCKET"])) == converted_keys(recording["id"])
 
 
-def test_the_etag_and_size_s3_sends_spare_a_head_request(api, alice, stack, wav):
+def test_the_etag_and_size_s3_sends_spare_reading_the_original_and_one_head_checks_it_is_current(
+        api, alice, stack, wav):
     recording = api.upload(alice["token"], wav)
     calls = []
     aws.s3().meta.events.register("before-call.s3", lambda model, **_: calls.append(model.name))
 
     api.convert_pending()
 
-    assert "HeadObject" not in calls and "GetObject" not in calls  # ffmpeg reads the original itself
+    assert "GetObject" not in calls  # ffmpeg reads the original itself
+    assert calls.count("HeadObject") == 1  # at the final write: is the converted file still the current one?
     done = api.get(f"/recordings/{recording['id']}").json_body
     assert done["status"] == "ready" and done["original"]["size"] == len(wav)
-    mp3 = aws.s3().head_object(Bucket=stack["CLOUDSOUND_BUCKET"], Key=f"mp3/{recording['id']}.mp3")
+    mp3 = aws.s3().head_object(Bucket=stack["CLOUDSOUND_BUCKET"], Key=mp3_key_of(recording["id"]))
     assert done["mp3"]["size"] == mp3["ContentLength"]
 
 

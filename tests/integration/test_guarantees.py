@@ -18,7 +18,7 @@ from chalicelib.pipeline import Converter
 from chalicelib.users import UserStore
 from devstack.__main__ import free_port
 from devstack.worker import lambda_sqs_event
-from tests.integration.conftest import object_keys
+from tests.integration.conftest import converted_keys, mp3_key_of, object_keys
 
 
 @pytest.fixture
@@ -57,9 +57,8 @@ def test_three_concurrent_deliveries_make_one_consistent_recording(api, alice, s
     assert set(outcomes) <= {"ready", "duplicate"} and "ready" in outcomes
     ready = api.get(f"/recordings/{recording['id']}").json_body
     assert ready["status"] == "ready" and ready["duration"] == pytest.approx(3.0, abs=0.01)
-    assert sorted(object_keys(stack["CLOUDSOUND_BUCKET"])) == sorted(
-        [f"mp3/{recording['id']}.mp3", f"originals/{recording['id']}", f"peaks/{recording['id']}.json"])
-    mp3 = aws.s3().head_object(Bucket=stack["CLOUDSOUND_BUCKET"], Key=f"mp3/{recording['id']}.mp3")
+    assert sorted(object_keys(stack["CLOUDSOUND_BUCKET"])) == converted_keys(recording["id"])
+    mp3 = aws.s3().head_object(Bucket=stack["CLOUDSOUND_BUCKET"], Key=mp3_key_of(recording["id"]))
     assert mp3["ContentLength"] == ready["mp3"]["size"]
 
 

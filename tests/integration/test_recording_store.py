@@ -12,7 +12,7 @@ import pytest
 from chalicelib import wiring
 from chalicelib.errors import Conflict, RecordingGone
 from chalicelib.listing import BY_KIND, BY_NAME, BY_OWNER, FEED, Selection
-from chalicelib.recording import KINDS, Recording, new_recording
+from chalicelib.recording import KINDS, Recording, Usage, new_recording
 from tests.fakes import InMemoryRecordingStore
 
 ALICE, BOB = 1, 2
@@ -106,7 +106,7 @@ class RecordingStoreContract:
         store.create(recording)
         store.modify(recording, lambda current: {"name": "b.wav"})
 
-        assert store.replace(recording, recording.with_changes({"status": "ready"})) is False
+        assert store.write(recording, recording.with_changes({"status": "ready"})) is False
         assert store.get(recording.id).name == "b.wav"
 
     def test_modify_never_recreates_a_deleted_recording(self, store):
@@ -152,6 +152,34 @@ class RecordingStoreContract:
         assert [r.id for r in read_all(store, Selection(FEED), 10)] == [recording.id]
         assert read_all(store, Selection(BY_NAME, "solo.wav"), 10) == []
         assert [r.name for r in read_all(store, Selection(BY_NAME, "duo.wav"), 10)] == ["duo.wav"]
+
+
+    def test_usage_follows_every_write_of_the_owner_s_recordings(self, store):
+        upload = new_recording(ALICE, "a.wav", status="processing", original={"size": 1000})
+        other = new_recording(BOB, "b.wav", status="processing", original={"size": 5})
+        store.create(upload)
+        store.create(other)
+        assert store.usage(ALICE) == Usage(1000, 0.0)
+
+        store.modify(upload.id, lambda current: {"status": "ready", "duration": 2.5, "mp3": {"size": 100}})
+        assert store.usage(ALICE) == Usage(1100, 2.5)
+        store.modify(upload.id, lambda current: {"name": "renamed.wav"})  # costs nothing more
+        assert store.usage(ALICE) == Usage(1100, 2.5)
+        store.modify(upload.id, lambda current: {"status": "processing", "original": {"size": 400}, "mp3": None})
+        assert store.usage(ALICE) == Usage(400, 0.0)  # a replaced file: the old one's charge is gone
+
+        store.delete(upload.id)
+        assert store.usage(ALICE) == Usage(0, 0.0) and store.usage(BOB) == Usage(5, 0.0)
+        assert store.usage(99) == Usage()
+
+    def test_a_write_that_loses_its_race_counts_nothing(self, store):
+        recording = new_recording(ALICE, "a.wav", status="processing", original={"size": 10})
+        store.create(recording)
+        store.modify(recording, lambda current: {"name": "b.wav"})
+
+        assert store.write(recording, recording.with_changes({"original": {"size": 10_000}})) is False
+        assert store.write(None, recording) is False
+        assert store.usage(ALICE) == Usage(10, 0.0)
 
 
 class TestInMemoryRecordingStore(RecordingStoreContract):

@@ -259,7 +259,9 @@ def test_the_audio_link_as_json_and_whose_token_it_is(api, client, alice, wav):
     me = client.http.get("/me", headers={"Authorization": f"Bearer {alice['token']}"})
 
     assert linked.status_code == 200 and "X-Amz-Signature" in linked.json_body["url"]
-    assert me.json_body == {"id": alice["id"], "name": "alice", "created_at": alice["created_at"]}
+    assert me.json_body == {"id": alice["id"], "name": "alice", "created_at": alice["created_at"],
+                            "usage": {"bytes": len(wav) + recording_mp3_size(api, recording), "seconds": 2.0},
+                            "quota": {"bytes": 1024**3, "seconds": 24 * 3600}}
     assert client.http.get("/me").status_code == 401
 
 
@@ -270,3 +272,7 @@ def test_the_web_page_is_served_at_the_root(client):
     assert page.headers["Content-Type"].startswith("text/html")
     assert b"<title>Cloud Sound</title>" in page.body
     assert b"<script src=" not in page.body and b"<link rel=\"stylesheet\"" not in page.body  # nothing external
+
+
+def recording_mp3_size(api, recording) -> int:
+    return api.get(f"/recordings/{recording['id']}").json_body["mp3"]["size"]

@@ -16,7 +16,8 @@ import mutagen.mp3
 import pytest
 
 from chalicelib.audio.convert import (
-    ConversionError, ConversionInterrupted, SourceUnavailable, channel_count, convert_to_mp3, mp3_frame_bitrate_kbps,
+    ConversionError, ConversionInterrupted, SourceUnavailable, TooLong, channel_count, convert_to_mp3,
+    mp3_frame_bitrate_kbps,
 )
 from chalicelib.audio.ffmpeg import ffmpeg_binary
 
@@ -255,3 +256,15 @@ def test_a_stop_while_ffmpeg_is_still_opening_the_source_is_an_interruption_too(
 )
 def test_channel_layouts_are_counted(layout, count):
     assert channel_count(layout) == count
+
+
+def test_decoding_stops_where_the_channel_sample_budget_ends(make_audio):
+    budget = 5 * 96_000 * 4  # five seconds of 96 kHz 4-channel audio
+    rich = make_audio("rich.wav", seconds=10, rate=96_000, channels=4)
+    plain = make_audio("plain.wav", seconds=10, rate=44_100, channels=2)
+
+    with pytest.raises(TooLong) as raised:
+        convert_to_mp3(str(rich), lambda chunk: None, max_channel_samples=budget)
+    assert raised.value.limit == pytest.approx(5.0) and "96000 Hz with 4 channels" in raised.value.reason
+
+    assert convert_to_mp3(str(plain), lambda chunk: None, max_channel_samples=budget).duration == pytest.approx(10.0)

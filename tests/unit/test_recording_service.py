@@ -8,11 +8,12 @@ import time
 
 import pytest
 
-from chalicelib.errors import Invalid, NotAudio, NotFound, NotOwner, NotReady, RecordingGone
+from chalicelib.errors import Invalid, NotAudio, NotFound, NotOwner, NotReady, QuotaExceeded, RecordingGone
 from chalicelib.listing import ListQuery
 from chalicelib.recording import new_recording
+from chalicelib.quotas import Quota, Quotas
 from chalicelib.recording_service import LinkTimes, RecordingService
-from chalicelib.users import User
+from chalicelib.users import GUEST, User
 from tests.fakes import InMemoryAudioStorage, InMemoryRecordingStore
 
 ALICE = User(id=1, name="alice", created_at="2026-01-01T00:00:00.000000Z")
@@ -26,7 +27,12 @@ def store():
 
 @pytest.fixture
 def service(store):
-    return RecordingService(store, InMemoryAudioStorage(), LinkTimes(download_seconds=60, upload_seconds=600))
+    return service_on(store)
+
+
+def service_on(store, quotas=None):
+    return RecordingService(store, InMemoryAudioStorage(), LinkTimes(download_seconds=60, upload_seconds=600),
+                            quotas or Quotas(user=Quota(10**9, 36_000), guest=Quota(10**6, 60)))
 
 
 @pytest.fixture
@@ -99,14 +105,15 @@ def test_only_the_owner_changes_or_deletes_and_a_private_one_is_not_found_for_ot
 class DeletedWhileWriting(InMemoryRecordingStore):
     """A DELETE that lands between a writer's read and its write."""
 
-    def replace(self, current, new):
-        self.delete(current.id)
-        return super().replace(current, new)
+    def write(self, current, new):
+        if current is not None and new is not None:  # an edit: the DELETE lands first
+            super().write(self.get(current.id), None)
+        return super().write(current, new)
 
 
 def test_an_edit_that_loses_a_race_with_a_delete_is_not_found():
     store = DeletedWhileWriting()
-    service = RecordingService(store, InMemoryAudioStorage(), LinkTimes(60, 600))
+    service = service_on(store)
     recording = add(store)
 
     with pytest.raises(RecordingGone) as raised:
@@ -119,16 +126,16 @@ class EditedWhileWriting(InMemoryRecordingStore):
 
     raced = False
 
-    def replace(self, current, new):
-        if not self.raced:
+    def write(self, current, new):
+        if current is not None and not self.raced:
             self.raced = True
-            super().replace(current, current.with_changes({"kind": "podcast", "host": "Ann", "version": 99}))
-        return super().replace(current, new)
+            super().write(current, current.with_changes({"kind": "podcast", "host": "Ann", "version": 99}))
+        return super().write(current, new)
 
 
 def test_an_edit_racing_another_is_decided_again_on_what_the_other_left():
     store = EditedWhileWriting()
-    service = RecordingService(store, InMemoryAudioStorage(), LinkTimes(60, 600))
+    service = service_on(store)
     recording = add(store, name="Ep")
 
     with pytest.raises(Invalid) as raised:
@@ -172,3 +179,39 @@ def test_audio_is_not_ready_until_converted_and_says_where_it_is(service, store)
     ready = add(store, name="Song.wav", mp3={"size": 10})
     assert service.audio_file(ready).filename == "Song.mp3"
     assert service.audio_file(ready, "original").filename == "Song.wav"
+
+
+def test_an_upload_that_would_pass_the_owner_s_quota_is_refused_naming_the_limit_and_the_usage(store, wav):
+    service = service_on(store, Quotas(user=Quota(bytes=len(wav) * 2 + 10, seconds=3600), guest=Quota(0, 0)))
+    service.upload(ALICE, wav)
+    service.upload(ALICE, wav)
+
+    with pytest.raises(QuotaExceeded) as raised:
+        service.upload(ALICE, wav)
+    assert raised.value.details["limit_bytes"] == len(wav) * 2 + 10
+    assert raised.value.details["used_bytes"] == len(wav) * 2
+    assert "MiB" in raised.value.message
+    assert len(service.list(ListQuery(owner=ALICE.id), ALICE.id)[0]) == 2
+    service.upload(BOB, wav)  # a quota is per user
+
+
+def test_no_upload_slot_without_room_and_the_anonymous_user_has_its_own_quota(store, wav):
+    service = service_on(store, Quotas(user=Quota(bytes=10**9, seconds=10), guest=Quota(bytes=100, seconds=60)))
+    add(store, status="ready", duration=10.0)  # alice's ten seconds are used
+
+    with pytest.raises(QuotaExceeded):
+        service.create_pending(ALICE, {"name": "more.wav"})
+    assert service.create_pending(BOB, {"name": "fine.wav"})[0].status == "awaiting_upload"
+    with pytest.raises(QuotaExceeded):
+        service.upload(GUEST, wav)  # 100 bytes for everyone without a token
+
+
+def test_deleting_makes_room_again(store, wav):
+    service = service_on(store, Quotas(user=Quota(bytes=len(wav), seconds=3600), guest=Quota(0, 0)))
+    first = service.upload(ALICE, wav)
+    with pytest.raises(QuotaExceeded):
+        service.upload(ALICE, wav)
+
+    service.delete(first.id, ALICE)
+
+    assert service.upload(ALICE, wav).status == "processing"
