@@ -9,6 +9,7 @@ are refused; when the kind changes, the old kind's fields go.
 from __future__ import annotations
 
 import posixpath
+import unicodedata
 from typing import Any, Mapping
 
 from chalicelib.errors import Invalid
@@ -60,26 +61,26 @@ def validate_metadata(changes: Mapping[str, Any], recording: Recording | None = 
 
 
 def _name(value: Any, kind: str) -> str:
-    if not isinstance(value, str):
+    """A recording's name is text, kept as typed ("AC/DC - Back in Black", "Live 12/03/2025"): only a file name
+    taken from an upload loses its directories (clean_filename)."""
+    if value is not None and not isinstance(value, str):
         raise Invalid("name must be a string", field="name")
-    name = clean_filename(value)
+    name = _text(value, "name", MAX_FILENAME_LENGTH if kind == "other" else MAX_TEXT)
     if name is None:
         raise Invalid("name must not be empty", field="name")
-    if kind != "other" and len(name) > MAX_TEXT:
-        raise Invalid(f"name must be at most {MAX_TEXT} characters", field="name")
     return name
 
 
-def _text(value: Any, field: str) -> str | None:
+def _text(value: Any, field: str, max_length: int = MAX_TEXT) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         raise Invalid(f"{field} must be a string", field=field)
     text = value.strip()
     _check_encodable(text, field)
-    if len(text) > MAX_TEXT:
-        raise Invalid(f"{field} must be at most {MAX_TEXT} characters", field=field)
-    if any(ord(ch) < 32 for ch in text):
+    if len(text) > max_length:
+        raise Invalid(f"{field} must be at most {max_length} characters", field=field)
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
         raise Invalid(f"{field} must not contain control characters", field=field)
     return text or None
 

@@ -51,6 +51,7 @@ class Recording:
     updated_at: str
     kind: str = "other"
     visibility: str = "public"
+    owner_name: str | None = None  # the owner's user name when the recording was made (user names never change)
     host: str | None = None
     participants: tuple[str, ...] | None = None
     title: str | None = None

@@ -59,7 +59,8 @@ class RecordingService:
         """Store an uploaded file as a new recording (status `processing`); S3's event starts the conversion.
         `formats` narrows what is accepted (the PigWav and task-2 specs take WAV only)."""
         metadata = dict(metadata or {})
-        name = clean_filename(metadata.get("name")) or clean_filename(filename)
+        given = metadata.get("name")
+        name = given.strip() if isinstance(given, str) and given.strip() else clean_filename(filename)
         audio = _identify(body)
         if formats is not None and audio.format not in formats:
             raise NotAudio(f"only {', '.join(f.upper() for f in formats)} recordings are accepted here")
@@ -122,6 +123,7 @@ class RecordingService:
              original: dict[str, Any] | None = None, extra: Mapping[str, Any] | None = None) -> Recording:
         attributes = {name: value for name, value in validate_metadata(metadata).items() if value is not None}
         return new_recording(owner.id, attributes.pop("name"), status=status, original=original,
+                             owner_name=owner.name,
                              **attributes, **(extra or {}))
 
     # ---- reading ----------------------------------------------------------------------------------------------
@@ -173,10 +175,11 @@ class RecordingService:
         return self.store.modify(self.owned(recording_id, user), change)
 
     def delete(self, recording_id: str, user: User) -> None:
-        recording = self.owned(recording_id, user)
-        # The metadata goes first: a conversion finishing meanwhile finds no recording and removes its own MP3.
-        self.store.delete(recording_id)
-        self.storage.delete_recording(recording_id, recording.source_etag)
+        self.owned(recording_id, user)
+        # The metadata goes first: a conversion finishing after this finds no recording and removes its own MP3;
+        # one that finished before it is in the recording as deleted, whose files go with it.
+        deleted = self.store.delete(recording_id)
+        self.storage.delete_recording(recording_id, deleted.source_etag if deleted else None)
 
     # ---- audio ------------------------------------------------------------------------------------------------
 

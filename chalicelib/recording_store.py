@@ -69,12 +69,12 @@ class RecordingStore(abc.ABC):
         if not self.write(None, recording):
             raise Conflict(f"recording {recording.id} exists")
 
-    def delete(self, recording_id: str) -> None:
-        """Forget the recording; deleting what is not there is not an error."""
+    def delete(self, recording_id: str) -> Recording | None:
+        """Forget the recording; returns it as it was when deleted (None if it was not there: not an error)."""
         for _ in range(MODIFY_ATTEMPTS):
             current = self.get(recording_id)
             if current is None or self.write(current, None):
-                return
+                return current
         raise Conflict("the recording is being changed by someone else at the same time; try again")
 
     def modify(self, recording: Recording | str, change: Change) -> Recording:

@@ -72,8 +72,9 @@ class AudioStorage:
             response = self._s3.put_object(Bucket=self.bucket, Key=original_key(recording_id), Body=body,
                                            ContentType=content_type, **condition)
         except self._s3.exceptions.ClientError as error:
+            # 412: another file is there now; 409: a write raced ours; NoSuchKey: the file it replaces was deleted.
             if error.response.get("Error", {}).get("Code") in ("PreconditionFailed", "ConditionalRequestConflict",
-                                                               "412", "409"):
+                                                               "412", "409", "NoSuchKey"):
                 raise Conflict("another upload replaced this recording's file meanwhile; try again") from error
             raise
         return response["ETag"].strip('"')

@@ -12,6 +12,7 @@ from chalicelib.errors import Conflict
 from chalicelib.listing import Selection
 from chalicelib.recording import Recording, Usage
 from chalicelib.recording_store import RecordingStore
+from chalicelib.storage import mp3_key, original_key, peaks_key
 
 
 class InMemoryRecordingStore(RecordingStore):
@@ -83,5 +84,8 @@ class InMemoryAudioStorage:
         return f"memory://originals/{recording_id}?expires={expires_in}"
 
     def delete_recording(self, recording_id: str, source_etag: str | None) -> None:
-        for key in [key for key in self.objects if recording_id in key]:
-            del self.objects[key]
+        keys = [original_key(recording_id)]
+        if source_etag:
+            keys += [mp3_key(recording_id, source_etag), peaks_key(recording_id, source_etag)]
+        for key in keys:
+            self.objects.pop(key, None)

@@ -267,6 +267,7 @@ def _schemas() -> dict[str, Any]:
         "Recording": {"type": "object", "required": ["id", "name", "owner", "kind", "visibility", "status",
                                                      "created_at", "links"], "properties": {
             "id": {"type": "string"}, "name": {"type": "string"}, "owner": {"type": "integer"},
+            "owner_name": {"type": ["string", "null"]},
             "kind": {"type": "string", "enum": ["song", "podcast", "audiobook", "other"]},
             "visibility": {"type": "string", "enum": ["public", "private"]},
             "status": {"type": "string", "enum": ["awaiting_upload", "processing", "ready", "failed"]},

@@ -19,6 +19,7 @@ def recording_view(recording: Recording, base_url: str) -> dict[str, Any]:
         "id": recording.id,
         "name": recording.name,
         "owner": recording.owner,
+        "owner_name": recording.owner_name,
         "kind": recording.kind,
         **kind_fields,
         "visibility": recording.visibility,

@@ -56,10 +56,15 @@ def test_two_uploads_with_the_same_name_are_two_recordings(api, alice, wav):
     assert names == ["take1.wav", "take1.wav"]
 
 
-def test_a_path_in_the_name_is_reduced_to_the_file_name(api, alice, wav):
-    recording = api.upload(alice["token"], wav, name=urllib.parse.quote("../../etc/passwd.wav"))
+def test_only_a_file_name_from_an_upload_loses_its_directories(api, alice, wav):
+    content_type, body = multipart("file", "C:\\Users\\me\\takes/take 2.wav", wav)
 
-    assert recording["name"] == "passwd.wav"
+    from_a_file = api.upload(alice["token"], body, name=None, content_type=content_type)
+    typed = api.upload(alice["token"], wav, name=urllib.parse.quote("AC/DC - Back in Black"))
+
+    assert from_a_file["name"] == "take 2.wav"
+    assert typed["name"] == "AC/DC - Back in Black"
+    assert typed["owner_name"] == "alice"
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic abc"}])

@@ -215,3 +215,27 @@ def test_deleting_makes_room_again(store, wav):
     service.delete(first.id, ALICE)
 
     assert service.upload(ALICE, wav).status == "processing"
+
+
+class ConvertedWhileDeleting(InMemoryRecordingStore):
+    """The conversion's final write lands between the DELETE's read of the recording and its delete."""
+
+    raced = False
+
+    def write(self, current, new):
+        if new is None and not self.raced:
+            self.raced = True
+            super().write(current, current.with_changes({"status": "ready", "source_etag": "e1", "version": 7}))
+        return super().write(current, new)
+
+
+def test_a_delete_removes_the_files_of_a_conversion_that_finished_as_it_was_deleting():
+    store = ConvertedWhileDeleting()
+    service = service_on(store)
+    recording = add(store, status="processing")
+    service.storage.objects.update({f"originals/{recording.id}": b"RIFF", f"mp3/{recording.id}/e1.mp3": b"mp3",
+                                    f"peaks/{recording.id}/e1.json": b"{}"})
+
+    service.delete(recording.id, ALICE)
+
+    assert store.get(recording.id) is None and service.storage.objects == {}
