@@ -9,7 +9,7 @@ ARCH ?= x86_64
 PACKAGE_DIR ?= build/package
 LAYER_ZIP := layers/ffmpeg/build/ffmpeg-layer.zip
 
-.PHONY: run test install browser layer package bench fuzz clean
+.PHONY: run reset test install browser layer package bench fuzz clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ install: $(VENV)/.installed
 
 run: install
 	PORT=$(PORT) $(PY) -m devstack
+
+# Delete the local stack's data (CLOUDSOUND_DATA_DIR, default local-data/): the next `make run` starts empty.
+# Refuses while a stack is running on it, and refuses a directory that is not a Cloud Sound data directory.
+reset: install
+	$(PY) -m devstack --reset-only
 
 test: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalice import Chalice, Response
 
 from chalicelib import logs, wiring
-from chalicelib.api.auth import caller, signed_in
+from chalicelib.api.auth import signed_in, viewer_id
 from chalicelib.api.compat import BLUEPRINTS
 from chalicelib.api.http import (
     BINARY_TYPES, BadRequest, access_log, is_json, json_errors, json_object, link_root, redirect, uniform_errors,
@@ -29,12 +29,6 @@ app.register_middleware(access_log, "http")
 logs.configure()
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)
-
-
-def viewer_id() -> int | None:
-    """Who is looking: a signed-in user's id, or None for anybody."""
-    viewer = caller(app.current_request.headers)
-    return viewer.id if viewer else None
 
 
 @app.route("/", methods=["GET"])
@@ -105,7 +99,7 @@ def create_recording() -> Response:
 @json_errors
 def list_recordings() -> dict:
     query = list_query(app.current_request.query_params or {})
-    recordings, next_cursor = wiring.recording_service().list(query, viewer_id())
+    recordings, next_cursor = wiring.recording_service().list(query, viewer_id(app.current_request.headers))
     root = link_root(app.current_request)
     return {"items": [recording_view(recording, root) for recording in recordings], "next_cursor": next_cursor}
 
@@ -113,7 +107,7 @@ def list_recordings() -> dict:
 @app.route("/recordings/{recording_id}", methods=["GET"])
 @json_errors
 def get_recording(recording_id: str) -> dict:
-    recording = wiring.recording_service().visible(recording_id, viewer_id())
+    recording = wiring.recording_service().visible(recording_id, viewer_id(app.current_request.headers))
     return recording_view(recording, link_root(app.current_request))
 
 
@@ -139,7 +133,7 @@ def recording_audio(recording_id: str) -> Response:
     audio_format = (app.current_request.query_params or {}).get("format", "mp3")
     if audio_format not in FORMATS:
         raise BadRequest(f"format must be one of: {', '.join(FORMATS)}", field="format")
-    url = wiring.recording_service().audio_link(recording_id, viewer_id(), audio_format)
+    url = wiring.recording_service().audio_link(recording_id, viewer_id(app.current_request.headers), audio_format)
     if wants_json(app.current_request.headers):  # scripts and the page: the link itself, to use as they like
         return Response(body={"url": url, "expires_in": settings().link_ttl_seconds}, status_code=200)
     return redirect(url)
@@ -148,7 +142,7 @@ def recording_audio(recording_id: str) -> Response:
 @app.route("/recordings/{recording_id}/peaks", methods=["GET"])
 @json_errors
 def recording_peaks(recording_id: str) -> dict:
-    return wiring.recording_service().peaks(recording_id, viewer_id())
+    return wiring.recording_service().peaks(recording_id, viewer_id(app.current_request.headers))
 
 
 @app.on_sqs_message(queue=conversions_queue_name(), batch_size=1)

@@ -10,9 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
 from chalicelib.errors import InvalidParameter
+
+_POSITION = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#[0-9a-f-]{1,64}")
 
 
 def encode(index: str, partition: Any, position: str) -> str:
@@ -30,6 +33,8 @@ def decode(cursor: str, index: str, partition: Any) -> str:
     if not isinstance(data, dict) or set(data) != {"i", "p", "s"}:
         raise invalid
     position = data["s"]
-    if data["i"] != index or data["p"] != partition or not isinstance(position, str) or "#" not in position:
+    if data["i"] != index or data["p"] != partition or not isinstance(position, str):
+        raise invalid
+    if not _POSITION.fullmatch(position):  # a sort key as the store writes them: time#id
         raise invalid
     return position

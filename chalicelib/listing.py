@@ -26,7 +26,6 @@ FEED = "feed"  # every listed recording (one partition)
 BY_OWNER = "owner"  # every recording of one owner, unlisted ones too
 BY_NAME = "name"  # listed recordings with one exact name
 BY_KIND = "kind"  # listed recordings of one kind
-INDEXES = (FEED, BY_OWNER, BY_NAME, BY_KIND)
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ are refused; when the kind changes, the old kind's fields go.
 from __future__ import annotations
 
 import posixpath
-import unicodedata
 from typing import Any, Mapping
 
 from chalicelib.errors import Invalid
 from chalicelib.recording import ALL_KIND_FIELDS, KIND_FIELDS, KINDS, VISIBILITIES, Recording
+from chalicelib.text import clean_text
 
 MAX_TEXT = 100
 MAX_PARTICIPANTS = 10
@@ -72,17 +72,7 @@ def _name(value: Any, kind: str) -> str:
 
 
 def _text(value: Any, field: str, max_length: int = MAX_TEXT) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise Invalid(f"{field} must be a string", field=field)
-    text = value.strip()
-    _check_encodable(text, field)
-    if len(text) > max_length:
-        raise Invalid(f"{field} must be at most {max_length} characters", field=field)
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
-        raise Invalid(f"{field} must not contain control characters", field=field)
-    return text or None
+    return clean_text(value, field, max_length)
 
 
 def _participants(value: Any) -> list[str] | None:
@@ -102,7 +92,6 @@ def clean_filename(name: str | None) -> str | None:
     """A client's file name without directories or control characters; None when nothing is left."""
     if name is None:
         return None
-    _check_encodable(name, "name")
     base = posixpath.basename(name.replace("\\", "/"))
     cleaned = "".join(ch for ch in base if ch.isprintable()).strip()
     if cleaned in ("", ".", ".."):
@@ -110,11 +99,3 @@ def clean_filename(name: str | None) -> str | None:
     if len(cleaned) > MAX_FILENAME_LENGTH:
         raise Invalid(f"name must be at most {MAX_FILENAME_LENGTH} characters", field="name")
     return cleaned
-
-
-def _check_encodable(text: str, field: str) -> None:
-    """Text is Unicode scalar values: a lone surrogate (JSON's "\\ud800") cannot be stored or shown."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise Invalid(f"{field} is not valid Unicode text", field=field) from None

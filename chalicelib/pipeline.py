@@ -100,13 +100,13 @@ class Converter:
         outcomes = []
         for created in s3_objects(message_bodies):
             recording_id = recording_id_from_key(created.key)
-            reason = "the conversion kept failing and was given up; the original is kept, upload it again to retry"
+            reason = "the conversion kept failing and was given up; the original is kept"
             outcome = "ignored"
             replaced = created.etag is not None and self.storage.original_etag(recording_id or "") != created.etag
             if recording_id is not None and not replaced:  # a file replaced since is converted on its own
                 try:
                     marked = self.store.modify(recording_id, lambda current: None if current.status == "ready"
-                                               else {"status": "failed", "error": reason})
+                                               else _failed(current, reason, created.size))
                     # a later delivery may have made it ready meanwhile: that stays
                     outcome = "failed" if marked.status == "failed" else "unchanged"
                 except RecordingGone:
@@ -161,9 +161,10 @@ class Converter:
         quota = self.conversion.quotas.of(recording.owner)
         others = self.store.usage(recording.owner) - recording.charge
         if others.bytes + size > quota.bytes:
-            reason = f"over the owner's quota: {describe(quota, others + Usage(size))}"
+            reason = f"over the owner's quota: {describe(quota, others + Usage(size))}; delete recordings to make room"
             facts["reason"] = reason
-            return self._finish(recording, etag, {"status": "failed", "error": reason, "source_etag": etag})
+            # Not a fact about the file: no source_etag, so the same file converts once there is room.
+            return self._finish(recording, etag, _failed(recording, reason, size))
         seconds_left = max(quota.seconds - others.seconds, 0.0)
 
         writer = self.storage.writer(mp3_key(recording_id, etag), "audio/mpeg")
@@ -177,11 +178,13 @@ class Converter:
         except ConversionError as error:
             writer.abort()
             reason = error.reason
-            if isinstance(error, TooLong) and error.limit == seconds_left < self.conversion.max_duration_seconds:
+            over_quota = isinstance(error, TooLong) and error.limit == seconds_left < self.conversion.max_duration_seconds
+            if over_quota:
                 reason = (f"the audio is longer than the {seconds_left / 3600:,.2f} hours left in the owner's quota "
                           f"({describe(quota, others)})")
             facts["reason"] = reason
-            return self._finish(recording, etag, {"status": "failed", "error": reason, "source_etag": etag})
+            return self._finish(recording, etag, _failed(recording, reason, size,
+                                                         source_etag=None if over_quota else etag))
         except SourceUnavailable:
             writer.abort()
             current = self.storage.original_etag(recording_id)
@@ -224,6 +227,15 @@ class Converter:
 
 class _Superseded(Exception):
     """The converted file is no longer the recording's current one."""
+
+
+def _failed(recording: Recording, reason: str, size: int | None, source_etag: str | None = None) -> dict[str, Any]:
+    """A failure: the original is kept (and counts against its owner's quota), no MP3 (what an earlier conversion
+    left is removed). With `source_etag`, the failure is a fact about that file, and a repeat of its event is a
+    duplicate; without, the same file converts again when it comes again (after the owner made room)."""
+    original = {**recording.original, **({"size": size} if size is not None else {})}
+    return {"status": "failed", "error": reason, "original": original, "mp3": None, "duration": None,
+            "source_etag": source_etag}
 
 
 def _measured(recording: Recording, conversion: Conversion, size: int) -> dict[str, Any]:

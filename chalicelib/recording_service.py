@@ -103,8 +103,9 @@ class RecordingService:
 
     def attach_original(self, recording_id: str, user: User, body: bytes) -> Recording:
         """Store (or replace) the file of one's own recording; its S3 event converts it. The newest upload wins:
-        the file is replaced only if it is still the one seen here (Conflict if another upload got there first),
-        and the conversion of the file it replaced can no longer finish over it."""
+        the file is replaced only if it is still the one this call found in S3 a moment before (If-Match; Conflict
+        if another upload got there in between), and the conversion of the file it replaced can no longer finish
+        over it."""
         recording = self.owned(recording_id, user)
         audio = _identify(body)
         check_room(self.quotas.of(user.id), self.store.usage(user.id) - recording.charge, len(body))
@@ -115,6 +116,8 @@ class RecordingService:
         def change(current: Recording) -> dict[str, Any] | None:
             if current.source_etag == etag and current.status in ("ready", "failed"):
                 return None  # converted already, faster than this write
+            if self.storage.original_etag(recording_id) != etag:
+                return None  # replaced again meanwhile: the newer upload's own write tells its state
             return {"status": "processing", "error": None, "expires_at": None, "original": original}
 
         return self.store.modify(recording, change)
@@ -142,7 +145,7 @@ class RecordingService:
         return list_recordings(self.store, query, viewer_id)
 
     def named(self, name: str, viewer_id: int | None, limit: int = 50) -> list[Recording]:
-        """Listed recordings with exactly this name (and the viewer's own), newest first: names are not unique."""
+        """Listed recordings with exactly this name, newest first: names are not unique."""
         recordings, _ = self.list(ListQuery(name=name, limit=limit), viewer_id)
         if not recordings:
             raise NotFound(f"no recording named {name!r}")
@@ -176,10 +179,9 @@ class RecordingService:
 
     def delete(self, recording_id: str, user: User) -> None:
         self.owned(recording_id, user)
-        # The metadata goes first: a conversion finishing after this finds no recording and removes its own MP3;
-        # one that finished before it is in the recording as deleted, whose files go with it.
-        deleted = self.store.delete(recording_id)
-        self.storage.delete_recording(recording_id, deleted.source_etag if deleted else None)
+        # The metadata goes first: a conversion finishing after this finds no recording and removes its own MP3.
+        self.store.delete(recording_id)
+        self.storage.delete_recording(recording_id)
 
     # ---- audio ------------------------------------------------------------------------------------------------
 

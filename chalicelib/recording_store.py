@@ -21,6 +21,8 @@ hash of the id) and merge N reverse Queries by `created_sk`; the cursor then car
 from __future__ import annotations
 
 import abc
+import random
+import time
 from decimal import Decimal
 from typing import Any, Callable, Mapping
 
@@ -37,7 +39,8 @@ INDEXES = {  # listing index -> (DynamoDB index name, its partition attribute)
     BY_NAME: ("name-index", "public_name"),
     BY_KIND: ("kind-index", "public_kind"),
 }
-MODIFY_ATTEMPTS = 5
+MODIFY_ATTEMPTS = 10
+TRANSACTION_ATTEMPTS = 5
 
 Change = Callable[[Recording], "Mapping[str, Any] | None"]
 
@@ -71,10 +74,11 @@ class RecordingStore(abc.ABC):
 
     def delete(self, recording_id: str) -> Recording | None:
         """Forget the recording; returns it as it was when deleted (None if it was not there: not an error)."""
-        for _ in range(MODIFY_ATTEMPTS):
+        for attempt in range(MODIFY_ATTEMPTS):
             current = self.get(recording_id)
             if current is None or self.write(current, None):
                 return current
+            _back_off(attempt)
         raise Conflict("the recording is being changed by someone else at the same time; try again")
 
     def modify(self, recording: Recording | str, change: Change) -> Recording:
@@ -82,7 +86,7 @@ class RecordingStore(abc.ABC):
         and re-deciding when another writer got there first. Raises RecordingGone if the recording is not there,
         Conflict if it kept changing under us."""
         current = recording if isinstance(recording, Recording) else self.get(recording)
-        for _ in range(MODIFY_ATTEMPTS):
+        for attempt in range(MODIFY_ATTEMPTS):
             if current is None:
                 raise RecordingGone("the recording was deleted")
             changes = change(current)
@@ -91,6 +95,7 @@ class RecordingStore(abc.ABC):
             new = current.with_changes({**changes, "updated_at": now_iso(), "version": current.version + 1})
             if self.write(current, new):
                 return new
+            _back_off(attempt)
             current = self.get(current.id)
         raise Conflict("the recording is being changed by someone else at the same time; try again")
 
@@ -112,8 +117,9 @@ class DynamoRecordingStore(RecordingStore):
         assert target is not None
         if current is None:
             condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(id)"}
-        else:
-            condition = {"ConditionExpression": "attribute_exists(id) AND #version = :seen",
+        else:  # version 0: also an item written before versions were (it has no attribute)
+            unversioned = " OR attribute_not_exists(#version)" if current.version == 0 else ""
+            condition = {"ConditionExpression": f"attribute_exists(id) AND (#version = :seen{unversioned})",
                          "ExpressionAttributeNames": {"#version": "version"},
                          "ExpressionAttributeValues": {":seen": current.version}}
         operation = ({"Put": {"Item": to_item(new)}} if new is not None else
@@ -127,22 +133,26 @@ class DynamoRecordingStore(RecordingStore):
                 else:
                     self._table.delete_item(Key={"id": target.id}, **condition)
                 return True
-            client.transact_write_items(TransactItems=[
-                {**{kind: {**body, "TableName": self._table.name, **condition} for kind, body in operation.items()}},
-                {"Update": {"TableName": self._table.name, "Key": {"id": _usage_key(target.owner)},
-                            "UpdateExpression": "ADD #bytes :bytes, #seconds :seconds",
-                            "ExpressionAttributeNames": {"#bytes": "bytes", "#seconds": "seconds"},
-                            "ExpressionAttributeValues": {":bytes": delta.bytes,
-                                                          ":seconds": _number(delta.seconds)}}},
-            ])
         except client.exceptions.ConditionalCheckFailedException:
             return False
-        except client.exceptions.TransactionCanceledException as error:
-            reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
-            if reasons and reasons[0] not in ("ConditionalCheckFailed", "TransactionConflict", "None", None):
-                raise
-            return False  # lost to another writer: the caller reads again
-        return True
+        items = [
+            {kind: {**body, "TableName": self._table.name, **condition} for kind, body in operation.items()},
+            {"Update": {"TableName": self._table.name, "Key": {"id": _usage_key(target.owner)},
+                        "UpdateExpression": "ADD #bytes :bytes, #seconds :seconds",
+                        "ExpressionAttributeNames": {"#bytes": "bytes", "#seconds": "seconds"},
+                        "ExpressionAttributeValues": {":bytes": delta.bytes, ":seconds": _number(delta.seconds)}}},
+        ]
+        for attempt in range(TRANSACTION_ATTEMPTS):
+            try:
+                client.transact_write_items(TransactItems=items)
+                return True
+            except client.exceptions.TransactionCanceledException as error:
+                reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
+                if not reasons or reasons[0] == "ConditionalCheckFailed":
+                    return False  # the recording changed: the caller reads again
+                # Another transaction held one of the items (the owner's usage, shared by their writes): again.
+                _back_off(attempt)
+        raise Conflict("too many writes at once for this owner; try again")
 
     def page(self, selection: Selection, limit: int, after: str | None) -> tuple[list[Recording], str | None]:
         from boto3.dynamodb.conditions import Key
@@ -187,6 +197,12 @@ def _filter_expression(selection: Selection) -> Any:
     for condition in conditions:
         expression = condition if expression is None else expression & condition
     return expression
+
+
+def _back_off(attempt: int) -> None:
+    """A lost race: wait a little, more each time and at random, so racing writers spread out instead of colliding
+    again (a DELETE racing a burst of edits gets its turn)."""
+    time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
 
 
 def _usage_key(owner: int) -> str:

@@ -121,12 +121,13 @@ class AudioStorage:
             ExpiresIn=expires_in,
         )
 
-    def delete_recording(self, recording_id: str, source_etag: str | None) -> None:
-        """The recording's file and the outputs of its conversion (those of a conversion that lost to a newer
-        upload, or finished after the recording was deleted, are removed by that conversion itself)."""
+    def delete_recording(self, recording_id: str) -> None:
+        """The recording's file and every conversion's outputs (a conversion still running when the recording is
+        deleted removes its own when it finishes)."""
         keys = [original_key(recording_id)]
-        if source_etag:
-            keys += [mp3_key(recording_id, source_etag), peaks_key(recording_id, source_etag)]
+        for prefix in (f"{MP3_PREFIX}{recording_id}/", f"{PEAKS_PREFIX}{recording_id}/"):
+            listed = self._s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=100)
+            keys += [item["Key"] for item in listed.get("Contents", [])]
         self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True})
 
     def delete_outputs(self, recording_id: str, source_etag: str) -> None:
@@ -161,11 +162,9 @@ class StreamingWriter:
         self._buffer = bytearray()
         self._upload_id: str | None = None
         self._parts: list[dict[str, Any]] = []
-        self.size = 0
 
     def write(self, chunk: bytes) -> None:
         self._buffer += chunk
-        self.size += len(chunk)
         while len(self._buffer) >= self._part_bytes:
             self._upload_part(bytes(self._buffer[: self._part_bytes]))
             del self._buffer[: self._part_bytes]

@@ -19,6 +19,7 @@ from typing import Any
 
 from chalicelib.clock import now_iso
 from chalicelib.errors import Conflict, Invalid
+from chalicelib.text import clean_text
 
 MAX_NAME_LENGTH = 100
 MAX_USER_ID = 2**53 - 1  # the largest integer every JSON client reads exactly
@@ -65,20 +66,7 @@ def parse_user_id(raw: str) -> int | None:
 
 
 def validate_user_name(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise Invalid("name must be a string", field="name")
-    name = value.strip()
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate (JSON's "\ud800"): not text anything can store
-        raise Invalid("name is not valid Unicode text", field="name") from None
-    if len(name) > MAX_NAME_LENGTH:
-        raise Invalid(f"name must be at most {MAX_NAME_LENGTH} characters", field="name")
-    if any(ord(ch) < 32 for ch in name):
-        raise Invalid("name must not contain control characters", field="name")
-    return name or None
+    return clean_text(value, "name", MAX_NAME_LENGTH)
 
 
 class UserStore:

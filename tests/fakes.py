@@ -12,7 +12,7 @@ from chalicelib.errors import Conflict
 from chalicelib.listing import Selection
 from chalicelib.recording import Recording, Usage
 from chalicelib.recording_store import RecordingStore
-from chalicelib.storage import mp3_key, original_key, peaks_key
+from chalicelib.storage import original_key
 
 
 class InMemoryRecordingStore(RecordingStore):
@@ -83,9 +83,7 @@ class InMemoryAudioStorage:
     def presigned_put_original(self, recording_id: str, expires_in: int) -> str:
         return f"memory://originals/{recording_id}?expires={expires_in}"
 
-    def delete_recording(self, recording_id: str, source_etag: str | None) -> None:
-        keys = [original_key(recording_id)]
-        if source_etag:
-            keys += [mp3_key(recording_id, source_etag), peaks_key(recording_id, source_etag)]
-        for key in keys:
-            self.objects.pop(key, None)
+    def delete_recording(self, recording_id: str) -> None:
+        for key in [key for key in self.objects if key == original_key(recording_id)
+                    or key.startswith((f"mp3/{recording_id}/", f"peaks/{recording_id}/"))]:
+            del self.objects[key]

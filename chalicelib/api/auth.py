@@ -12,7 +12,7 @@ from typing import Any
 
 from chalicelib import wiring
 from chalicelib.errors import Unauthenticated
-from chalicelib.users import User
+from chalicelib.users import GUEST, User
 
 _HOW = "Authorization: Bearer <token> (POST /users gives one)"
 
@@ -36,6 +36,19 @@ def bearer_token(headers: Any) -> str | None:
     if scheme.lower() != "bearer" or not space or not token.strip():
         raise Unauthenticated(f"the Authorization header is malformed: send {_HOW}")
     return token.strip()
+
+
+def viewer_id(headers: Any) -> int | None:
+    """Who is looking, for routes anybody may call: a signed-in user's id, or None."""
+    viewer = caller(headers)
+    return viewer.id if viewer else None
+
+
+def caller_or_guest(headers: Any) -> User:
+    """The caller for the earlier specs' calls that create or change things without a token: the anonymous user."""
+    user = caller(headers, anonymous=GUEST)
+    assert user is not None
+    return user
 
 
 def signed_in(headers: Any) -> User:

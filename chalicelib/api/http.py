@@ -47,7 +47,8 @@ _CHALICE_CODES = {
 BINARY_TYPES = [
     "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", "audio/mpeg", "audio/mp3", "audio/flac",
     "audio/x-flac", "audio/ogg", "audio/mp4", "audio/x-m4a", "audio/aac", "audio/aiff", "audio/x-aiff",
-    "audio/webm", "multipart/form-data", "application/x-www-form-urlencoded",
+    "audio/webm", "audio/x-ms-wma", "audio/wavpack", "audio/ape", "audio/tta", "multipart/form-data",
+    "application/x-www-form-urlencoded",
 ]
 
 

@@ -28,8 +28,12 @@ class RunningStack:
         return self.log_path.read_text(errors="replace")
 
 
-def start_stack(log_path: Path, **env: str) -> RunningStack:
-    port = free_port()
+def start_stack(log_path: Path, port: int | None = None, **env: str) -> RunningStack:
+    """`python -m devstack` on `port` (a free one by default), its moto on a free port and its data in a directory
+    next to the log unless `MOTO_PORT` / `CLOUDSOUND_DATA_DIR` say otherwise: stacks never share data or ports."""
+    port = port or free_port()
+    env.setdefault("MOTO_PORT", str(free_port()))
+    env.setdefault("CLOUDSOUND_DATA_DIR", str(log_path.parent / "data"))
     log = log_path.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "devstack"], cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,

@@ -1,9 +1,15 @@
-"""The web page in real headless Chromium against the real local stack: register, upload, watch it convert, play
-with a waveform, delete; another user sees no delete button and the API refuses anyway."""
+"""The web page in real headless Chromium against the real local stack: the token kept until saved, uploads with
+their details (and what is not audio refused before it goes up), a page per recording with its own URL, edits and
+the private toggle, statuses in words, and the player bar that keeps playing.
+
+The list of many recordings, the widths and the screenshots are in test_web_list.py (it imports the helpers below).
+"""
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -11,6 +17,7 @@ import pytest
 import requests
 
 from tests.conftest import generate_audio
+from tests.e2e.conftest import wait_for_status
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
@@ -18,6 +25,19 @@ pytestmark = pytest.mark.skipif(
     reason=f"BROWSER TESTS SKIPPED: no Chromium at {CHROMIUM}; `make test` installs Debian's chromium with apt "
            "where it can (root + apt-get). Install it, or set CHROMIUM, to run them.",
 )
+
+DESKTOP = {"width": 1100, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+# Every text the page announces (aria-live) is collected, so a test can ask what a screen reader was told.
+RECORD_ANNOUNCEMENTS = """
+window.__announced = [];
+document.addEventListener("DOMContentLoaded", () => {
+  const region = document.getElementById("announce");
+  new MutationObserver(() => { if (region.textContent) window.__announced.push(region.textContent); })
+    .observe(region, { childList: true, characterData: true, subtree: true });
+});
+"""
 
 
 @pytest.fixture(scope="module")
@@ -32,94 +52,333 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
-def open_page(browser, url: str):
-    page = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
-    page.on("dialog", lambda dialog: dialog.accept())  # the delete confirmation
+def open_page(browser, url: str, viewport: dict = DESKTOP, accept_dialogs: bool = True):
+    """A fresh browser profile (its own storage) on `url`. Script errors fail the test that reads page.errors."""
+    page = browser.new_context(viewport=viewport).new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.add_init_script(RECORD_ANNOUNCEMENTS)
+    if accept_dialogs:
+        page.on("dialog", lambda dialog: dialog.accept())  # the delete confirmation
     page.goto(url)
     return page
 
 
-def register(page, name: str) -> str:
-    page.fill("#reg-name", name)
+def api_user(base: str, name: str) -> dict:
+    response = requests.post(f"{base}/users", json={"name": name}, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def bearer(user: dict) -> dict:
+    return {"Authorization": f"Bearer {user['token']}"}
+
+
+def api_upload(base: str, user: dict, name: str, wav: bytes, **params: str) -> dict:
+    response = requests.post(f"{base}/recordings", params={"name": name, **params}, data=wav, timeout=30,
+                             headers={**bearer(user), "Content-Type": "audio/wav"})
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def log_in(page, user: dict) -> None:
+    page.fill("#login-token", user["token"])
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#logout")
+
+
+def no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def active_id(page) -> str:
+    return page.evaluate("document.activeElement && document.activeElement.id")
+
+
+def audio_state(page) -> dict:
+    return page.evaluate("({time: audio.currentTime, paused: audio.paused, duration: audio.duration,"
+                         " title: document.getElementById('now-title').textContent})")
+
+
+PAINTED_PIXELS = """(id) => {
+    const canvas = document.getElementById(id);
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
+    return painted;
+}"""
+
+
+def wait_for_a_waveform(page, canvas_id: str, pixels: int) -> None:
+    page.wait_for_function(f"({PAINTED_PIXELS})('{canvas_id}') > {pixels}", timeout=10_000)
+
+
+def wait_until_playing(page, at_least: float = 0.3) -> None:
+    page.wait_for_function(f"!audio.paused && audio.currentTime > {at_least}", timeout=15_000)
+
+
+def test_the_token_stays_until_saved_and_log_out_warns(browser, local_stack):
+    page = open_page(browser, f"{local_stack.url}/", accept_dialogs=False)
+    dialogs: list[str] = []
+
+    def dismiss(dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+
+    page.fill("#reg-name", "dana")
     page.click("#register button[type=submit]")
     page.wait_for_selector("#new-token:not(.hidden)")
     token = page.inner_text("#token-value")
+    assert len(token) == 36
+    assert active_id(page) == "new-token"  # focus goes to the one thing to do now
+
+    page.reload()  # not confirmed yet: still there
+    assert page.inner_text("#token-value") == token and page.inner_text("#who").startswith("dana")
+
+    page.click("#logout")  # warns, and staying is the default
+    assert len(dialogs) == 1 and "token" in dialogs[0]
+    assert page.is_visible("#logout") and page.inner_text("#token-value") == token
+
     page.click("#token-saved")
-    return token
+    assert page.is_hidden("#new-token") and active_id(page) == "pick"
+    page.reload()
+    assert page.is_hidden("#new-token") and page.inner_text("#who").startswith("dana")
+
+    page.click("#logout")  # saved: no warning
+    assert len(dialogs) == 1
+    assert page.is_visible("#register") and page.evaluate("localStorage.cloudsound") is None
+    assert page.errors == []
 
 
-def painted_pixels(page) -> int:
-    return page.evaluate("""() => {
-        const canvas = document.getElementById('wave');
-        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        let painted = 0;
-        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
-        return painted;
-    }""")
-
-
-def test_register_upload_play_with_waveform_and_delete(browser, local_stack, tmp_path):
-    wav = generate_audio(tmp_path / "song.wav", seconds=3, rate=44100, channels=2)
-    alice = open_page(browser, f"{local_stack.url}/")
-
-    token = register(alice, "alice")
-    assert len(token) == 36 and alice.inner_text("#whoami").startswith("alice")
-
-    alice.set_input_files("#files", str(wav))
-    row = alice.wait_for_selector("tr[data-status=ready]", timeout=60_000)  # no reload: the row turns ready itself
-    assert "song.wav" in row.inner_text() and "0:03" in row.inner_text()
-    assert alice.eval_on_selector(".upload progress", "bar => bar.value") == 1
-
-    alice.click("tr[data-status=ready] button.play")
-    alice.wait_for_function("document.getElementById('audio').duration > 0", timeout=15_000)
-    assert alice.evaluate("document.getElementById('audio').duration") == pytest.approx(3.0, abs=0.2)
-    assert painted_pixels(alice) > 1000
-    alice.click("#wave", position={"x": 800, "y": 40})  # click-to-seek
-    assert alice.evaluate("document.getElementById('audio').currentTime") > 1.0
-
-    alice.reload()  # the session survives a reload
-    assert alice.inner_text("#whoami").startswith("alice")
-
-    bob = open_page(browser, f"{local_stack.url}/")
-    register(bob, "bob")
-    bob_row = bob.wait_for_selector("tr[data-status=ready]")
-    assert bob_row.query_selector("button.delete") is None
-    recording_id = bob_row.get_attribute("data-id")
-    refused = requests.delete(f"{local_stack.url}/recordings/{recording_id}", timeout=10,
-                              headers={"Authorization": f"Bearer {bob.evaluate('JSON.parse(localStorage.cloudsound).token')}"})
-    assert refused.status_code == 403
-
-    alice.wait_for_selector("tr[data-status=ready] button.delete").click()
-    alice.wait_for_selector(f"tr[data-id='{recording_id}']", state="detached")
-    assert requests.get(f"{local_stack.url}/recordings/{recording_id}", timeout=10).status_code == 404
-
-    alice.click("#logout")
-    assert alice.is_visible("#register") and alice.evaluate("localStorage.cloudsound") is None
-
-
-def test_log_in_with_a_token_and_filter(browser, local_stack):
-    user = requests.post(f"{local_stack.url}/users", json={"name": "carol"}, timeout=10).json()
-    page = open_page(browser, f"{local_stack.url}/")
-
-    page.fill("#login-token", user["token"])
-    page.click("#login button[type=submit]")
-    page.wait_for_selector("#upload-panel:not(.hidden)")
-    assert page.inner_text("#whoami").startswith("carol")
-
-    page.check("#f-mine")
-    page.click("#filters button[type=submit]")
-    page.wait_for_selector("#empty:not(.hidden)")  # a clear empty state
-
-    page.fill("#f-max", "abc")
-    page.click("#filters button[type=submit]")
-    page.wait_for_selector("#list-error:has-text('max_duration')")
-
-
-def test_a_bad_token_is_refused_clearly(browser, local_stack):
+def test_log_in_puts_focus_on_upload_and_a_bad_token_is_refused(browser, local_stack):
+    user = api_user(local_stack.url, "carol")
     page = open_page(browser, f"{local_stack.url}/")
 
     page.fill("#login-token", "not-a-token")
     page.click("#login button[type=submit]")
-
     page.wait_for_selector("#auth-error:has-text('Log in failed')")
     assert page.is_hidden("#upload-panel")
+
+    log_in(page, user)
+    assert page.inner_text("#who").startswith("carol") and active_id(page) == "pick"
+    page.wait_for_function("window.__announced.some(t => t.includes('Logged in as carol'))")
+
+
+def test_upload_with_details_a_page_per_recording_edits_and_privacy(browser, local_stack, tmp_path):
+    base = local_stack.url
+    alice, bob = api_user(base, "alice"), api_user(base, "bob")
+    wav = generate_audio(tmp_path / "take1.wav", seconds=1, rate=8000)
+    page = open_page(browser, f"{base}/")
+    log_in(page, alice)
+
+    # Details at upload: a private podcast with its host and participants; the name as typed.
+    page.select_option("#up-kind", "podcast")
+    page.fill("#up-name", "Episode 1: “Intro” / Пролог")
+    page.set_input_files("#files", str(wav))  # a podcast without its host is not sent
+    page.wait_for_selector("#upload-error:has-text('host')")
+    assert active_id(page) == "up-host" and page.locator(".upload").count() == 0
+    page.fill("#up-host", "Ann")
+    page.fill("#up-participants", "Bo, Cy")
+    page.check("#up-private")
+    page.set_input_files("#files", str(wav))
+    page.wait_for_selector(".upload .upload-state:text-is('ready')", timeout=60_000)
+    page.wait_for_function("window.__announced.some(t => t.endsWith(': ready'))")  # the change was announced
+
+    row = page.locator("#rows li", has_text="Episode 1")
+    assert row.locator(".badge").inner_text().lower() == "private"
+    assert row.get_by_role("button", name="Play Episode 1: “Intro” / Пролог").is_visible()
+    assert row.get_by_role("button", name="Make Episode 1: “Intro” / Пролог public").is_visible()
+    recording_id = row.get_attribute("data-id")
+
+    # Its own page, by its own URL; a reload keeps it.
+    row.get_by_role("link").click()
+    page.wait_for_selector("#facts")
+    assert page.url.endswith(f"#/recordings/{recording_id}")
+    for _ in range(2):
+        facts = page.inner_text("#facts")
+        assert "podcast" in facts and "Ann" in facts and "Bo, Cy" in facts and "alice (you)" in facts
+        assert "0:01" in facts and "Created" in facts and "ready" in facts
+        assert page.inner_text("#detail-title").startswith("Episode 1: “Intro” / Пролог")
+        assert page.get_attribute("#detail-wave", "role") == "slider"
+        assert page.get_by_role("button", name="Download Episode 1: “Intro” / Пролог as MP3").is_enabled()
+        page.reload()
+        page.wait_for_selector("#facts")
+
+    # Someone else, same URL: a plain "not found" while it is private.
+    other = open_page(browser, page.url)
+    other.wait_for_selector("#not-found")
+    assert other.inner_text("#detail-title") == "Recording not found"
+
+    # Edited on its page: another kind (its fields follow), the AC/DC name as typed, made public.
+    page.fill("#edit-host", "")
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_selector("#edit-message:has-text('needs a host')")
+    page.select_option("#edit-kind", "song")
+    page.fill("#edit-name", "AC/DC - Back in Black")
+    page.uncheck("#edit-private")
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_selector("#edit-message:text-is('Saved.')")
+    assert page.inner_text("#detail-title") == "AC/DC - Back in Black"
+    saved = requests.get(f"{base}/recordings/{recording_id}", timeout=10).json()  # public now: anyone reads it
+    assert saved["name"] == "AC/DC - Back in Black" and saved["kind"] == "song" and "host" not in saved
+
+    other.reload()
+    other.wait_for_selector("#facts")
+    assert other.inner_text("#detail-title") == "AC/DC - Back in Black"
+    assert "alice" in other.inner_text("#facts") and other.locator("#edit-form").count() == 0
+    log_in(other, bob)  # logged in as someone else: still no edit form
+    other.goto(page.url)
+    other.wait_for_selector("#facts")
+    assert other.locator("#edit-form").count() == 0
+
+    # Back in the list: the name exactly as typed, and the private toggle on the row.
+    page.click("text=← All recordings")
+    row = page.locator(f"#rows li[data-id='{recording_id}']")
+    row.locator(".rec-name").wait_for()
+    assert row.locator(".rec-name").inner_text() == "AC/DC - Back in Black"
+    row.get_by_role("button", name="Make AC/DC - Back in Black private").click()
+    page.wait_for_selector(f"#rows li[data-id='{recording_id}'][data-visibility=private] .badge")
+    assert requests.get(f"{base}/recordings/{recording_id}", timeout=10).status_code == 404
+
+    # Deleted by its owner, after the confirmation (accepted by open_page).
+    row.get_by_role("button", name="Delete AC/DC - Back in Black").click()
+    page.wait_for_selector(f"#rows li[data-id='{recording_id}']", state="detached")
+    assert requests.get(f"{base}/recordings/{recording_id}", headers=bearer(alice), timeout=10).status_code == 404
+    assert page.errors == [] and other.errors == []
+
+
+def test_not_audio_is_refused_before_upload_and_failures_read_in_words(browser, local_stack, tmp_path):
+    base = local_stack.url
+    erin = api_user(base, "erin")
+    mine = f"{base}/recordings?owner={erin['id']}"
+    page = open_page(browser, f"{base}/")
+    log_in(page, erin)
+
+    notes = tmp_path / "notes.wav"  # named like audio, but text: the page reads the first bytes, not the name
+    notes.write_text("shopping list: milk, eggs\n" * 50)
+    page.set_input_files("#files", str(notes))
+    page.wait_for_selector(".upload.refused .upload-state:has-text('not an audio file')")
+    assert page.eval_on_selector(".upload.refused progress", "bar => bar.value") == 0
+    assert requests.get(mine, headers=bearer(erin), timeout=10).json()["items"] == []  # nothing was created
+
+    # A header that claims WAV over bytes that are not: it goes up, and its failure reads as a sentence.
+    fake = tmp_path / "fake.wav"
+    fake.write_bytes(b"RIFF\x00\x10\x00\x00WAVEfmt " + os.urandom(4000))
+    page.set_input_files("#files", str(fake))
+    page.wait_for_selector(".upload .upload-state:text-is('could not convert: not an audio file we can read')",
+                           timeout=60_000)
+    page.wait_for_selector("#rows li[data-status=failed] .status:has-text('not an audio file we can read')")
+    assert "ffmpeg" not in page.inner_text("body").lower()
+
+    # An upload slot nobody filled: "waiting for the file", in the owner's list.
+    requests.post(f"{base}/recordings", json={"name": "later.wav"}, headers=bearer(erin), timeout=10)
+    page.select_option("#f-mine", "mine")
+    page.wait_for_selector("#rows li[data-status=awaiting_upload] .status:text-is('waiting for the file')")
+    page.wait_for_selector("#rows li[data-status=failed] .status:text-is"
+                           "('could not convert: not an audio file we can read')")
+    assert page.errors == []
+
+
+def test_a_drop_outside_the_drop_zone_stays_on_the_page_and_one_inside_uploads(browser, local_stack, tmp_path):
+    base = local_stack.url
+    user = api_user(base, "frank")
+    page = open_page(browser, f"{base}/")
+    log_in(page, user)
+    wav = base64.b64encode(generate_audio(tmp_path / "dropped.wav", seconds=0.5, rate=8000).read_bytes()).decode()
+    drop_on = """([selector, data]) => {
+        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], "dropped.wav", { type: "audio/wav" }));
+        const event = new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true });
+        document.querySelector(selector).dispatchEvent(event);
+        return event.defaultPrevented;  // not prevented = the browser navigates away to show the file
+    }"""
+
+    url = page.url
+    assert page.evaluate(drop_on, ["#list-title", wav]) is True
+    assert page.url == url and page.locator(".upload").count() == 0
+    assert "upload area" in page.inner_text("#upload-error")
+
+    assert page.evaluate(drop_on, ["#drop", wav]) is True
+    page.wait_for_selector(".upload:has-text('dropped.wav') .upload-state:text-is('ready')", timeout=60_000)
+    assert page.errors == []
+
+
+def test_the_player_bar_keeps_playing_with_keys_next_previous_and_a_reload(browser, local_stack, tmp_path):
+    base = local_stack.url
+    pia = api_user(base, "pia")
+    wav = generate_audio(tmp_path / "long.wav", seconds=30, rate=8000).read_bytes()
+    ids = [api_upload(base, pia, f"p{i}.wav", wav)["id"] for i in (1, 2, 3)]  # newest last: listed p3, p2, p1
+    for recording_id in ids:
+        wait_for_status(f"{base}/recordings/{recording_id}", {"ready"})
+    page = open_page(browser, f"{base}/")
+    log_in(page, pia)
+    page.select_option("#f-mine", "mine")
+    page.wait_for_selector("#rows li:nth-child(3)")
+
+    page.get_by_role("button", name="Play p3.wav").click()
+    wait_until_playing(page)
+    bar = page.evaluate("(() => { const bar = document.getElementById('player');"
+                        " return {bottom: bar.getBoundingClientRect().bottom,"
+                        " position: getComputedStyle(bar).position}; })()")
+    assert bar == {"bottom": 900, "position": "fixed"}
+    assert page.get_attribute("#player-wave", "role") == "slider"
+    wait_for_a_waveform(page, "player-wave", 1000)
+    assert re.fullmatch(r"0:0\d of 0:30", page.get_attribute("#player-wave", "aria-valuetext"))
+
+    # Scrolling, filtering, another page: it plays on.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.select_option("#f-kind", "song")
+    page.wait_for_selector("#empty:not(.hidden)")
+    page.click("#now-title")  # the bar's title opens the recording's own page
+    page.wait_for_selector("#facts")
+    assert page.inner_text("#detail-title") == "p3.wav"
+    wait_for_a_waveform(page, "detail-wave", 5000)
+    page.evaluate(f"location.hash = '#/recordings/{ids[0]}'")  # another recording's page: same document
+    page.wait_for_selector("#detail-title .name-text:text-is('p1.wav')")
+    state = audio_state(page)
+    assert state["title"] == "p3.wav" and not state["paused"]
+    page.click("text=← All recordings")
+    page.select_option("#f-kind", "")
+    page.wait_for_selector("#rows li:nth-child(3)")
+
+    # Next and previous follow the list.
+    page.click("#next")
+    page.wait_for_function("document.getElementById('now-title').textContent === 'p2.wav'")
+    page.click("#prev")
+    page.wait_for_function("document.getElementById('now-title').textContent === 'p3.wav'")
+    wait_until_playing(page, 0.2)
+
+    # Space and arrows, when no field has the keyboard.
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("Space")
+    page.wait_for_function("audio.paused")
+    before = audio_state(page)["time"]
+    page.keyboard.press("ArrowRight")
+    assert audio_state(page)["time"] == pytest.approx(before + 5, abs=0.5)
+    page.keyboard.press("Space")
+    page.wait_for_function("!audio.paused")
+
+    # The waveform is a slider: arrows, Home and End, and its value in words.
+    page.keyboard.press("Space")
+    page.wait_for_function("audio.paused")
+    page.focus("#player-wave")
+    page.keyboard.press("Home")
+    assert page.get_attribute("#player-wave", "aria-valuenow") == "0"
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.get_attribute("#player-wave", "aria-valuetext") == "0:10 of 0:30"
+    page.keyboard.press("End")
+    assert page.get_attribute("#player-wave", "aria-valuenow") == "30"
+
+    # A reload keeps what was playing, and where.
+    page.get_by_role("button", name="Play p2.wav").click()
+    page.wait_for_function("!audio.paused && document.getElementById('now-title').textContent === 'p2.wav'")
+    page.evaluate("audio.currentTime = 12")
+    page.wait_for_function("JSON.parse(sessionStorage['cloudsound-now']).at >= 12")
+    page.reload()
+    wait_until_playing(page, 12)
+    assert audio_state(page)["title"] == "p2.wav"
+    assert page.errors == []

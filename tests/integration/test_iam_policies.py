@@ -43,9 +43,15 @@ class Calls:
 
     def needs(self, service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
         if service == "s3":
+            bucket = f"arn:aws:s3:::{params['Bucket']}"
+            if operation == "ListObjectsV2":
+                return [("s3:ListBucket", bucket)]
             keys = ([item["Key"] for item in params["Delete"]["Objects"]] if operation == "DeleteObjects"
                     else [params["Key"]])
-            return [(S3_ACTIONS[operation], f"arn:aws:s3:::{params['Bucket']}/{key}") for key in keys]
+            needs = [(S3_ACTIONS[operation], f"{bucket}/{key}") for key in keys]
+            if operation == "HeadObject":  # without ListBucket, S3 answers 403 for a missing key, not 404
+                needs.append(("s3:ListBucket", bucket))
+            return needs
         if service == "dynamodb":
             table = f"arn:aws:dynamodb:{self.region}:{self.account}:table/"
             if operation == "TransactWriteItems":

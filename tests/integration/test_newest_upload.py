@@ -129,3 +129,35 @@ def test_a_replacement_of_a_file_that_changed_meanwhile_is_a_conflict(client, st
     response = client.http.put(f"/api/audio/song/{recording_id}", body=wav, headers={"Content-Type": "audio/wav"})
 
     assert response.status_code == 409 and response.json_body["error"]["code"] == "conflict"
+
+
+def test_a_replacement_whose_write_lands_after_a_newer_one_converted_leaves_the_newer_one(
+        client, api, stack, make_audio, monkeypatch):
+    recording_id = created_song(client)
+    b_file, c_file = (make_audio(f"{n}.wav", seconds=n, rate=8000).read_bytes() for n in (1, 2))
+    storage = wiring.audio_storage()
+    put_original = type(storage).put_original
+    overtaken: list[int] = []
+
+    def put_then_be_overtaken(self, *args, **kwargs):
+        etag = put_original(self, *args, **kwargs)
+        if not overtaken:  # B is in S3; before its own write lands, C replaces it and converts to the end
+            overtaken.append(put_original(self, recording_id, c_file, "audio/wav", replacing=etag))
+            service = wiring.recording_service()
+            owner = service.store.get(recording_id).owner
+            service.store.modify(recording_id, lambda current: {"status": "processing"})
+            assert wiring.converter().handle([event_for(stack["CLOUDSOUND_BUCKET"], recording_id)]) == ["ready"]
+            assert owner == 0
+            sqs = aws.sqs()  # C's event was that conversion; B's is stale: none is left to rescue a wrong state
+            sqs.purge_queue(QueueUrl=sqs.get_queue_url(QueueName=stack["CLOUDSOUND_QUEUE"])["QueueUrl"])
+        return etag
+
+    monkeypatch.setattr(type(storage), "put_original", put_then_be_overtaken)
+    assert put_file(client, recording_id, b_file) == 200
+    monkeypatch.setattr(type(storage), "put_original", put_original)
+    api.convert_pending()  # B's own event: superseded
+
+    final = client.http.get(f"/api/audio/song/{recording_id}").json_body
+    assert len(overtaken) == 1
+    assert final["status"] == "ready" and final["duration"] == pytest.approx(2.0, abs=0.01)
+    assert final["original"]["size"] == len(c_file)

@@ -68,3 +68,39 @@ def test_a_body_of_thousands_of_tiny_parts_is_refused_at_once(client, alice):
 
     assert response.status_code == 400 and "parts" in response.json_body["error"]["message"]
     assert time.monotonic() - started < 2
+
+
+def test_a_file_refused_for_the_quota_still_counts_until_deleted_and_converts_once_there_is_room(
+        api, client, alice, stack, make_audio, monkeypatch):
+    small, big = (make_audio(f"{n}.wav", seconds=n, rate=8000).read_bytes() for n in (1, 4))
+    monkeypatch.setenv("CLOUDSOUND_QUOTA_BYTES", str(len(big) + len(small) // 2))
+    first = api.upload(alice["token"], small)
+    api.convert_pending()
+    slot = client.http.post("/recordings", body=json.dumps({"name": "big.wav"}), headers={
+        "Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"}).json_body
+    assert requests_put(slot["upload"], big) == 200
+    api.convert_pending()
+
+    failed = client.http.get(f"/recordings/{slot['id']}", headers={"Authorization": f"Bearer {alice['token']}"})
+    assert failed.json_body["status"] == "failed" and "quota" in failed.json_body["error"]
+    assert me(client, alice)["usage"]["bytes"] >= len(big) + len(small)  # the kept original counts
+    refused = client.http.post("/recordings", body=json.dumps({"name": "more.wav"}), headers={
+        "Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"})
+    assert refused.status_code == 413
+
+    api.delete(f"/recordings/{first['id']}", alice["token"])
+    monkeypatch.setenv("CLOUDSOUND_QUOTA_BYTES", str(2 * len(big)))
+    bucket = stack["CLOUDSOUND_BUCKET"]
+    from chalicelib import aws
+    aws.s3().copy_object(Bucket=bucket, Key=f"originals/{slot['id']}", MetadataDirective="REPLACE",
+                         CopySource={"Bucket": bucket, "Key": f"originals/{slot['id']}"})  # the same file, again
+    api.convert_pending()
+
+    ready = client.http.get(f"/recordings/{slot['id']}", headers={"Authorization": f"Bearer {alice['token']}"})
+    assert ready.json_body["status"] == "ready" and ready.json_body["duration"] == pytest.approx(4.0, abs=0.01)
+
+
+def requests_put(upload: dict, data: bytes) -> int:
+    import requests
+
+    return requests.put(upload["url"], data=data, headers=upload["headers"], timeout=10).status_code

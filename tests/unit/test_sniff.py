@@ -36,3 +36,10 @@ def test_anything_else_is_refused_with_a_reason(data, reason):
 def test_a_wav_with_an_empty_data_chunk_is_refused(make_audio):
     with pytest.raises(UnreadableAudio, match="no audio samples"):
         identify_audio(make_audio(seconds=0.0).read_bytes())
+
+
+def test_every_content_type_an_upload_can_be_stored_with_travels_as_binary():
+    from chalicelib.api.http import BINARY_TYPES
+    from chalicelib.audio import sniff
+
+    assert {content_type for _, content_type in sniff._FORMATS.values()} <= set(BINARY_TYPES)

@@ -1,8 +1,9 @@
 """seeds/000, the audio server: `curl -X POST --data-binary @myfile.wav http://host/post`, then `/list`, `/download`
 and `/info`.
 
-Names are not unique here: `/download?name=` and `/info?name=` select the newest recording with that exact name
-that the caller may see; `/info` also lists the ids of the older ones.
+Names are not unique here: `/download?name=` and `/info?name=` select the newest listed (public) recording with that
+exact name; `/info` also lists the ids of the older ones. `?id=` selects one recording, the caller's private ones
+included.
 """
 
 from __future__ import annotations
@@ -10,30 +11,23 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
-from chalicelib.api.auth import caller
+from chalicelib.api.auth import caller_or_guest, viewer_id
 from chalicelib.api.compat.common import query, serve
 from chalicelib.api.http import BadRequest, json_errors, link_root
 from chalicelib.api.queries import list_query
 from chalicelib.api.representation import recording_view
 from chalicelib.api.uploads import upload_of
 from chalicelib.recording import Recording
-from chalicelib.users import GUEST
 
 blueprint = Blueprint(__name__)
 _RENAMED = {"maxduration": "max_duration", "minduration": "min_duration"}
-
-
-def _viewer_id() -> int | None:
-    viewer = caller(blueprint.current_request.headers)
-    return viewer.id if viewer else None
 
 
 @blueprint.route("/post", methods=["POST"], content_types=["*/*"])
 @json_errors
 def post_audio() -> Response:
     request = blueprint.current_request
-    user = caller(request.headers, anonymous=GUEST)
-    assert user is not None
+    user = caller_or_guest(request.headers)
     upload = upload_of(request)
     recording = wiring.recording_service().upload(
         user, upload.body, filename=upload.filename,
@@ -46,7 +40,7 @@ def post_audio() -> Response:
 def list_audio() -> list:
     params = {_RENAMED.get(key, key): value for key, value in query(blueprint.current_request).items()}
     params.setdefault("limit", "200")
-    recordings, _ = wiring.recording_service().list(list_query(params), _viewer_id())
+    recordings, _ = wiring.recording_service().list(list_query(params), viewer_id(blueprint.current_request.headers))
     root = link_root(blueprint.current_request)
     return [recording_view(recording, root) for recording in recordings]
 
@@ -55,10 +49,10 @@ def _by_name_or_id() -> list[Recording]:
     params = query(blueprint.current_request)
     service = wiring.recording_service()
     if params.get("id"):
-        return [service.visible(params["id"], _viewer_id())]
+        return [service.visible(params["id"], viewer_id(blueprint.current_request.headers))]
     if not params.get("name"):
         raise BadRequest("give the file's name: ?name=myfile.wav (or ?id=)", field="name")
-    return service.named(params["name"], _viewer_id())
+    return service.named(params["name"], viewer_id(blueprint.current_request.headers))
 
 
 @blueprint.route("/download", methods=["GET"])

@@ -10,7 +10,7 @@ from typing import Any
 from chalice import Response
 
 from chalicelib import wiring
-from chalicelib.api.auth import caller, user_for_token
+from chalicelib.api.auth import caller_or_guest, user_for_token
 from chalicelib.api.http import BadRequest, json_object, redirect
 from chalicelib.api.uploads import Upload
 from chalicelib.config import settings
@@ -18,7 +18,7 @@ from chalicelib.errors import NotFound, NotOwner, Unauthenticated
 from chalicelib.recording import Recording
 from chalicelib.recording_service import AudioFile
 from chalicelib.storage import content_disposition
-from chalicelib.users import GUEST, User
+from chalicelib.users import User
 
 INLINE_BYTES = 4 * 1024 * 1024  # what fits a Lambda response
 _BINARY_ACCEPT = ("*/*", "audio/")
@@ -75,8 +75,7 @@ def download_mp3(request: Any, record_id: str | None, owner_id: str | None, id_f
         uuid.UUID(record_id)
     except ValueError:
         raise BadRequest(f"{id_field} must be a record id (a UUID)", field=id_field) from None
-    viewer = caller(request.headers, anonymous=GUEST)
-    assert viewer is not None
+    viewer = caller_or_guest(request.headers)
     service = wiring.recording_service()
     recording = service.visible(record_id, viewer.id)
     if recording.owner != owner:

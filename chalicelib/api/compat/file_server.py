@@ -15,14 +15,14 @@ from typing import Any, Callable
 from chalice import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.auth import caller
+from chalicelib.api.auth import caller_or_guest
 from chalicelib.api.http import BadRequest, is_json, json_errors, json_object, link_root
 from chalicelib.api.representation import recording_view
 from chalicelib.api.uploads import upload_of
 from chalicelib.errors import Invalid, NotAudio, NotFound
 from chalicelib.listing import ListQuery
 from chalicelib.recording import KIND_FIELDS, Recording
-from chalicelib.users import GUEST, User
+from chalicelib.users import User
 
 blueprint = Blueprint(__name__)
 _KIND_ALIASES = {"song": "song", "podcast": "podcast", "audiobook": "audiobook", "audio_book": "audiobook",
@@ -43,9 +43,7 @@ def _as_400(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _user() -> User:
-    user = caller(blueprint.current_request.headers, anonymous=GUEST)
-    assert user is not None
-    return user
+    return caller_or_guest(blueprint.current_request.headers)
 
 
 def _kind(raw: Any) -> str:
@@ -138,8 +136,9 @@ def put_audio_file(kind: str, audio_id: str) -> dict:
     recording = _find(kind, audio_id, user)
     service = wiring.recording_service()
     if is_json(request.headers.get("content-type")):
-        metadata, extra = _metadata(recording.kind, json_object(request.raw_body))
-        return _view(service.update(audio_id, user, {**metadata, **extra}))
+        # The declared duration and uploaded_time are the record's creation facts: a JSON PUT changes the metadata.
+        metadata, _ = _metadata(recording.kind, json_object(request.raw_body))
+        return _view(service.update(audio_id, user, metadata))
     return _view(service.attach_original(audio_id, user, upload_of(request).body))
 
 

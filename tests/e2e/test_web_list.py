@@ -1,0 +1,195 @@
+"""The list in real Chromium with many recordings from two users, private ones among them: every one reachable,
+newest first, at desktop and phone widths; filters, and the empty states told apart; long names never widen the page;
+and the screenshots under docs/ that the README shows, made by this run."""
+
+from __future__ import annotations
+
+import os
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import generate_audio
+from tests.e2e.conftest import wait_for_status
+from tests.e2e.test_web_page import (  # noqa: F401  (browser is a fixture)
+    DESKTOP, PHONE, api_upload, api_user, browser, log_in, no_horizontal_scroll, open_page,
+    pytestmark, wait_until_playing,
+)
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+LONG_NAME = "2025-11-24_interview_with_the_mayor_about_the_city_budget_full_unedited_take_03.wav"
+SPECIAL = [("AC/DC - Back in Black", {"kind": "song"}), (LONG_NAME, {}),
+           ("Пісня про рушник — Ελληνικά 'live' \"take\"", {})]  # scripts this machine's fonts have
+TABLET = {"width": 768, "height": 1024}
+
+
+def test_an_empty_service_says_no_recordings_yet(browser, local_stack):
+    # Runs first (pytest keeps file order, and `seeded` below has not been asked for yet): nothing uploaded.
+    page = open_page(browser, f"{local_stack.url}/")
+    page.wait_for_selector("#empty:not(.hidden)")
+    assert page.inner_text("#empty") == "No recordings yet."
+    page.fill("#f-min", "100")
+    page.click("#filters button[type=submit]")
+    page.wait_for_selector("#empty:has-text('Nothing matches these filters.')")
+
+
+@pytest.fixture(scope="module")
+def seeded(local_stack, tmp_path_factory) -> dict:
+    """68 recordings: bob's 35 public ones, alice's 25 public and 8 private, interleaved; the oldest is bob's first."""
+    base = local_stack.url
+    folder = tmp_path_factory.mktemp("seed")
+    wav = generate_audio(folder / "tiny.wav", seconds=0.2, rate=8000).read_bytes()
+    # The newest three are what the screenshots show: long enough to play, with a waveform that rises and falls.
+    shaped = generate_audio(folder / "shaped.wav", seconds=24, rate=8000,
+                            extra=("-af", "volume='0.15+0.85*abs(sin(PI*t/5))*(0.6+0.4*sin(7*t))':eval=frame"))
+    shaped = shaped.read_bytes()
+    alice, bob = api_user(base, "alice"), api_user(base, "bob")
+    plan = [(bob, f"bob take {i:02}.wav", "public", {}) for i in range(1, 36)]
+    mine = [(alice, f"alice take {i:02}.wav", "public", {}) for i in range(1, 23)]
+    mine += [(alice, f"alice private {i:02}.wav", "private", {}) for i in range(1, 9)]
+    mine += [(alice, name, "public", params) for name, params in SPECIAL]  # the newest of all
+    order = [plan[0]] + [item for pair in zip(plan[1:], mine[:-len(SPECIAL)]) for item in pair] \
+        + plan[len(mine) - len(SPECIAL) + 1:] + mine[-len(SPECIAL):]
+    assert len(order) == 68
+    created = [api_upload(base, owner, name, shaped if (name, params) in SPECIAL else wav,
+                          visibility=visibility, **params) for owner, name, visibility, params in order]
+    for recording in created[-10:]:  # the newest are what the screenshots show: converted
+        if recording["visibility"] == "public":  # (wait_for_status reads without a token)
+            wait_for_status(f"{base}/recordings/{recording['id']}", {"ready"}, timeout=180)
+    return {"alice": alice, "bob": bob, "names": [name for _, name, _, _ in order],
+            "public": [name for _, name, visibility, _ in order if visibility == "public"],
+            "alice_all": [name for owner, name, _, _ in order if owner is alice]}
+
+
+def scroll_to_the_end(page) -> list[str]:
+    """Scrolls as a person would until the list says it is complete; returns the names listed, top to bottom."""
+    for _ in range(40):
+        if "that is all of them" in page.inner_text("#list-end"):
+            break
+        page.mouse.wheel(0, 3000)
+        page.wait_for_timeout(250)
+    assert "that is all of them" in page.inner_text("#list-end")
+    return page.eval_on_selector_all("#rows .rec-name", "links => links.map((a) => a.textContent)")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, TABLET, PHONE], ids=["desktop", "tablet", "phone"])
+def test_every_public_recording_is_reachable_newest_first(browser, local_stack, seeded, viewport):
+    page = open_page(browser, f"{local_stack.url}/", viewport=viewport)
+    page.wait_for_selector("#rows li")
+    assert page.locator("#rows li").count() < len(seeded["public"])  # it really comes a page at a time
+
+    names = scroll_to_the_end(page)
+    assert names == list(reversed(seeded["public"]))  # all 60, newest first, each once, no private one
+    assert names[-1] == "bob take 01.wav" and names[0] == SPECIAL[-1][0]
+    assert page.locator("#rows .badge").count() == 0
+    assert "AC/DC - Back in Black" in names and LONG_NAME in names
+    assert page.inner_text("#list-end") == "60 recordings: that is all of them."
+    assert no_horizontal_scroll(page), page.evaluate("document.documentElement.scrollWidth")
+    assert page.errors == []
+
+
+def test_a_short_page_with_a_cursor_is_followed_to_the_end(browser, local_stack, seeded):
+    """Filters that reject many items make the API answer short pages with a next_cursor; the page goes on."""
+    page = open_page(browser, "about:blank")
+    shortened = []
+
+    def first_page_short(route) -> None:
+        if "cursor=" in route.request.url or shortened:
+            route.continue_()
+            return
+        response = route.fetch(url=route.request.url.replace("limit=25", "limit=1"))
+        shortened.append(response.json())
+        route.fulfill(response=response)
+
+    page.route("**/recordings?*", first_page_short)
+    page.goto(f"{local_stack.url}/")
+    page.wait_for_function("document.querySelectorAll('#rows li').length === 26")  # no scrolling: it went on
+    assert len(shortened[0]["items"]) == 1 and shortened[0]["next_cursor"]
+    assert scroll_to_the_end(page) == list(reversed(seeded["public"]))
+
+
+def test_the_owner_finds_her_private_ones_under_mine(browser, local_stack, seeded):
+    page = open_page(browser, f"{local_stack.url}/", viewport=PHONE)
+    log_in(page, seeded["alice"])
+    assert page.is_visible("#list-hint")  # private ones are not in everyone's list: the page says where they are
+    page.select_option("#f-mine", "mine")
+    names = scroll_to_the_end(page)
+    assert names == list(reversed(seeded["alice_all"]))
+    private = page.eval_on_selector_all("#rows li[data-visibility=private] .rec-name",
+                                        "links => links.map((a) => a.textContent)")
+    assert sorted(private) == [f"alice private {i:02}.wav" for i in range(1, 9)]
+    assert page.locator("#rows li[data-visibility=private] .badge").count() == 8
+    for name in ("alice private 01.wav", LONG_NAME):
+        assert page.get_by_role("button", name=f"Delete {name}").count() == 1
+        assert page.get_by_role("button", name=f"Play {name}").count() == 1
+    assert no_horizontal_scroll(page)
+
+    visitor = open_page(browser, f"{local_stack.url}/")  # and nobody else sees them anywhere
+    private_id = page.get_attribute("#rows li[data-visibility=private]", "data-id")
+    visitor.goto(f"{local_stack.url}/#/recordings/{private_id}")
+    visitor.wait_for_selector("#not-found")
+    assert page.errors == [] and visitor.errors == []
+
+
+def test_filters_and_their_empty_state(browser, local_stack, seeded):
+    page = open_page(browser, f"{local_stack.url}/")
+    page.wait_for_selector("#rows li")
+    page.fill("#f-name", "bob take 01.wav")  # the oldest, by exact name
+    page.click("#filters button[type=submit]")
+    page.wait_for_function("document.getElementById('list-end').textContent === '1 recording: that is all of them.'")
+    assert page.inner_text("#rows .rec-name") == "bob take 01.wav"
+
+    page.click("#clear-filters")
+    page.select_option("#f-kind", "song")
+    page.wait_for_function("document.querySelectorAll('#rows li').length === 1")
+    assert page.inner_text("#rows .rec-name") == "AC/DC - Back in Black"
+
+    page.fill("#f-max", "0.1")
+    page.click("#filters button[type=submit]")
+    page.wait_for_selector("#empty:not(.hidden)")
+    assert page.inner_text("#empty") == "Nothing matches these filters."
+
+    page.fill("#f-max", "abc")
+    page.click("#filters button[type=submit]")
+    page.wait_for_selector("#list-error:has-text('max_duration')")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, TABLET], ids=["phone", "tablet"])
+def test_a_long_name_never_widens_its_page(browser, local_stack, seeded, viewport):
+    page = open_page(browser, f"{local_stack.url}/", viewport=viewport)
+    log_in(page, seeded["alice"])
+    page.get_by_role("link", name=LONG_NAME).click()
+    page.wait_for_selector("#facts")
+    page.get_by_role("button", name=f"Play {LONG_NAME}").click()
+    wait_until_playing(page, 0)
+    assert no_horizontal_scroll(page), page.evaluate("document.documentElement.scrollWidth")
+    assert page.inner_text("#detail-title") == LONG_NAME
+
+
+def test_screenshots_for_the_readme(browser, local_stack, seeded, tmp_path):
+    """docs/page.png, docs/page-phone.png and docs/recording-page.png, as the README shows them: written to docs/
+    with UPDATE_SCREENSHOTS=1 (then commit them), else to a scratch folder, so a test run leaves the tree clean."""
+    shots = DOCS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+    shots.mkdir(exist_ok=True)
+    for viewport, file_name in ((DESKTOP, "page.png"), (PHONE, "page-phone.png")):
+        page = open_page(browser, f"{local_stack.url}/", viewport=viewport)
+        log_in(page, seeded["alice"])
+        page.select_option("#f-mine", "mine")
+        page.wait_for_selector("#rows li[data-visibility=private]")
+        page.get_by_role("button", name="Play AC/DC - Back in Black").click()
+        wait_until_playing(page, 0)
+        page.evaluate("audio.pause(); audio.currentTime = audio.duration * 0.4")
+        page.wait_for_function("audio.paused")
+        page.evaluate("document.activeElement.blur()")
+        if viewport is PHONE:  # on a phone the upload panel fills the first screen: show the list
+            page.evaluate("document.getElementById('list-title').scrollIntoView()")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(shots / file_name))
+        if viewport is DESKTOP:
+            page.click("#now-title")
+            page.wait_for_selector("#facts")
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(shots / "recording-page.png"))
+        assert page.errors == []
+    assert all((shots / name).stat().st_size > 10_000 for name in ("page.png", "page-phone.png", "recording-page.png"))
