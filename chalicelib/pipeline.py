@@ -178,7 +178,8 @@ class Converter:
         except ConversionError as error:
             writer.abort()
             reason = error.reason
-            over_quota = isinstance(error, TooLong) and error.limit == seconds_left < self.conversion.max_duration_seconds
+            over_quota = (isinstance(error, TooLong)
+                          and error.limit == seconds_left < self.conversion.max_duration_seconds)
             if over_quota:
                 reason = (f"the audio is longer than the {seconds_left / 3600:,.2f} hours left in the owner's quota "
                           f"({describe(quota, others)})")

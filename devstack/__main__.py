@@ -2,10 +2,11 @@
 
 One process group: an embedded moto server (S3, DynamoDB, SQS) on 127.0.0.1:$MOTO_PORT (default $PORT + 1, stable
 across restarts so presigned links outlive one) behind a layer as strict as S3 about links (devstack/strict_s3.py),
-the resources of infra/template.json created on it, the data directory restored into it (devstack/persistence.py),
-`chalice local` on 127.0.0.1:$PORT, and $WORKERS queue workers calling the converter. A worker that dies is
-restarted (its message comes back after the visibility timeout). Ctrl-C or SIGTERM stops everything, and the data
-stays in $CLOUDSOUND_DATA_DIR (default local-data/); `python -m devstack --reset` (or `make reset`) starts empty.
+the resources of infra/template.json created on it, the data directory restored into it (devstack/restore.py; kept
+current by devstack/persistence.py), `chalice local` on 127.0.0.1:$PORT, and $WORKERS queue workers calling the
+converter. A worker that dies is restarted (its message comes back after the visibility timeout). Ctrl-C or SIGTERM
+stops everything, and the data stays in $CLOUDSOUND_DATA_DIR (default local-data/); `python -m devstack --reset` (or
+`make reset`) starts empty.
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ class Stack:
         self.env: dict[str, str] = {}
 
     def start(self) -> None:
-        from devstack import persistence
+        from devstack import persistence, restore
 
         if self.data_dir is not None:
             self.data = DataDirectory.open(self.data_dir)
@@ -151,7 +152,7 @@ class Stack:
         tables = [self.env["CLOUDSOUND_USERS_TABLE"], self.env["CLOUDSOUND_RECORDINGS_TABLE"]]
         if self.data is not None:
             dynamodb = devstack_client("dynamodb", endpoint, self.region)
-            report = persistence.restore(self.data, s3, dynamodb, bucket, tables)
+            report = restore.restore(self.data, s3, dynamodb, bucket, tables)
             log.info("restored from %s in %.1f s: %s items, %d objects (%.1f MiB)", self.data_dir, report.seconds,
                      sum(report.items.values()), report.objects, report.object_bytes / 2**20)
         attach_notifications(s3, deferred)
@@ -161,7 +162,7 @@ class Stack:
             self.moto.layer.listener = self.mirror
             sqs = devstack_client("sqs", endpoint, self.region)
             queue_url = sqs.get_queue_url(QueueName=self.env["CLOUDSOUND_QUEUE"])["QueueUrl"]
-            resumed = persistence.enqueue_interrupted(self.data, sqs, queue_url, bucket,
+            resumed = restore.enqueue_interrupted(self.data, sqs, queue_url, bucket,
                                                       self.env["CLOUDSOUND_RECORDINGS_TABLE"], self.region)
             if resumed:
                 log.info("re-enqueued %d conversion(s) the last stop interrupted", resumed)

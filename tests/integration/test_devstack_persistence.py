@@ -14,7 +14,8 @@ import pytest
 from chalicelib.pipeline import s3_objects
 from devstack.__main__ import LOCAL_CREDENTIALS, devstack_client, free_port
 from devstack.datadir import DataDirectory, ObjectStore
-from devstack.persistence import Mirror, interrupted_originals, restore, synthetic_created_event
+from devstack.persistence import Mirror
+from devstack.restore import interrupted_originals, restore, synthetic_created_event
 from devstack.strict_s3 import LocalAws
 
 BUCKET = "audio"
