@@ -145,7 +145,7 @@ def measure(durations: list[int], repeat: int) -> list[dict]:
                 for _ in range(repeat if seconds < LONG else min(repeat, 3)):
                     raw.append(run_ffmpeg(wav, Path(scratch) / "out.mp3", bitrate))
                     for again in (warm_up, measured):  # so that neither is skipped as a duplicate delivery
-                        store.update(again["id"], {"status": "processing", "source_etag": None})
+                        store.modify(again["id"], lambda _: {"status": "processing", "source_etag": None})
                     handler.append(run_handler(measured, warm_up, env))
                     assert handler[-1]["outcome"] == "ready", handler[-1]
                 naive = run_naive(wav, Path(scratch) / "naive.mp3", bitrate)
