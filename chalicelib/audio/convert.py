@@ -27,22 +27,13 @@ from dataclasses import dataclass
 from typing import Callable, Deque, Mapping
 
 from chalicelib.audio.ffmpeg import ffmpeg_binary
+from chalicelib.audio.ffmpeg_log import INPUT_LINE, STREAM_LINE, SourceInfo, mp3_frame_bitrate_kbps, source_info
 from chalicelib.audio.peaks import PEAKS_RATE, PeakMeter, downsample
 
 CHUNK_BYTES = 1 << 20
 _STDERR_LINES_KEPT = 200
 
-_INPUT_RE = re.compile(r"^Input #0, ([^,]+(?:,[^ ,]+)*), from ")
-_STREAM_RE = re.compile(
-    r"Stream #0:\d+.*?: Audio: (?P<codec>\w+)[^,]*, (?P<rate>\d+) Hz, (?P<layout>[^,]+), "
-    r"(?P<fmt>\w+)(?: \((?P<bits>\d+) bit\))?"
-)
-_NAMED_LAYOUTS = {
-    "mono": 1, "stereo": 2, "downmix": 2, "quad": 4, "hexagonal": 6, "octagonal": 8, "cube": 8,
-    "hexadecagonal": 16,
-}
-_SAMPLE_FORMAT_BITS = {"u8": 8, "s16": 16, "s32": 32, "flt": 32, "s64": 64, "dbl": 64}
-_LOSSLESS_CODECS = {"flac", "alac", "wavpack", "tta", "ape", "truehd", "mlp"}
+_MP3_HEAD_BYTES = 1 << 16  # the MP3's first bytes: an ID3v2 tag of the original's tags, then a frame header
 # ffmpeg's own words when the source could not be fetched (as opposed to fetched but not decodable).
 _UNREACHABLE_MARKERS = (
     "Server returned", "Connection refused", "Connection timed out", "Failed to resolve", "Connection reset",
@@ -53,25 +44,6 @@ _UNREACHABLE_MARKERS = (
 # tell. A fourth signal makes it exit 123 at once with the second message.
 _SIGNAL_EXIT_RE = re.compile(r"^Exiting normally, received signal (\d+)\.")
 _HARD_EXIT = "Received > 3 system signals, hard exiting"
-# ffmpeg's stderr "Output #0 ... Audio: mp3, 8000 Hz, ..., 128 kb/s" line repeats the bitrate asked for, not the
-# one libmp3lame clamps it to, so the MP3's own first frame header is read instead. Enough bytes for an ID3v2 tag
-# carrying the original's text tags, and the header after it.
-_MP3_HEAD_BYTES = 1 << 16
-_LAYER3_KBPS = {
-    "MPEG-1": (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
-    "MPEG-2": (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),  # also MPEG-2.5 (8-12 kHz)
-}
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    """The original's first audio stream, as ffmpeg decodes it."""
-
-    format: str
-    codec: str
-    sample_rate: int
-    channels: int | None
-    bits_per_sample: int | None
 
 
 @dataclass(frozen=True)
@@ -171,7 +143,7 @@ def convert_to_mp3(
             reader.join()
 
     if "over_budget" in facts:  # stopped by us, before anything else
-        info = _source_info(facts)
+        info = source_info(facts)
         allowed = float(facts["over_budget"])
         raise TooLong(f"the audio is longer than the {allowed:,.0f} seconds allowed at {info.sample_rate} Hz with "
                       f"{info.channels} channels" if info else "the audio is too long", allowed)
@@ -184,7 +156,7 @@ def convert_to_mp3(
         if any(marker in reason for marker in _UNREACHABLE_MARKERS):
             raise SourceUnavailable(reason)
         raise ConversionError(f"ffmpeg could not convert this file: {reason}")
-    info = _source_info(facts)
+    info = source_info(facts)
     if info is None:
         raise ConversionError("the file has no audio stream")
     out_time_us = facts.get("out_time_us", "")
@@ -217,25 +189,6 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def mp3_frame_bitrate_kbps(head: bytes) -> int | None:
-    """The bitrate in the first MPEG Layer III frame header of an MP3 that starts with `head` (after its ID3v2 tag,
-    if any), in kbit/s; None if `head` does not start like an MP3 ffmpeg writes."""
-    offset = 0
-    if head[:3] == b"ID3" and len(head) >= 10:
-        tag_size = (head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | (head[9] & 0x7F)
-        offset = 10 + tag_size + (10 if head[5] & 0x10 else 0)  # the footer flag adds a copy of the header
-    while offset < len(head) and head[offset] == 0:  # padding a writer may leave after its tag
-        offset += 1
-    header = head[offset:offset + 4]
-    if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
-        return None
-    version, layer = (header[1] >> 3) & 0b11, (header[1] >> 1) & 0b11
-    bitrate_index, rate_index = header[2] >> 4, (header[2] >> 2) & 0b11
-    if version == 0b01 or layer != 0b01 or bitrate_index in (0, 15) or rate_index == 0b11:
-        return None  # reserved version, not Layer III, free format or invalid bitrate, reserved sample rate
-    return _LAYER3_KBPS["MPEG-1" if version == 0b11 else "MPEG-2"][bitrate_index]
-
-
 def _read_peaks(fd: int, meter: PeakMeter) -> None:
     # Buffered, so each read waits for a whole 64 KiB (8 s of audio) rather than handing the meter ffmpeg's
     # 1 KiB packets one by one.
@@ -255,7 +208,7 @@ def _read_stderr(process: subprocess.Popen[bytes], lines: Deque[str], facts: dic
         if sep and key in ("out_time_us", "progress", "total_size"):
             facts[key] = value
             if key == "out_time_us" and max_channel_samples and "over_budget" not in facts and value.isdigit():
-                info = _source_info(facts)
+                info = source_info(facts)
                 if info and info.channels:
                     allowed = max_channel_samples / (info.sample_rate * info.channels)
                     if int(value) / 1_000_000 > allowed:
@@ -266,53 +219,11 @@ def _read_stderr(process: subprocess.Popen[bytes], lines: Deque[str], facts: dic
             facts["signal"] = match.group(1)  # kept here, where the 200-line tail cannot push it out
         elif line.startswith(_HARD_EXIT):
             facts.setdefault("signal", "")
-        if "format" not in facts and (match := _INPUT_RE.match(line)):
+        if "format" not in facts and (match := INPUT_LINE.match(line)):
             facts["format"] = match.group(1)
-        elif "stream" not in facts and _STREAM_RE.search(line):
+        elif "stream" not in facts and STREAM_LINE.search(line):
             facts["stream"] = line  # the first audio stream printed is the input's; the output's comes later
         lines.append(line)
-
-
-def _source_info(facts: dict[str, str]) -> SourceInfo | None:
-    match = _STREAM_RE.search(facts.get("stream", ""))
-    if match is None:
-        return None
-    codec = match["codec"]
-    return SourceInfo(
-        format=_container_name(facts.get("format", "unknown")),
-        codec=codec,
-        sample_rate=int(match["rate"]),
-        channels=channel_count(match["layout"]),
-        bits_per_sample=_bits_per_sample(codec, match["fmt"], match["bits"]),
-    )
-
-
-def _container_name(demuxers: str) -> str:
-    names = demuxers.split(",")
-    return "mp4" if "mp4" in names else names[0]
-
-
-def channel_count(layout: str) -> int | None:
-    """ffmpeg's channel layout description ('stereo', '5.1(side)', '3 channels', '7.1.4') as a count."""
-    layout = layout.strip()
-    if match := re.match(r"(\d+) channels", layout):
-        return int(match.group(1))
-    base = layout.split("(")[0]
-    if base in _NAMED_LAYOUTS:
-        return _NAMED_LAYOUTS[base]
-    if re.fullmatch(r"\d+(\.\d+)+", base):
-        return sum(int(part) for part in base.split("."))
-    if "+" in layout:  # a custom layout, spelled out: '2 channels (FL+LFE)' is caught above, '(FL+FR+LFE)' here
-        return layout.count("+") + 1
-    return None
-
-
-def _bits_per_sample(codec: str, sample_format: str, bits: str | None) -> int | None:
-    if not (codec.startswith("pcm_") or codec in _LOSSLESS_CODECS):
-        return None  # lossy codecs have no sample width of their own
-    if bits:
-        return int(bits)
-    return _SAMPLE_FORMAT_BITS.get(sample_format.rstrip("p"))
 
 
 def _failure_reason(log: list[str]) -> str:

@@ -15,10 +15,8 @@ from typing import Callable, Iterator
 import mutagen.mp3
 import pytest
 
-from chalicelib.audio.convert import (
-    ConversionError, ConversionInterrupted, SourceUnavailable, TooLong, channel_count, convert_to_mp3,
-    mp3_frame_bitrate_kbps,
-)
+from chalicelib.audio.convert import ConversionError, ConversionInterrupted, SourceUnavailable, TooLong, convert_to_mp3
+from chalicelib.audio.ffmpeg_log import channel_count, mp3_frame_bitrate_kbps
 from chalicelib.audio.ffmpeg import ffmpeg_binary
 
 
