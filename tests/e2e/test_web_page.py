@@ -376,8 +376,12 @@ def test_the_player_bar_keeps_playing_with_keys_next_previous_and_a_reload(brows
     # A reload keeps what was playing, and where.
     page.get_by_role("button", name="Play p2.wav").click()
     page.wait_for_function("!audio.paused && document.getElementById('now-title').textContent === 'p2.wav'")
+    # Remembered at once, before the file's metadata: a reload right now comes back to p2, not to p3.
+    assert page.evaluate("JSON.parse(sessionStorage['cloudsound-now']).id") == ids[1]
+    page.wait_for_function("audio.readyState >= 1")
     page.evaluate("audio.currentTime = 12")
-    page.wait_for_function("JSON.parse(sessionStorage['cloudsound-now']).at >= 12")
+    page.wait_for_function(f"(s => s.id === '{ids[1]}' && s.playing && s.at >= 12)"
+                           "(JSON.parse(sessionStorage['cloudsound-now']))")
     page.reload()
     wait_until_playing(page, 12)
     assert audio_state(page)["title"] == "p2.wav"
