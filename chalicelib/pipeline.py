@@ -30,6 +30,7 @@ from chalicelib.quotas import Quotas, describe
 from chalicelib.recording import Recording, Usage
 from chalicelib.recording_store import RecordingStore
 from chalicelib.storage import AudioStorage, mp3_key, peaks_key, recording_id_from_key
+from chalicelib.tagging import Mp3Tagger, original_tags, tag_bytes, tags_for
 
 log = logging.getLogger("cloudsound.pipeline")
 _SOURCE_LINK_SECONDS = 6 * 3600
@@ -83,6 +84,7 @@ class Converter:
         self.store = store
         self.storage = storage
         self.conversion = conversion
+        self.tagger = Mp3Tagger(store, storage)
 
     def handle(self, message_bodies: Iterable[str]) -> list[str]:
         """Process every object in the batch; returns what happened to each, for logs and tests."""
@@ -174,7 +176,8 @@ class Converter:
             conversion = convert_to_mp3(source_url, writer.write, bitrate_kbps=self.conversion.bitrate_kbps,
                                         max_seconds=min(self.conversion.max_duration_seconds, seconds_left),
                                         source_headers={"If-Match": f'"{etag}"'},
-                                        max_channel_samples=self.conversion.max_channel_samples)
+                                        max_channel_samples=self.conversion.max_channel_samples,
+                                        held_bytes=writer.part_bytes)
         except ConversionError as error:
             writer.abort()
             reason = error.reason
@@ -195,14 +198,28 @@ class Converter:
         except BaseException:
             writer.abort()
             raise
-        with ThreadPoolExecutor(max_workers=1) as alongside:  # the two writes at the end, at the same time
-            peaks_written = alongside.submit(self.storage.put_json, peaks_key(recording_id, etag),
-                                             {"peaks": conversion.peaks, "duration": conversion.duration})
-            writer.close()
-            peaks_written.result()
-        facts.update(audio_seconds=conversion.duration, mp3_bytes=conversion.mp3_size)
-        return self._finish(recording, etag, {"status": "ready", "error": None, "source_etag": etag,
-                                              **_measured(recording, conversion, size)})
+        # The MP3's head goes up last: its tag (from the recording and the original's tags), the Info frame.
+        measured = _measured(recording, conversion, size)
+        tagged = recording.with_changes(measured)
+        tag = tag_bytes(tagged, conversion.source_tags.pictures)
+        measured["mp3"]["size"] = len(tag) + conversion.mp3_size
+        try:
+            with ThreadPoolExecutor(max_workers=1) as alongside:  # the two writes at the end, at the same time
+                peaks_written = alongside.submit(self.storage.put_json, peaks_key(recording_id, etag),
+                                                 {"peaks": conversion.peaks, "duration": conversion.duration})
+                writer.close(first=tag + conversion.head)
+                peaks_written.result()
+        except BaseException:
+            writer.abort()
+            raise
+        facts.update(audio_seconds=conversion.duration, mp3_bytes=measured["mp3"]["size"])
+        outcome = self._finish(recording, etag, {"status": "ready", "error": None, "source_etag": etag, **measured})
+        if outcome == "ready":
+            # Edited while it converted: the tag says what the recording says now.
+            current = self.store.get(recording_id)
+            if current is not None and tags_for(current) != tags_for(tagged):
+                self.tagger.sync(current)
+        return outcome
 
     def _finish(self, recording: Recording, etag: str, changes: dict[str, Any]) -> str:
         """Write the outcome if the converted file is still the recording's current one, decided afresh at the
@@ -236,15 +253,18 @@ def _failed(recording: Recording, reason: str, size: int | None, source_etag: st
     duplicate; without, the same file converts again when it comes again (after the owner made room)."""
     original = {**recording.original, **({"size": size} if size is not None else {})}
     return {"status": "failed", "error": reason, "original": original, "mp3": None, "duration": None,
-            "source_etag": source_etag}
+            "loudness": None, "source_etag": source_etag}
 
 
 def _measured(recording: Recording, conversion: Conversion, size: int) -> dict[str, Any]:
-    """What a finished conversion tells of the recording: its decoded duration, the original's facts, the MP3's."""
+    """What a finished conversion tells of the recording: its decoded duration and loudness, the original's facts
+    and tags, the MP3's."""
     source = conversion.source
+    loudness = conversion.loudness
     return {
         "duration": conversion.duration,
         "original": {
+            **recording.original,
             "content_type": recording.original.get("content_type") or content_type_for(source.format),
             "size": size,
             "format": source.format,
@@ -253,10 +273,14 @@ def _measured(recording: Recording, conversion: Conversion, size: int) -> dict[s
             "channels": source.channels,
             "bits_per_sample": source.bits_per_sample,
             "duration": conversion.duration,
+            "tags": original_tags(conversion.source_tags),
         },
         "mp3": {
             "size": conversion.mp3_size,
             "bitrate": conversion.mp3_bitrate_kbps * 1000,
             "duration": conversion.duration,
+            "sample_rate": conversion.mp3_sample_rate,
         },
+        "loudness": {"integrated": loudness.integrated, "range": loudness.range, "true_peak": loudness.true_peak}
+        if loudness else None,
     }

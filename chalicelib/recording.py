@@ -61,6 +61,7 @@ class Recording:
     duration: float | None = None
     original: Mapping[str, Any] = field(default_factory=dict)
     mp3: Mapping[str, Any] | None = None
+    loudness: Mapping[str, Any] | None = None  # EBU R128 of the converted audio: integrated, range, true_peak
     source_etag: str | None = None
     expires_at: int | None = None  # an unused upload slot's end (DynamoDB's TTL removes it later)
     declared_duration: float | None = None  # the audio file server spec's client-declared duration

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -21,7 +22,10 @@ from chalicelib.quotas import Quota, Quotas, check_room
 from chalicelib.recording import Recording, Usage, looks_like_id, new_recording
 from chalicelib.recording_store import RecordingStore
 from chalicelib.storage import UPLOAD_HEADERS, AudioStorage, mp3_key, original_key, peaks_key, with_extension
+from chalicelib.tagging import Mp3Tagger, tags_for
 from chalicelib.users import User
+
+log = logging.getLogger("cloudsound.recordings")
 
 FORMATS = ("mp3", "original")
 MAX_PRESIGNED_UPLOAD_BYTES = 5 * 1024**3  # S3's limit for one PUT
@@ -51,6 +55,7 @@ class RecordingService:
         self.storage = storage
         self.links = links
         self.quotas = quotas
+        self.tagger = Mp3Tagger(store, storage)
 
     # ---- creating ---------------------------------------------------------------------------------------------
 
@@ -66,8 +71,9 @@ class RecordingService:
             raise NotAudio(f"only {', '.join(f.upper() for f in formats)} recordings are accepted here")
         metadata["name"] = name or f"recording.{audio.format}"
         check_room(self.quotas.of(owner.id), self.store.usage(owner.id), len(body))
-        recording = self._new(owner, metadata, status="processing",
-                              original={"content_type": audio.content_type, "size": len(body), "format": audio.format})
+        original = {"content_type": audio.content_type, "size": len(body), "format": audio.format,
+                    **({"filename": clean_filename(filename)} if clean_filename(filename) else {})}
+        recording = self._new(owner, metadata, status="processing", original=original)
         # Metadata first, then the object: the converter's event always finds its recording. If the object cannot
         # be stored, the metadata goes too, so a failed upload leaves nothing behind.
         self.store.create(recording)
@@ -175,7 +181,15 @@ class RecordingService:
             _owned_by(current if current.visible_to(user.id) else None, user, recording_id)
             return validate_metadata(changes, current)
 
-        return self.store.modify(self.owned(recording_id, user), change)
+        before = self.owned(recording_id, user)
+        updated = self.store.modify(before, change)
+        if updated.status == "ready" and tags_for(updated) != tags_for(before):
+            # The MP3 says what the recording says: its tag is rewritten now (the audio is copied by S3, not here).
+            try:
+                return self.tagger.sync(updated) or updated
+            except Exception:  # the edit stands; the tag catches up with the next one
+                log.exception("could not retag the MP3 of %s", recording_id)
+        return updated
 
     def delete(self, recording_id: str, user: User) -> None:
         self.owned(recording_id, user)

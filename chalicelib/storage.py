@@ -23,6 +23,7 @@ ORIGINALS_PREFIX = "originals/"
 MP3_PREFIX = "mp3/"
 PEAKS_PREFIX = "peaks/"
 PART_BYTES = 8 * 1024 * 1024  # S3 parts are at least 5 MiB, except the last
+COPY_PART_BYTES = 1024 * 1024 * 1024  # a part S3 copies itself may be up to 5 GiB
 UPLOAD_HEADERS = {"If-None-Match": "*"}  # what a presigned upload must send: the slot takes one file
 
 
@@ -144,13 +145,60 @@ class AudioStorage:
         self._s3.delete_object(Bucket=self.bucket, Key=key)
 
     def writer(self, key: str, content_type: str) -> "StreamingWriter":
+        """A writer whose first part (`part_bytes` of the object, plus what goes before them) is given last, to
+        `close()`: S3 takes a multipart upload's parts in any order."""
         return StreamingWriter(self._s3, self.bucket, key, content_type)
+
+    def read_range(self, key: str, start: int, end: int) -> bytes | None:
+        """Bytes [start, end) of an object (fewer at its end); None if there is no such object."""
+        try:
+            response = self._s3.get_object(Bucket=self.bucket, Key=key, Range=f"bytes={start}-{end - 1}")
+        except self._s3.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound", "InvalidRange"):
+                return None
+            raise
+        return response["Body"].read()
+
+    def replace_prefix(self, key: str, old_length: int, prefix: bytes, content_type: str) -> int | None:
+        """Replace the first `old_length` bytes of an object with `prefix`, the rest unchanged, without fetching the
+        rest: S3 copies it into a multipart upload itself (UploadPartCopy), and only the first part goes up from here.
+        The object is replaced whole, in one step. Returns its new size; None if it is gone."""
+        head = self.head(key)
+        if head is None:
+            return None
+        size = head["ContentLength"]
+        etag = head["ETag"]
+        try:
+            if size - old_length <= PART_BYTES:  # small: one PUT of the whole
+                rest = self._s3.get_object(Bucket=self.bucket, Key=key, Range=f"bytes={old_length}-",
+                                           IfMatch=etag)["Body"].read() if size > old_length else b""
+                self._s3.put_object(Bucket=self.bucket, Key=key, Body=prefix + rest, ContentType=content_type)
+                return len(prefix) + len(rest)
+            writer = StreamingWriter(self._s3, self.bucket, key, content_type)
+            try:
+                for start in range(old_length + PART_BYTES, size, COPY_PART_BYTES):
+                    writer.copy_part(etag, start, min(start + COPY_PART_BYTES, size))
+                first = self._s3.get_object(Bucket=self.bucket, Key=key, IfMatch=etag,
+                                            Range=f"bytes={old_length}-{old_length + PART_BYTES - 1}")["Body"].read()
+                writer.close(first=prefix + first)
+            except BaseException:
+                writer.abort()
+                raise
+            return len(prefix) + size - old_length
+        except self._s3.exceptions.ClientError as error:
+            # Deleted or replaced meanwhile: whoever did that decides what the object is now.
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "412", "PreconditionFailed"):
+                return None
+            raise
 
 
 class StreamingWriter:
     """Writes an object from chunks without holding it: a multipart upload once it passes one part, else one PUT.
 
-    The object appears only when `close()` completes it, never half-written.
+    The first part is given last, to `close(first=...)`: the chunks written before are parts 2, 3, … (S3 takes
+    parts in any order and assembles them by number). This is how an MP3 goes up while it is encoded although its
+    head (the tag, the Info frame) is only known at the end. The object appears only when `close()` completes it,
+    never half-written.
     """
 
     def __init__(self, s3: Any, bucket: str, key: str, content_type: str, part_bytes: int = PART_BYTES) -> None:
@@ -158,27 +206,42 @@ class StreamingWriter:
         self._bucket = bucket
         self._key = key
         self._content_type = content_type
-        self._part_bytes = part_bytes
+        self.part_bytes = part_bytes
         self._buffer = bytearray()
         self._upload_id: str | None = None
         self._parts: list[dict[str, Any]] = []
 
     def write(self, chunk: bytes) -> None:
         self._buffer += chunk
-        while len(self._buffer) >= self._part_bytes:
-            self._upload_part(bytes(self._buffer[: self._part_bytes]))
-            del self._buffer[: self._part_bytes]
+        while len(self._buffer) >= self.part_bytes:
+            self._upload_part(bytes(self._buffer[: self.part_bytes]))
+            del self._buffer[: self.part_bytes]
 
-    def close(self) -> None:
+    def copy_part(self, source_etag: str, start: int, end: int) -> None:
+        """The next part: bytes [start, end) of this same key as it is now (S3 copies them; nothing comes here)."""
+        response = self._s3.upload_part_copy(
+            Bucket=self._bucket, Key=self._key, UploadId=self._upload(), PartNumber=len(self._parts) + 2,
+            CopySource={"Bucket": self._bucket, "Key": self._key}, CopySourceIfMatch=source_etag,
+            CopySourceRange=f"bytes={start}-{end - 1}")
+        self._parts.append({"PartNumber": len(self._parts) + 2, "ETag": response["CopyPartResult"]["ETag"]})
+
+    def close(self, first: bytes = b"") -> None:
+        """Complete the object: `first`, then everything written (at least `part_bytes` of `first` if more follows,
+        as S3 wants every part but the last to be at least 5 MiB)."""
         if self._upload_id is None:
             self._s3.put_object(
-                Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer), ContentType=self._content_type
+                Bucket=self._bucket, Key=self._key, Body=first + bytes(self._buffer), ContentType=self._content_type
             )
         else:
             if self._buffer:
                 self._upload_part(bytes(self._buffer))
+            parts = list(self._parts)  # numbered from 2: S3 wants them ascending, not consecutive
+            if first:
+                response = self._s3.upload_part(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id,
+                                                PartNumber=1, Body=first)
+                parts.insert(0, {"PartNumber": 1, "ETag": response["ETag"]})
             self._s3.complete_multipart_upload(
-                Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
+                Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, MultipartUpload={"Parts": parts}
             )
         self._buffer.clear()
 
@@ -188,13 +251,16 @@ class StreamingWriter:
             self._upload_id = None
         self._buffer.clear()
 
-    def _upload_part(self, data: bytes) -> None:
+    def _upload(self) -> str:
         if self._upload_id is None:
             self._upload_id = self._s3.create_multipart_upload(
                 Bucket=self._bucket, Key=self._key, ContentType=self._content_type
             )["UploadId"]
-        number = len(self._parts) + 1
+        return self._upload_id
+
+    def _upload_part(self, data: bytes) -> None:
+        number = len(self._parts) + 2  # part 1 is the head, given to close()
         response = self._s3.upload_part(
-            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, PartNumber=number, Body=data
+            Bucket=self._bucket, Key=self._key, UploadId=self._upload(), PartNumber=number, Body=data
         )
         self._parts.append({"PartNumber": number, "ETag": response["ETag"]})

@@ -278,9 +278,19 @@ def _schemas() -> dict[str, Any]:
                 "content_type": {"type": ["string", "null"]}, "size": nullable_int,
                 "format": {"type": ["string", "null"]}, "codec": {"type": ["string", "null"]},
                 "sample_rate": nullable_int, "channels": nullable_int, "bits_per_sample": nullable_int,
-                "duration": nullable_number}},
+                "duration": nullable_number, "filename": {"type": ["string", "null"]},
+                "tags": {"type": "object", "description": "The original file's own tags (title, artist, album, "
+                         "date, genre, …, by ffmpeg's names), as read when it was converted",
+                         "additionalProperties": {"type": "array", "items": {"type": "string"}}}}},
             "mp3": {"type": ["object", "null"], "properties": {
-                "size": {"type": "integer"}, "bitrate": {"type": "integer"}, "duration": {"type": "number"}}},
+                "size": {"type": "integer"}, "bitrate": {"type": "integer"}, "duration": {"type": "number"},
+                "sample_rate": {"type": "integer"}}},
+            "loudness": {"type": ["object", "null"], "description": "EBU R128, measured while converting; null until "
+                         "the recording is ready", "required": ["integrated", "range", "true_peak"], "properties": {
+                             "integrated": {"type": "number", "description": "integrated loudness, LUFS"},
+                             "range": {"type": "number", "description": "loudness range, LU"},
+                             "true_peak": {"type": ["number", "null"],
+                                           "description": "true peak, dBTP (null for digital silence)"}}},
             "host": {"type": "string"}, "title": {"type": "string"}, "author": {"type": "string"},
             "narrator": {"type": "string"}, "participants": {"type": "array", "items": {"type": "string"}},
             "links": {"type": "object", "required": ["self", "audio", "original", "peaks"], "properties": {

@@ -4,11 +4,18 @@ Pure audio core: it knows a source (a local path or an http(s) URL that ffmpeg r
 container needs to seek) and a `write` callable that receives the MP3 in chunks. It knows nothing of S3 or DynamoDB.
 
 One ffmpeg process does everything:
-- its demuxer/decoder reports the original's stream (codec, rate, channels, sample format) on stderr;
+- its demuxer/decoder reports the original's stream (codec, rate, channels, sample format), tags and cover on stderr;
 - `-progress` reports `out_time_us`, the duration of the audio that was actually decoded and encoded. A truncated
   WAV reports what is there, not what its header claims; a file with no samples reports nothing;
-- the MP3 leaves through stdout in chunks, so memory stays flat whatever the length;
-- a second output, low-rate 8-bit mono PCM on its own pipe, feeds the waveform peaks (audio/peaks.py).
+- the MP3 goes to a temporary file that is read as it grows and handed on in chunks (memory stays flat whatever the
+  length). A file, not a pipe, because ffmpeg's MP3 muxer goes back to the start when the encode ends to fill in
+  the Info frame with the LAME tag (frame and byte counts, a seek table, the encoder delay and padding) — what
+  makes its length exact and gapless. The caller is handed everything after the first `held_bytes` as it comes,
+  and those first bytes, final, at the end (an S3 multipart upload takes its first part last);
+- the source's tags arrive as ffmpeg's own ID3 tag at the head of that file, whatever container they came in;
+- a second output, low-rate 8-bit mono PCM on its own pipe, feeds the waveform peaks (audio/peaks.py), after the
+  ebur128 filter has measured the loudness of the full-rate audio on the way (a filter graph of its own, so it runs
+  on another core alongside the encoder).
 
 How it ends decides what happens to the recording: a source that cannot be decoded is a `ConversionError` (the
 recording fails for good); an ffmpeg that died or was told to stop (OOM killer, a worker shutting down) is a
@@ -18,22 +25,35 @@ recording fails for good); an ffmpeg that died or was told to stop (OOM killer, 
 from __future__ import annotations
 
 import collections
+import io
 import os
 import re
 import signal
 import subprocess
+import tempfile
 import threading
+import time
 from dataclasses import dataclass
-from typing import Callable, Deque, Mapping
+from typing import BinaryIO, Callable, Deque, Mapping
+
+from mutagen.mp3 import MP3, HeaderNotFoundError
 
 from chalicelib.audio.ffmpeg import ffmpeg_binary
-from chalicelib.audio.ffmpeg_log import INPUT_LINE, STREAM_LINE, SourceInfo, mp3_frame_bitrate_kbps, source_info
+from chalicelib.audio.ffmpeg_log import (
+    INPUT_LINE, LOUDNESS_LINES, PICTURE_COMMENT, PICTURE_LINE, PICTURE_MIME_TYPES, PICTURE_TYPES, STREAM_LINE,
+    Loudness, SourceInfo, loudness, source_info,
+)
+from chalicelib.audio.mp3_tags import Picture, Tags, read_tag, tag_size
 from chalicelib.audio.peaks import PEAKS_RATE, PeakMeter, downsample
 
 CHUNK_BYTES = 1 << 20
 _STDERR_LINES_KEPT = 200
-
-_MP3_HEAD_BYTES = 1 << 16  # the MP3's first bytes: an ID3v2 tag of the original's tags, then a frame header
+_POLL_SECONDS = 0.01  # how often the growing MP3 file is looked at when there was nothing new
+_MAX_PICTURE_BYTES = 10 << 20
+_FIRST_FRAMES_BYTES = 1 << 14  # the MP3's Info frame and a few frames after it: always held
+# libmp3lame's version, named in the LAME tag: players and mutagen read the encoder delay and padding only from a
+# tag that says LAME (ffmpeg would write its own name, "Lavc…", there).
+LAME_VERSION = "LAME3.100"
 # ffmpeg's own words when the source could not be fetched (as opposed to fetched but not decodable).
 _UNREACHABLE_MARKERS = (
     "Server returned", "Connection refused", "Connection timed out", "Failed to resolve", "Connection reset",
@@ -50,9 +70,13 @@ _HARD_EXIT = "Received > 3 system signals, hard exiting"
 class Conversion:
     source: SourceInfo
     duration: float
-    mp3_size: int
+    mp3_size: int  # the MP3's audio: its Info frame and audio frames (no tag)
     mp3_bitrate_kbps: int  # as encoded: below the one asked for where the sample rate caps it (64 at 8-12 kHz)
+    mp3_sample_rate: int
     peaks: list[float]
+    head: bytes  # the MP3's first `held_bytes` (16 KiB at least; all of it, if shorter), final: with the Info frame
+    source_tags: Tags  # the original's tags and cover pictures
+    loudness: Loudness | None
 
 
 class ConversionError(Exception):
@@ -91,9 +115,11 @@ def convert_to_mp3(
     chunk_bytes: int = CHUNK_BYTES,
     source_headers: Mapping[str, str] | None = None,
     max_channel_samples: int | None = None,
+    held_bytes: int = 0,
 ) -> Conversion:
-    """`source_headers` go with every HTTP request for the source (an `If-Match` pins one version of it: a source
-    replaced mid-read then fails as unavailable instead of mixing two files). `max_channel_samples` bounds the work
+    """`write` receives the MP3's audio after its first `held_bytes` (at least the Info frame's, which ffmpeg
+    fills in last) while it is encoded; `Conversion.head` holds those first bytes at the end. `source_headers` go with every HTTP request for the source (an `If-Match` pins
+    one version of it: a source replaced mid-read then fails as unavailable instead of mixing two files). `max_channel_samples` bounds the work
     by what the source holds (seconds × rate × channels): a 192 kHz 8-channel file costs far more per second than a
     48 kHz stereo one, and decoding stops where the budget ends (TooLong)."""
     command = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-progress", "pipe:2"]
@@ -102,19 +128,25 @@ def convert_to_mp3(
         if source_headers:
             command += ["-headers", "".join(f"{name}: {value}\r\n" for name, value in source_headers.items())]
     limit = ["-t", f"{max_seconds + 1:.3f}"] if max_seconds is not None else []
+    held_bytes = max(held_bytes, _FIRST_FRAMES_BYTES)
+    workdir = tempfile.TemporaryDirectory(prefix="cloudsound-")
+    mp3_path = os.path.join(workdir.name, "out.mp3")
+    open(mp3_path, "wb").close()  # there from the start: the reader opens it before ffmpeg writes
     peaks_read, peaks_write = os.pipe()
-    # -flush_packets 0: ffmpeg fills its 32 KiB output buffer before each write to a pipe, instead of one write per
-    # packet (418 bytes of MP3): a hundredth of the system calls and thread wake-ups on both sides.
-    buffered = ["-flush_packets", "0"]
     command += ["-i", source,
-                "-map", "0:a:0", "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", *limit, *buffered,
-                "-f", "mp3", "pipe:1",
-                "-map", "0:a:0", "-ac", "1", "-ar", str(PEAKS_RATE), "-c:a", "pcm_u8", *limit, *buffered,
-                "-f", "u8", f"pipe:{peaks_write}"]
+                "-map", "0:a:0", "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", *limit,
+                "-id3v2_version", "4", "-write_xing", "1", "-metadata:s:a:0", f"encoder={LAME_VERSION}",
+                "-f", "mp3", "-y", mp3_path,
+                "-filter_complex", "[0:a:0]ebur128=peak=true:framelog=quiet[measured]",
+                "-map", "[measured]", "-ac", "1", "-ar", str(PEAKS_RATE), "-c:a", "pcm_u8", *limit,
+                "-flush_packets", "0", "-f", "u8", f"pipe:{peaks_write}"]
 
     try:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE, pass_fds=(peaks_write,))
+    except BaseException:
+        workdir.cleanup()
+        raise
     finally:
         os.close(peaks_write)
     stderr_lines: Deque[str] = collections.deque(maxlen=_STDERR_LINES_KEPT)
@@ -125,15 +157,13 @@ def convert_to_mp3(
                threading.Thread(target=_read_peaks, args=(peaks_read, meter), daemon=True)]
     for reader in readers:
         reader.start()
-    size = 0
-    head = bytearray()  # the MP3's first bytes, for its frame header
     try:
-        assert process.stdout is not None
-        while chunk := process.stdout.read(chunk_bytes):
-            write(chunk)
-            size += len(chunk)
-            if len(head) < _MP3_HEAD_BYTES:
-                head += chunk[: _MP3_HEAD_BYTES - len(head)]
+        with open(mp3_path, "rb") as growing:
+            tag_end, size = _hand_on(_GrowingFile(growing, process), write, held_bytes, chunk_bytes)
+            # Final now that ffmpeg has finished: its tag (the source's tags), the Info frame, the held bytes.
+            growing.seek(0)
+            ffmpeg_tag = growing.read(tag_end)
+            head = growing.read(min(held_bytes, size))
     except BaseException:
         process.kill()
         raise
@@ -141,6 +171,7 @@ def convert_to_mp3(
         returncode = process.wait()
         for reader in readers:
             reader.join()
+        workdir.cleanup()
 
     if "over_budget" in facts:  # stopped by us, before anything else
         info = source_info(facts)
@@ -165,11 +196,84 @@ def convert_to_mp3(
         raise ConversionError("the file contains no audio samples")
     if max_seconds is not None and duration > max_seconds:
         raise TooLong(f"the audio is longer than the limit of {max_seconds:g} seconds", max_seconds)
-    # libmp3lame caps the bitrate by the sample rate (64 kbit/s at 8-12 kHz): report what was encoded. Should the
-    # header not be found, the average over the whole file is the next best measure.
-    encoded_kbps = mp3_frame_bitrate_kbps(bytes(head)) or round(size * 8 / duration / 1000)
-    return Conversion(source=info, duration=round(duration, 6), mp3_size=size, mp3_bitrate_kbps=encoded_kbps,
-                      peaks=downsample(meter.finish()))
+    # The Info frame's LAME tag gives the length to the sample: its frames less the encoder delay and padding.
+    # libmp3lame caps the bitrate by the sample rate (64 kbit/s at 8-12 kHz): what was encoded is reported.
+    try:
+        mp3 = MP3(io.BytesIO(head)).info
+    except HeaderNotFoundError:
+        raise ConversionError("the file contains no audio samples") from None
+    if mp3.encoder_info.startswith("LAME"):
+        duration = round(mp3.length * mp3.sample_rate) / mp3.sample_rate
+    tags = read_tag(ffmpeg_tag)
+    picture = _picture(source, source_headers, facts)
+    if picture is not None:
+        tags = Tags(text=tags.text, pictures=(picture,))
+    return Conversion(source=info, duration=round(duration, 6), mp3_size=size,
+                      mp3_bitrate_kbps=round(mp3.bitrate / 1000) or round(size * 8 / duration / 1000),
+                      mp3_sample_rate=mp3.sample_rate, peaks=downsample(meter.finish()), head=head,
+                      source_tags=tags, loudness=loudness(facts))
+
+
+class _GrowingFile:
+    """A file ffmpeg is still writing, read as it grows: `read(n)` waits for n bytes, or for ffmpeg to end."""
+
+    def __init__(self, file: BinaryIO, process: subprocess.Popen[bytes]) -> None:
+        self._file = file
+        self._process = process
+
+    def read(self, size: int) -> bytes:
+        data = bytearray()
+        while len(data) < size:
+            chunk = self._file.read(size - len(data))
+            if chunk:
+                data += chunk
+            elif self._process.poll() is not None:
+                data += self._file.read(size - len(data))  # what it wrote before it ended
+                break
+            else:
+                time.sleep(_POLL_SECONDS)
+        return bytes(data)
+
+
+def _hand_on(growing: _GrowingFile, write: Callable[[bytes], None], held_bytes: int,
+             chunk_bytes: int) -> tuple[int, int]:
+    """Pass on the MP3's audio after its first `held_bytes`, as ffmpeg writes it. Returns where ffmpeg's ID3 tag
+    ends and the size of the audio after it."""
+    pending = growing.read(10)
+    tag_end = tag_size(pending)
+    if tag_end:
+        growing.read(tag_end - len(pending))  # read again at the end, with the rest of the head
+        pending = b""
+    size = 0
+    while chunk := pending or growing.read(chunk_bytes):
+        pending = b""
+        held = max(held_bytes - size, 0)
+        if held < len(chunk):
+            write(chunk[held:])
+        size += len(chunk)
+    return tag_end, size
+
+
+def _picture(source: str, source_headers: Mapping[str, str] | None, facts: dict[str, str]) -> Picture | None:
+    """The source's cover, if its log showed one: copied out as it is stored (a second, short read of the source,
+    only for files that have a cover)."""
+    mime = PICTURE_MIME_TYPES.get(facts.get("picture_codec", ""))
+    if "picture_stream" not in facts or mime is None:
+        return None
+    command = [ffmpeg_binary(), "-nostdin", "-v", "error"]
+    if source_headers and source.startswith(("http://", "https://")):
+        command += ["-headers", "".join(f"{name}: {value}\r\n" for name, value in source_headers.items())]
+    command += ["-i", source, "-map", f"0:{facts['picture_stream']}", "-c", "copy", "-frames:v", "1",
+                "-f", "image2pipe", "pipe:1"]
+    try:
+        result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        return None
+    if result.returncode != 0 or not result.stdout or len(result.stdout) > _MAX_PICTURE_BYTES:
+        return None  # a cover that cannot be read is left out; the audio is what matters
+    comment = facts.get("picture_comment", "")
+    kind = PICTURE_TYPES.index(comment) if comment in PICTURE_TYPES else 3  # a cover, unless it says otherwise
+    return Picture(result.stdout, mime, kind)
 
 
 def _interruption(returncode: int, facts: dict[str, str]) -> str | None:
@@ -223,6 +327,19 @@ def _read_stderr(process: subprocess.Popen[bytes], lines: Deque[str], facts: dic
             facts["format"] = match.group(1)
         elif "stream" not in facts and STREAM_LINE.search(line):
             facts["stream"] = line  # the first audio stream printed is the input's; the output's comes later
+        elif "picture_stream" not in facts and "Output #" not in facts and (match := PICTURE_LINE.search(line)):
+            facts["picture_stream"], facts["picture_codec"] = match["index"], match["codec"]
+        elif line.startswith("Output #"):
+            facts["Output #"] = ""
+        elif "Summary:" in line and "ebur128" in line:
+            facts["loudness"] = ""
+        if "picture_stream" in facts and "picture_comment" not in facts and "Output #" not in facts:
+            if match := PICTURE_COMMENT.match(line):
+                facts["picture_comment"] = match["comment"].strip()
+        if "loudness" in facts:
+            for name, pattern in LOUDNESS_LINES.items():
+                if match := pattern.match(line):
+                    facts[f"loudness_{name}"] = match.group(1)
         lines.append(line)
 
 

@@ -1,5 +1,5 @@
-"""What ffmpeg's output says: the source's first audio stream as its log describes it (container, codec, rate,
-channels, sample width), and the bitrate in an MP3's first frame header. Pure parsing, no process, no AWS."""
+"""What ffmpeg's log says: the source's first audio stream (container, codec, rate, channels, sample width), its
+cover picture, and the loudness the ebur128 filter measured. Pure parsing, no process, no AWS."""
 
 from __future__ import annotations
 
@@ -17,14 +17,6 @@ _NAMED_LAYOUTS = {
 }
 _SAMPLE_FORMAT_BITS = {"u8": 8, "s16": 16, "s32": 32, "flt": 32, "s64": 64, "dbl": 64}
 _LOSSLESS_CODECS = {"flac", "alac", "wavpack", "tta", "ape", "truehd", "mlp"}
-
-# ffmpeg's stderr "Output #0 ... Audio: mp3, 8000 Hz, ..., 128 kb/s" line repeats the bitrate asked for, not the
-# one libmp3lame clamps it to, so the MP3's own first frame header is read instead.
-_LAYER3_KBPS = {
-    "MPEG-1": (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
-    "MPEG-2": (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),  # also MPEG-2.5 (8-12 kHz)
-}
-
 
 @dataclass(frozen=True)
 class SourceInfo:
@@ -79,20 +71,42 @@ def _bits_per_sample(codec: str, sample_format: str, bits: str | None) -> int | 
     return _SAMPLE_FORMAT_BITS.get(sample_format.rstrip("p"))
 
 
-def mp3_frame_bitrate_kbps(head: bytes) -> int | None:
-    """The bitrate in the first MPEG Layer III frame header of an MP3 that starts with `head` (after its ID3v2 tag,
-    if any), in kbit/s; None if `head` does not start like an MP3 ffmpeg writes."""
-    offset = 0
-    if head[:3] == b"ID3" and len(head) >= 10:
-        tag_size = (head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | (head[9] & 0x7F)
-        offset = 10 + tag_size + (10 if head[5] & 0x10 else 0)  # the footer flag adds a copy of the header
-    while offset < len(head) and head[offset] == 0:  # padding a writer may leave after its tag
-        offset += 1
-    header = head[offset:offset + 4]
-    if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
+# The ebur128 filter's summary, printed as it closes (0.1 of a unit is all it prints; "-inf" for silence's peak).
+LOUDNESS_LINES = {
+    "integrated": re.compile(r"^\s+I:\s+(-?(?:[\d.]+|inf)) LUFS$"),
+    "range": re.compile(r"^\s+LRA:\s+(-?(?:[\d.]+|inf)) LU$"),
+    "true_peak": re.compile(r"^\s+Peak:\s+(-?(?:[\d.]+|inf)) dBFS$"),
+}
+# A cover in the source: ffmpeg shows it as a video stream of one picture.
+PICTURE_LINE = re.compile(r"Stream #0:(?P<index>\d+)[^:]*: Video: (?P<codec>\w+).*\(attached pic\)")
+PICTURE_COMMENT = re.compile(r"^\s+comment\s*: (?P<comment>.+)$")
+# ffmpeg names a picture's ID3/FLAC type in its comment, by these words, in the order of the types' numbers.
+PICTURE_TYPES = (
+    "Other", "32x32 pixels 'file icon'", "Other file icon", "Cover (front)", "Cover (back)", "Leaflet page",
+    "Media (e.g. label side of CD)", "Lead artist/lead performer/soloist", "Artist/performer", "Conductor",
+    "Band/Orchestra", "Composer", "Lyricist/text writer", "Recording Location", "During recording",
+    "During performance", "Movie/video screen capture", "A bright coloured fish", "Illustration",
+    "Band/artist logotype", "Publisher/Studio logotype",
+)
+PICTURE_MIME_TYPES = {"mjpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "bmp": "image/bmp",
+                      "tiff": "image/tiff", "webp": "image/webp"}
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """EBU R128: integrated loudness (LUFS), loudness range (LU) and true peak (dBTP; None for digital silence)."""
+
+    integrated: float
+    range: float
+    true_peak: float | None
+
+
+def loudness(facts: dict[str, str]) -> Loudness | None:
+    """The loudness the ebur128 filter reported, if it reported all of it."""
+    values = {name: facts.get(f"loudness_{name}") for name in LOUDNESS_LINES}
+    if values["integrated"] is None or values["range"] is None or values["true_peak"] is None:
         return None
-    version, layer = (header[1] >> 3) & 0b11, (header[1] >> 1) & 0b11
-    bitrate_index, rate_index = header[2] >> 4, (header[2] >> 2) & 0b11
-    if version == 0b01 or layer != 0b01 or bitrate_index in (0, 15) or rate_index == 0b11:
-        return None  # reserved version, not Layer III, free format or invalid bitrate, reserved sample rate
-    return _LAYER3_KBPS["MPEG-1" if version == 0b11 else "MPEG-2"][bitrate_index]
+    integrated = float(values["integrated"])
+    peak = float(values["true_peak"])
+    return Loudness(integrated=max(integrated, -70.0) if integrated == integrated else -70.0,
+                    range=float(values["range"]), true_peak=None if peak == float("-inf") else peak)

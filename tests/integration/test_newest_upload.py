@@ -56,19 +56,20 @@ class ReplacedWhileConverting(AudioStorage):
         self.replace = replace
 
     def writer(self, key, content_type):
-        """The MP3's writer: the replacement happens at its first chunk, or when a failed conversion aborts it."""
+        """The MP3's writer: the replacement happens when it is about to complete (the encode is over, the head goes
+        up last), or when a failed conversion aborts it."""
         writer = super().writer(key, content_type)
-        write, abort, replace = writer.write, writer.abort, self.replace
+        close, abort, replace = writer.close, writer.abort, self.replace
 
-        def write_then_replace(chunk: bytes) -> None:
-            write(chunk)
+        def replace_then_close(first: bytes = b"") -> None:
             replace()
+            close(first)
 
         def abort_then_replace() -> None:
             abort()
             replace()
 
-        writer.write, writer.abort = write_then_replace, abort_then_replace
+        writer.close, writer.abort = replace_then_close, abort_then_replace
         return writer
 
 

@@ -117,8 +117,10 @@ def test_conversion_makes_it_ready_with_its_metadata(api, alice, wav):
     assert ready["duration"] == pytest.approx(2.0, abs=0.01)
     assert ready["original"] == {
         "content_type": "audio/wav", "size": len(wav), "format": "wav", "codec": "pcm_s16le",
-        "sample_rate": 22050, "channels": 2, "bits_per_sample": 16, "duration": ready["duration"]}
+        "sample_rate": 22050, "channels": 2, "bits_per_sample": 16, "duration": ready["duration"],
+        "filename": None, "tags": {}}  # sent as the body, the file had no name
     assert ready["mp3"]["bitrate"] == 128000
+    assert set(ready["loudness"]) == {"integrated", "range", "true_peak"}
     assert ready["mp3"]["size"] > 0
 
 

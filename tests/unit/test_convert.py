@@ -7,6 +7,7 @@ import io
 import os
 import random
 import signal
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ import mutagen.mp3
 import pytest
 
 from chalicelib.audio.convert import ConversionError, ConversionInterrupted, SourceUnavailable, TooLong, convert_to_mp3
-from chalicelib.audio.ffmpeg_log import channel_count, mp3_frame_bitrate_kbps
+from chalicelib.audio.ffmpeg_log import channel_count
 from chalicelib.audio.ffmpeg import ffmpeg_binary
 
 
@@ -26,9 +27,10 @@ def frame_seconds(rate: int) -> float:
 
 
 def convert(path: Path, **options):
+    """The conversion, and the whole MP3's audio: the head it held back, then what it wrote as it went."""
     out = io.BytesIO()
     result = convert_to_mp3(str(path), out.write, **options)
-    return result, out.getvalue()
+    return result, result.head + out.getvalue()
 
 
 @pytest.mark.parametrize(
@@ -65,7 +67,7 @@ def test_bitrate_is_the_one_asked_for(make_audio):
     result, mp3 = convert(make_audio(seconds=3, channels=2), bitrate_kbps=192)
 
     assert result.mp3_bitrate_kbps == 192
-    assert mutagen.mp3.MP3(io.BytesIO(mp3)).info.bitrate == 192000
+    assert round(mutagen.mp3.MP3(io.BytesIO(mp3)).info.bitrate, -3) == 192000  # the Info frame's average
 
 
 @pytest.mark.parametrize("rate, channels", [(8000, 1), (11025, 2), (12000, 1), (16000, 1), (22050, 2), (44100, 2)])
@@ -74,23 +76,109 @@ def test_the_bitrate_reported_is_the_one_the_mp3_was_encoded_at(make_audio, rate
     # still prints the 128 kb/s asked for: only the MP3's frame headers tell.
     result, mp3 = convert(make_audio(seconds=3, rate=rate, channels=channels), bitrate_kbps=128)
 
-    assert result.mp3_bitrate_kbps * 1000 == mutagen.mp3.MP3(io.BytesIO(mp3)).info.bitrate
+    assert result.mp3_bitrate_kbps * 1000 == round(mutagen.mp3.MP3(io.BytesIO(mp3)).info.bitrate, -3)
     assert result.mp3_bitrate_kbps == (64 if rate <= 12000 else 128)
 
 
-def test_the_bitrate_is_read_past_the_tags_copied_from_the_original(make_audio):
+def test_the_originals_tags_are_read_and_the_mp3_starts_with_its_info_frame(make_audio):
     tagged = make_audio(seconds=2, rate=8000, extra=("-metadata", "title=" + "a long title " * 500,
                                                      "-metadata", "artist=Someone"))
 
     result, mp3 = convert(tagged)
 
-    assert mp3.startswith(b"ID3") and len(mp3) > 6000  # the tag is there, and big
-    assert result.mp3_bitrate_kbps * 1000 == mutagen.mp3.MP3(io.BytesIO(mp3)).info.bitrate == 64000
+    assert dict(result.source_tags.text) == {"title": (("a long title " * 500)[:2000],), "artist": ("Someone",)}
+    assert not mp3.startswith(b"ID3")  # the tag is the caller's to write: the audio starts with the Info frame
+    assert b"Info" in mp3[:200] and b"LAME3.100" in mp3[:300]
+    assert result.mp3_bitrate_kbps * 1000 == round(mutagen.mp3.MP3(io.BytesIO(mp3)).info.bitrate, -3) == 64000
 
 
-@pytest.mark.parametrize("head", [b"", b"ID3", b"not an mp3 at all", b"ID3\x04\x00\x00\x00\x00\x7f\x7f" + b"\xff" * 64])
-def test_bytes_that_do_not_start_like_an_mp3_have_no_frame_bitrate(head):
-    assert mp3_frame_bitrate_kbps(head) is None
+@pytest.mark.parametrize("seconds", [0.05, 1, 7.3])
+def test_the_held_head_comes_back_final_and_the_rest_was_written_as_it_came(make_audio, seconds):
+    source = make_audio(seconds=seconds, rate=44100, channels=2)
+    whole, _ = convert(source)
+    written = io.BytesIO()
+
+    result = convert_to_mp3(str(source), written.write, held_bytes=40_000)
+
+    assert len(result.head) == min(40_000, result.mp3_size)
+    assert result.head + written.getvalue() == convert(source)[1]  # nothing lost, nothing twice, in order
+    assert result.mp3_size == len(result.head) + len(written.getvalue())
+
+
+@pytest.mark.parametrize("rate, channels, seconds", [(44100, 2, 5.0), (48000, 1, 3.21), (22050, 2, 0.4),
+                                                     (8000, 1, 2.0), (44100, 1, 61.003)])
+def test_the_lame_tag_makes_the_length_exact_to_the_sample(make_audio, tmp_path, rate, channels, seconds):
+    source = make_audio(seconds=seconds, rate=rate, channels=channels)
+    samples = round(seconds * rate)
+
+    result, mp3 = convert(source)
+
+    (tmp_path / "out.mp3").write_bytes(mp3)
+    info = mutagen.mp3.MP3(io.BytesIO(mp3)).info
+    assert round(info.length * info.sample_rate) == samples  # mutagen: frames less the encoder delay and padding
+    assert result.duration == pytest.approx(samples / rate, abs=1e-6)
+    decoded = subprocess.run([ffmpeg_binary(), "-v", "error", "-i", str(tmp_path / "out.mp3"), "-f", "s16le", "-"],
+                             capture_output=True, check=True).stdout
+    assert len(decoded) // (2 * channels) == samples  # ffmpeg gives back exactly the original's samples
+
+
+def sine(path: Path, level_dbfs: float, seconds: float = 20, rate: int = 48000) -> Path:
+    """EBU Tech 3341's test signal: a 1 kHz sine of `level_dbfs` on both channels of a stereo file."""
+    tone = f"pow(10\\,{level_dbfs}/20)*sin(2*PI*1000*t)"
+    subprocess.run([ffmpeg_binary(), "-v", "error", "-y", "-f", "lavfi", "-i",
+                    f"aevalsrc={tone}|{tone}:s={rate}:d={seconds}", "-c:a", "pcm_s24le", str(path)], check=True)
+    return path
+
+
+@pytest.mark.parametrize("level", [-23.0, -33.0, -10.0])
+def test_loudness_reads_as_ebu_tech_3341_says(tmp_path, level):
+    # Case 1 of EBU Tech 3341: a 1 kHz stereo sine at -23 dBFS reads -23.0 ±0.1 LUFS; the same holds at any level.
+    result, _ = convert(sine(tmp_path / "sine.wav", level))
+
+    assert result.loudness.integrated == pytest.approx(level, abs=0.1)
+    assert result.loudness.range == pytest.approx(0.0, abs=0.1)
+    assert result.loudness.true_peak == pytest.approx(level, abs=0.2)
+
+
+def test_silence_has_no_true_peak_and_the_gated_floor_as_its_loudness(tmp_path):
+    silent = tmp_path / "silence.wav"
+    subprocess.run([ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo", "-t", "3",
+                    str(silent)], check=True)
+
+    result, _ = convert(silent)
+
+    assert result.loudness.true_peak is None
+    assert result.loudness.integrated == -70.0
+
+
+def test_a_flacs_vorbis_comments_and_cover_are_read(make_audio, tmp_path):
+    cover = tmp_path / "cover.png"
+    subprocess.run([ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i", "color=red:s=32x32", "-frames:v", "1",
+                    str(cover)], check=True)
+    plain = make_audio("plain.flac", seconds=2, channels=2, codec="flac",
+                       extra=("-metadata", "title=Night Drive", "-metadata", "album=Roads", "-metadata", "date=1999"))
+    flac = tmp_path / "covered.flac"
+    subprocess.run([ffmpeg_binary(), "-v", "error", "-i", str(plain), "-i", str(cover), "-map", "0", "-map", "1",
+                    "-c:a", "copy", "-c:v", "copy", "-disposition:v", "attached_pic", "-metadata:s:v",
+                    "comment=Cover (front)", str(flac)], check=True)
+
+    result, _ = convert(flac)
+
+    tags = dict(result.source_tags.text)
+    assert tags["title"] == ("Night Drive",) and tags["album"] == ("Roads",) and tags["date"] == ("1999",)
+    [picture] = result.source_tags.pictures
+    assert picture.data == cover.read_bytes() and picture.mime == "image/png" and picture.type == 3
+
+
+def test_a_video_track_is_not_taken_for_a_cover(tmp_path):
+    video = tmp_path / "clip.mp4"
+    subprocess.run([ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i", "testsrc=s=64x64:d=2", "-f", "lavfi",
+                    "-i", "sine=d=2", "-c:v", "mpeg4", "-c:a", "aac", "-shortest", str(video)], check=True)
+
+    result, _ = convert(video)
+
+    assert result.duration == pytest.approx(2.0, abs=0.05)
+    assert result.source_tags.pictures == ()
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,8 @@ def test_an_upload_is_stored_as_a_processing_recording_named_after_its_file(serv
 
     assert (recording.status, recording.name, recording.kind, recording.owner) == ("processing", "take 1.wav",
                                                                                    "song", ALICE.id)
-    assert recording.original == {"content_type": "audio/wav", "size": len(wav), "format": "wav"}
+    assert recording.original == {"content_type": "audio/wav", "size": len(wav), "format": "wav",
+                                  "filename": "take 1.wav"}
     assert service.storage.objects[f"originals/{recording.id}"] == wav
 
 
