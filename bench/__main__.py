@@ -14,7 +14,7 @@ import logging
 import os
 import platform
 
-from bench import api, coldstart, conversion, limits
+from bench import api, coldstart, conversion, limits, retag
 from bench.limits import CONVERTER_MEMORY_MB, FULL_VCPU_MB
 
 # Public list prices, us-east-1, as published on 2026-11-01 (x86_64 Lambda; S3 Standard; DynamoDB on demand).
@@ -66,6 +66,8 @@ def main() -> None:
           "server on the same machine.\n")
     print("### Conversion\n")
     print(conversion.table(rows))
+    print("\n### Rewriting the tag of an hour-long MP3 (a PATCH)\n")
+    print(retag.table(retag.measure()))
     print("\n### Cold start and sizes\n")
     print(coldstart.table())
     total, seconds = int(os.environ.get("BENCH_API_REQUESTS", "400")), float(os.environ.get("BENCH_API_SECONDS", "8"))

@@ -39,8 +39,9 @@ _SYNC_ROUNDS = 3
 def tags_for(recording: Recording, pictures: tuple[Picture, ...] = ()) -> Tags:
     """The tag a recording's MP3 carries, given the pictures it keeps."""
     original = tuple((name, tuple(values)) for name, values in (recording.original.get("tags") or {}).items())
-    filename = recording.original.get("filename")
-    name_typed = filename is None or recording.name != filename
+    # A name only typed if it is not the one an upload without a name gets: its file's name, or "recording.<format>".
+    name_typed = recording.name not in (recording.original.get("filename"),
+                                        f"recording.{recording.original.get('format')}")
     own: list[tuple[str, tuple[str, ...]]] = []
     if recording.kind == "audiobook" and recording.title:
         own.append(("title", (recording.title,)))

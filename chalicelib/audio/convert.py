@@ -331,7 +331,7 @@ def _read_stderr(process: subprocess.Popen[bytes], lines: Deque[str], facts: dic
             facts["picture_stream"], facts["picture_codec"] = match["index"], match["codec"]
         elif line.startswith("Output #"):
             facts["Output #"] = ""
-        elif "Summary:" in line and "ebur128" in line:
+        elif line.endswith("Summary:"):  # ebur128's; its "[Parsed_ebur128_0 @ …]" may land on a -progress line
             facts["loudness"] = ""
         if "picture_stream" in facts and "picture_comment" not in facts and "Output #" not in facts:
             if match := PICTURE_COMMENT.match(line):

@@ -386,3 +386,45 @@ def test_the_player_bar_keeps_playing_with_keys_next_previous_and_a_reload(brows
     wait_until_playing(page, 12)
     assert audio_state(page)["title"] == "p2.wav"
     assert page.errors == []
+
+
+def decibels(value: float) -> str:
+    """A level as the page writes it: one decimal and a real minus sign."""
+    text = f"{abs(value):.1f}"
+    return f"−{text}" if value < 0 and text != "0.0" else text
+
+
+def test_a_ready_recordings_page_shows_its_loudness_and_a_podcast_against_the_norm(browser, local_stack, tmp_path):
+    base = local_stack.url
+    lena = api_user(base, "lena")
+    quiet = generate_audio(tmp_path / "talk.wav", seconds=2, rate=8000).read_bytes()
+    loud = generate_audio(tmp_path / "tune.wav", seconds=2, rate=8000, extra=("-af", "volume=9dB")).read_bytes()
+    podcast = api_upload(base, lena, "Talk 1", quiet, kind="podcast", host="Lena")["id"]
+    song = api_upload(base, lena, "Tune 1", loud, kind="song")["id"]
+    ready = {recording_id: wait_for_status(f"{base}/recordings/{recording_id}", {"ready"})
+             for recording_id in (podcast, song)}
+    assert ready[podcast]["kind"] == "podcast" and ready[song]["kind"] == "song"
+    # Two levels well apart, so each page showing its own number says something.
+    assert ready[song]["loudness"]["integrated"] > ready[podcast]["loudness"]["integrated"] + 5
+
+    page = open_page(browser, f"{base}/")
+    log_in(page, lena)
+    for recording_id, name in ((podcast, "Talk 1"), (song, "Tune 1")):
+        page.evaluate(f"location.hash = '#/recordings/{recording_id}'")
+        page.wait_for_selector(f"#detail-title .name-text:text-is('{name}')")
+        fact = page.locator("#facts dd[data-fact=loudness]")
+        fact.wait_for()
+        assert page.inner_text("#facts dt[data-fact=loudness]") == "Loudness"
+        loudness = ready[recording_id]["loudness"]
+        text = fact.inner_text()
+        assert text.startswith(f"{decibels(loudness['integrated'])} LUFS · range {decibels(loudness['range'])} LU")
+        assert "-" not in text  # minus signs, not hyphens
+        norm = fact.locator("[data-fact=loudness-norm]")
+        if recording_id == song:
+            assert norm.count() == 0 and "podcast norm" not in text
+            continue
+        difference = round(loudness["integrated"] + 16, 1)
+        assert abs(difference) > 0.5  # a plain sine sits well below the norm: a direction to read
+        direction = "quieter" if difference < 0 else "louder"
+        assert norm.inner_text() == f"{decibels(abs(difference))} LU {direction} than the −16 LUFS podcast norm"
+    assert page.errors == []

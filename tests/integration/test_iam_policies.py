@@ -22,7 +22,7 @@ S3_ACTIONS = {  # operation -> the IAM action it needs
     "PutObject": "s3:PutObject", "GetObject": "s3:GetObject", "HeadObject": "s3:GetObject",
     "DeleteObject": "s3:DeleteObject", "DeleteObjects": "s3:DeleteObject", "CreateMultipartUpload": "s3:PutObject",
     "UploadPart": "s3:PutObject", "CompleteMultipartUpload": "s3:PutObject",
-    "AbortMultipartUpload": "s3:AbortMultipartUpload",
+    "AbortMultipartUpload": "s3:AbortMultipartUpload", "UploadPartCopy": "s3:PutObject",
 }
 TRANSACTION_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
                        "ConditionCheck": "ConditionCheckItem"}
@@ -49,6 +49,9 @@ class Calls:
             keys = ([item["Key"] for item in params["Delete"]["Objects"]] if operation == "DeleteObjects"
                     else [params["Key"]])
             needs = [(S3_ACTIONS[operation], f"{bucket}/{key}") for key in keys]
+            if operation == "UploadPartCopy":  # S3 reads the source part for the copy with the caller's rights
+                source = params["CopySource"]
+                needs.append(("s3:GetObject", f"arn:aws:s3:::{source['Bucket']}/{source['Key']}"))
             if operation == "HeadObject":  # without ListBucket, S3 answers 403 for a missing key, not 404
                 needs.append(("s3:ListBucket", bucket))
             return needs
