@@ -13,9 +13,9 @@ One ffmpeg process does everything:
   makes its length exact and gapless. The caller is handed everything after the first `held_bytes` as it comes,
   and those first bytes, final, at the end (an S3 multipart upload takes its first part last);
 - the source's tags arrive as ffmpeg's own ID3 tag at the head of that file, whatever container they came in;
-- a second output, low-rate 8-bit mono PCM on its own pipe, feeds the waveform peaks (audio/peaks.py), after the
-  ebur128 filter has measured the loudness of the full-rate audio on the way (a filter graph of its own, so it runs
-  on another core alongside the encoder).
+- a second output, low-rate 8-bit mono PCM on its own pipe, feeds the waveform peaks (audio/peaks.py), from a filter
+  graph that also measures the full-rate audio's loudness and true peak (ffmpeg_log.MEASURE_GRAPH; a graph of its
+  own, so ffmpeg 7 runs it on another core alongside the encoder).
 
 How it ends decides what happens to the recording: a source that cannot be decoded is a `ConversionError` (the
 recording fails for good); an ffmpeg that died or was told to stop (OOM killer, a worker shutting down) is a
@@ -32,24 +32,23 @@ import signal
 import subprocess
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
-from typing import BinaryIO, Callable, Deque, Mapping
+from typing import Callable, Deque, Mapping
 
 from mutagen.mp3 import MP3, HeaderNotFoundError
 
+from chalicelib.audio.cover import cover_picture
 from chalicelib.audio.ffmpeg import ffmpeg_binary
 from chalicelib.audio.ffmpeg_log import (
-    INPUT_LINE, LOUDNESS_LINES, PICTURE_COMMENT, PICTURE_LINE, PICTURE_MIME_TYPES, PICTURE_TYPES, STREAM_LINE,
+    INPUT_LINE, LOUDNESS_LINES, MEASURE_GRAPH, PICTURE_COMMENT, PICTURE_LINE, STREAM_LINE, TRUE_PEAK_LINE,
     Loudness, SourceInfo, loudness, source_info,
 )
-from chalicelib.audio.mp3_tags import Picture, Tags, read_tag, tag_size
+from chalicelib.audio.growing_file import GrowingFile, hand_on
+from chalicelib.audio.mp3_tags import Tags, read_tag
 from chalicelib.audio.peaks import PEAKS_RATE, PeakMeter, downsample
 
 CHUNK_BYTES = 1 << 20
 _STDERR_LINES_KEPT = 200
-_POLL_SECONDS = 0.01  # how often the growing MP3 file is looked at when there was nothing new
-_MAX_PICTURE_BYTES = 10 << 20
 _FIRST_FRAMES_BYTES = 1 << 14  # the MP3's Info frame and a few frames after it: always held
 # libmp3lame's version, named in the LAME tag: players and mutagen read the encoder delay and padding only from a
 # tag that says LAME (ffmpeg would write its own name, "Lavc…", there).
@@ -58,6 +57,7 @@ LAME_VERSION = "LAME3.100"
 _UNREACHABLE_MARKERS = (
     "Server returned", "Connection refused", "Connection timed out", "Failed to resolve", "Connection reset",
     "No such file or directory",
+    "No space left on device",  # /tmp full: not the file's fault, a retry on another instance may succeed
 )
 # ffmpeg traps SIGINT, SIGTERM and SIGXCPU: it stops reading, finishes its outputs and says so, then exits 255 — or 0
 # when the signal came while it was still opening the input (observed with 7.0.2), so the exit code alone cannot
@@ -137,9 +137,11 @@ def convert_to_mp3(
                 "-map", "0:a:0", "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", *limit,
                 "-id3v2_version", "4", "-write_xing", "1", "-metadata:s:a:0", f"encoder={LAME_VERSION}",
                 "-f", "mp3", "-y", mp3_path,
-                "-filter_complex", "[0:a:0]ebur128=peak=true:framelog=quiet[measured]",
-                "-map", "[measured]", "-ac", "1", "-ar", str(PEAKS_RATE), "-c:a", "pcm_u8", *limit,
-                "-flush_packets", "0", "-f", "u8", f"pipe:{peaks_write}"]
+                "-filter_complex", MEASURE_GRAPH.format(out="waveform", loudness="loudness", peak="peak"),
+                "-map", "[waveform]", "-ac", "1", "-ar", str(PEAKS_RATE), "-c:a", "pcm_u8", *limit,
+                "-flush_packets", "0", "-f", "u8", f"pipe:{peaks_write}",
+                "-map", "[loudness]", "-map", "[peak]", "-c:a:0", "pcm_f64le", "-c:a:1", "pcm_f32le", *limit,
+                "-f", "null", "-"]
 
     try:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -159,7 +161,7 @@ def convert_to_mp3(
         reader.start()
     try:
         with open(mp3_path, "rb") as growing:
-            tag_end, size = _hand_on(_GrowingFile(growing, process), write, held_bytes, chunk_bytes)
+            tag_end, size = hand_on(GrowingFile(growing, process), write, held_bytes, chunk_bytes)
             # Final now that ffmpeg has finished: its tag (the source's tags), the Info frame, the held bytes.
             growing.seek(0)
             ffmpeg_tag = growing.read(tag_end)
@@ -205,75 +207,13 @@ def convert_to_mp3(
     if mp3.encoder_info.startswith("LAME"):
         duration = round(mp3.length * mp3.sample_rate) / mp3.sample_rate
     tags = read_tag(ffmpeg_tag)
-    picture = _picture(source, source_headers, facts)
+    picture = cover_picture(source, source_headers, facts)
     if picture is not None:
         tags = Tags(text=tags.text, pictures=(picture,))
     return Conversion(source=info, duration=round(duration, 6), mp3_size=size,
                       mp3_bitrate_kbps=round(mp3.bitrate / 1000) or round(size * 8 / duration / 1000),
                       mp3_sample_rate=mp3.sample_rate, peaks=downsample(meter.finish()), head=head,
                       source_tags=tags, loudness=loudness(facts))
-
-
-class _GrowingFile:
-    """A file ffmpeg is still writing, read as it grows: `read(n)` waits for n bytes, or for ffmpeg to end."""
-
-    def __init__(self, file: BinaryIO, process: subprocess.Popen[bytes]) -> None:
-        self._file = file
-        self._process = process
-
-    def read(self, size: int) -> bytes:
-        data = bytearray()
-        while len(data) < size:
-            chunk = self._file.read(size - len(data))
-            if chunk:
-                data += chunk
-            elif self._process.poll() is not None:
-                data += self._file.read(size - len(data))  # what it wrote before it ended
-                break
-            else:
-                time.sleep(_POLL_SECONDS)
-        return bytes(data)
-
-
-def _hand_on(growing: _GrowingFile, write: Callable[[bytes], None], held_bytes: int,
-             chunk_bytes: int) -> tuple[int, int]:
-    """Pass on the MP3's audio after its first `held_bytes`, as ffmpeg writes it. Returns where ffmpeg's ID3 tag
-    ends and the size of the audio after it."""
-    pending = growing.read(10)
-    tag_end = tag_size(pending)
-    if tag_end:
-        growing.read(tag_end - len(pending))  # read again at the end, with the rest of the head
-        pending = b""
-    size = 0
-    while chunk := pending or growing.read(chunk_bytes):
-        pending = b""
-        held = max(held_bytes - size, 0)
-        if held < len(chunk):
-            write(chunk[held:])
-        size += len(chunk)
-    return tag_end, size
-
-
-def _picture(source: str, source_headers: Mapping[str, str] | None, facts: dict[str, str]) -> Picture | None:
-    """The source's cover, if its log showed one: copied out as it is stored (a second, short read of the source,
-    only for files that have a cover)."""
-    mime = PICTURE_MIME_TYPES.get(facts.get("picture_codec", ""))
-    if "picture_stream" not in facts or mime is None:
-        return None
-    command = [ffmpeg_binary(), "-nostdin", "-v", "error"]
-    if source_headers and source.startswith(("http://", "https://")):
-        command += ["-headers", "".join(f"{name}: {value}\r\n" for name, value in source_headers.items())]
-    command += ["-i", source, "-map", f"0:{facts['picture_stream']}", "-c", "copy", "-frames:v", "1",
-                "-f", "image2pipe", "pipe:1"]
-    try:
-        result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
-    except subprocess.TimeoutExpired:
-        return None
-    if result.returncode != 0 or not result.stdout or len(result.stdout) > _MAX_PICTURE_BYTES:
-        return None  # a cover that cannot be read is left out; the audio is what matters
-    comment = facts.get("picture_comment", "")
-    kind = PICTURE_TYPES.index(comment) if comment in PICTURE_TYPES else 3  # a cover, unless it says otherwise
-    return Picture(result.stdout, mime, kind)
 
 
 def _interruption(returncode: int, facts: dict[str, str]) -> str | None:
@@ -340,6 +280,8 @@ def _read_stderr(process: subprocess.Popen[bytes], lines: Deque[str], facts: dic
             for name, pattern in LOUDNESS_LINES.items():
                 if match := pattern.match(line):
                     facts[f"loudness_{name}"] = match.group(1)
+        if match := TRUE_PEAK_LINE.search(line):
+            facts["loudness_true_peak"] = match.group(1)
         lines.append(line)
 
 

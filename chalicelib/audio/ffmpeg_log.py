@@ -71,13 +71,21 @@ def _bits_per_sample(codec: str, sample_format: str, bits: str | None) -> int | 
     return _SAMPLE_FORMAT_BITS.get(sample_format.rstrip("p"))
 
 
-# The ebur128 filter's summary, printed as it closes (0.1 of a unit is all it prints; "-inf" for silence's peak).
+# The ebur128 filter's summary, printed as it closes (0.1 of a unit is all it prints), and the true peak: astats'
+# peak of the audio oversampled to 192 kHz, as BS.1770 measures it ("-inf" for digital silence).
 LOUDNESS_LINES = {
     "integrated": re.compile(r"^\s+I:\s+(-?(?:[\d.]+|inf)) LUFS$"),
     "range": re.compile(r"^\s+LRA:\s+(-?(?:[\d.]+|inf)) LU$"),
-    "true_peak": re.compile(r"^\s+Peak:\s+(-?(?:[\d.]+|inf)) dBFS$"),
 }
-# A cover in the source: ffmpeg shows it as a video stream of one picture.
+TRUE_PEAK_LINE = re.compile(r"Peak level dB: (-?(?:[\d.]+|inf))$")
+# One filter graph, on its own thread beside the encoder: the waveform's feed goes on, ebur128 measures loudness, and
+# a 12-tap resampler to 192 kHz (the length of BS.1770's oversampling filter) feeds astats for the true peak —
+# ebur128's own true-peak mode resamples with a 32-tap filter and costs twice the CPU. Sink-only branches are not
+# allowed by ffmpeg 7.0 (an assertion fails at the end), so the two measuring branches end in a null output, as
+# PCM (a copy, nearly free).
+MEASURE_GRAPH = ("[0:a:0]asplit=3[{out}][loudness][peak];[loudness]ebur128=framelog=quiet[{loudness}];"
+                 "[peak]aresample=192000:filter_size=12,aformat=sample_fmts=flt,"
+                 "astats=measure_overall=Peak_level:measure_perchannel=none[{peak}]")
 PICTURE_LINE = re.compile(r"Stream #0:(?P<index>\d+)[^:]*: Video: (?P<codec>\w+).*\(attached pic\)")
 PICTURE_COMMENT = re.compile(r"^\s+comment\s*: (?P<comment>.+)$")
 # ffmpeg names a picture's ID3/FLAC type in its comment, by these words, in the order of the types' numbers.
@@ -103,10 +111,10 @@ class Loudness:
 
 def loudness(facts: dict[str, str]) -> Loudness | None:
     """The loudness the ebur128 filter reported, if it reported all of it."""
-    values = {name: facts.get(f"loudness_{name}") for name in LOUDNESS_LINES}
+    values = {name: facts.get(f"loudness_{name}") for name in (*LOUDNESS_LINES, "true_peak")}
     if values["integrated"] is None or values["range"] is None or values["true_peak"] is None:
         return None
     integrated = float(values["integrated"])
     peak = float(values["true_peak"])
     return Loudness(integrated=max(integrated, -70.0) if integrated == integrated else -70.0,
-                    range=float(values["range"]), true_peak=None if peak == float("-inf") else peak)
+                    range=float(values["range"]), true_peak=None if peak == float("-inf") else round(peak, 2))
