@@ -218,7 +218,7 @@ class Converter:
             # Edited while it converted: the tag says what the recording says now.
             current = self.store.get(recording_id)
             if current is not None and tags_for(current) != tags_for(tagged):
-                self.tagger.sync(current)
+                self.tagger.sync(recording_id)
         return outcome
 
     def _finish(self, recording: Recording, etag: str, changes: dict[str, Any]) -> str:

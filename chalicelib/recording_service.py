@@ -186,7 +186,7 @@ class RecordingService:
         if updated.status == "ready" and tags_for(updated) != tags_for(before):
             # The MP3 says what the recording says: its tag is rewritten now (the audio is copied by S3, not here).
             try:
-                return self.tagger.sync(updated) or updated
+                return self.tagger.sync(updated.id) or updated
             except Exception:  # the edit stands; the tag catches up with the next one
                 log.exception("could not retag the MP3 of %s", recording_id)
         return updated

@@ -33,7 +33,8 @@ log = logging.getLogger("cloudsound.tagging")
 GENRES = {"podcast": "Podcast", "audiobook": "Audiobook"}
 REPLAYGAIN_REFERENCE_LUFS = -18.0
 _SILENCE_LUFS = -70.0  # the absolute gate: a recording no louder than this has nothing to level
-_SYNC_ROUNDS = 3
+_SYNC_ROUNDS = 8  # rewrites one sync may make while other edits keep changing the recording
+_HEAD_READ = 1 << 16  # the first read of an MP3: its tag, unless a cover makes it longer
 
 
 def tags_for(recording: Recording, pictures: tuple[Picture, ...] = ()) -> Tags:
@@ -94,44 +95,46 @@ def tag_bytes(recording: Recording, pictures: tuple[Picture, ...] = ()) -> bytes
 
 
 class Mp3Tagger:
-    """Rewrites a ready recording's MP3 tag when the recording no longer matches it."""
+    """Keeps a ready recording's MP3 tag saying what the recording says."""
 
     def __init__(self, store: RecordingStore, storage: AudioStorage) -> None:
         self.store = store
         self.storage = storage
 
-    def sync(self, recording: Recording) -> Recording | None:
-        """Bring the MP3's tag in line with the recording, and again if the recording changed meanwhile (two edits
-        racing: whichever tag goes last, it is checked against the recording as it is then). Returns the recording
-        as it is now; None if it is gone."""
-        current: Recording | None = recording
+    def sync(self, recording_id: str) -> Recording | None:
+        """Rewrite the MP3's tag until it says what the recording says now; returns the recording as it is then
+        (None if it is gone). Each round compares the tag in S3 with the recording as it is at that moment, and a
+        round ends only in agreement or in a write of its own: of edits racing each other, whichever tag lands
+        last is checked again by whoever wrote it, so the last word is the latest recording's."""
+        current = self.store.get(recording_id)
         for _ in range(_SYNC_ROUNDS):
             if current is None or current.status != "ready" or not current.source_etag or not current.mp3:
                 return current
-            size = self._rewrite(current)
-            etag = current.source_etag
-            if size is not None and size != current.mp3.get("size"):
-                try:
-                    current = self.store.modify(current, lambda now: {"mp3": {**now.mp3, "size": size}}
-                                                if now.source_etag == etag and now.mp3 else None)
-                except RecordingGone:
-                    return None
-            latest = self.store.get(current.id)
-            if latest is None or tags_for(latest) == tags_for(current):
-                return latest
-            current = latest
+            key = mp3_key(current.id, current.source_etag)
+            head = self.storage.read_range(key, 0, _HEAD_READ)
+            if head is None:
+                return current  # replaced or deleted meanwhile: whoever did that decides
+            length = tag_size(head[:10])
+            if length > len(head):
+                head = self.storage.read_range(key, 0, length) or b""
+            tag = head[:length]
+            wanted = tag_bytes(current, read_tag(tag).pictures)
+            if wanted == tag:
+                return self._record_size(current, key)
+            log.info("retagging %s (%d → %d tag bytes)", current.id, length, len(wanted))
+            self.storage.replace_prefix(key, length, wanted, "audio/mpeg")
+            current = self.store.get(recording_id)
         return current
 
-    def _rewrite(self, recording: Recording) -> int | None:
-        """The MP3's new size if its tag was rewritten; None if it already said the right thing (or is gone)."""
-        key = mp3_key(recording.id, recording.source_etag or "")
-        header = self.storage.read_range(key, 0, 10)
-        if header is None:
+    def _record_size(self, recording: Recording, key: str) -> Recording | None:
+        """`mp3.size` as the object is now (a tag of another length changed it)."""
+        head = self.storage.head(key)
+        size = head["ContentLength"] if head else None
+        if size is None or size == (recording.mp3 or {}).get("size"):
+            return recording
+        etag = recording.source_etag
+        try:
+            return self.store.modify(recording, lambda now: {"mp3": {**now.mp3, "size": size}}
+                                     if now.source_etag == etag and now.mp3 else None)
+        except RecordingGone:
             return None
-        length = tag_size(header)
-        current = (self.storage.read_range(key, 0, length) or b"") if length else b""
-        wanted = tag_bytes(recording, read_tag(current).pictures)
-        if wanted == current:
-            return None
-        log.info("retagging %s (%d → %d tag bytes)", recording.id, length, len(wanted))
-        return self.storage.replace_prefix(key, length, wanted, "audio/mpeg")
