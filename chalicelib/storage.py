@@ -172,7 +172,9 @@ class AudioStorage:
             if size - old_length <= PART_BYTES:  # small: one PUT of the whole
                 rest = self._s3.get_object(Bucket=self.bucket, Key=key, Range=f"bytes={old_length}-",
                                            IfMatch=etag)["Body"].read() if size > old_length else b""
-                self._s3.put_object(Bucket=self.bucket, Key=key, Body=prefix + rest, ContentType=content_type)
+                # If-Match: deleted or replaced since it was read, the object is not brought back or overwritten.
+                self._s3.put_object(Bucket=self.bucket, Key=key, Body=prefix + rest, ContentType=content_type,
+                                    IfMatch=etag)
                 return len(prefix) + len(rest)
             writer = StreamingWriter(self._s3, self.bucket, key, content_type)
             try:
@@ -180,14 +182,15 @@ class AudioStorage:
                     writer.copy_part(etag, start, min(start + COPY_PART_BYTES, size))
                 first = self._s3.get_object(Bucket=self.bucket, Key=key, IfMatch=etag,
                                             Range=f"bytes={old_length}-{old_length + PART_BYTES - 1}")["Body"].read()
-                writer.close(first=prefix + first)
+                writer.close(first=prefix + first, if_match=etag)
             except BaseException:
                 writer.abort()
                 raise
             return len(prefix) + size - old_length
         except self._s3.exceptions.ClientError as error:
             # Deleted or replaced meanwhile: whoever did that decides what the object is now.
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "412", "PreconditionFailed"):
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "412", "PreconditionFailed",
+                                                               "ConditionalRequestConflict", "409"):
                 return None
             raise
 
@@ -225,13 +228,15 @@ class StreamingWriter:
             CopySourceRange=f"bytes={start}-{end - 1}")
         self._parts.append({"PartNumber": len(self._parts) + 2, "ETag": response["CopyPartResult"]["ETag"]})
 
-    def close(self, first: bytes = b"") -> None:
+    def close(self, first: bytes = b"", if_match: str | None = None) -> None:
         """Complete the object: `first`, then everything written (at least `part_bytes` of `first` if more follows,
-        as S3 wants every part but the last to be at least 5 MiB)."""
+        as S3 wants every part but the last to be at least 5 MiB). With `if_match`, only over the object with that
+        ETag (S3 answers 412 if it was replaced or deleted meanwhile)."""
+        condition = {"IfMatch": if_match} if if_match else {}
         if self._upload_id is None:
             self._s3.put_object(
-                Bucket=self._bucket, Key=self._key, Body=first + bytes(self._buffer), ContentType=self._content_type
-            )
+                Bucket=self._bucket, Key=self._key, Body=first + bytes(self._buffer), ContentType=self._content_type,
+                **condition)
         else:
             if self._buffer:
                 self._upload_part(bytes(self._buffer))
@@ -241,8 +246,8 @@ class StreamingWriter:
                                                 PartNumber=1, Body=first)
                 parts.insert(0, {"PartNumber": 1, "ETag": response["ETag"]})
             self._s3.complete_multipart_upload(
-                Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, MultipartUpload={"Parts": parts}
-            )
+                Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, MultipartUpload={"Parts": parts},
+                **condition)
         self._buffer.clear()
 
     def abort(self) -> None:

@@ -124,6 +124,8 @@ class Mp3Tagger:
             log.info("retagging %s (%d → %d tag bytes)", current.id, length, len(wanted))
             self.storage.replace_prefix(key, length, wanted, "audio/mpeg")
             current = self.store.get(recording_id)
+            if current is None:  # deleted while the tag was written: what was written must not outlive it
+                self.storage.delete(key)
         return current
 
     def _record_size(self, recording: Recording, key: str) -> Recording | None:

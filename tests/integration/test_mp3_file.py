@@ -22,6 +22,7 @@ from chalicelib.audio.ffmpeg import ffmpeg_binary
 from chalicelib.audio.mp3_tags import tag_size
 from chalicelib.storage import PART_BYTES, StreamingWriter
 from tests.conftest import generate_audio
+from tests.integration.conftest import object_keys
 
 
 def download(api, recording_id: str, token: str | None = None) -> bytes:
@@ -237,3 +238,24 @@ def test_a_prefix_is_replaced_and_the_rest_kept_byte_for_byte(stack, rest_bytes)
     assert size == len(b"A NEW, LONGER TAG") + rest_bytes
     assert stored["ContentType"] == "audio/mpeg"
     assert wiring.audio_storage().replace_prefix("mp3/x/gone.mp3", 3, b"x", "audio/mpeg") is None
+
+
+def test_a_tag_rewrite_racing_a_delete_leaves_nothing_behind(api, alice, tmp_path, stack, monkeypatch):
+    wav = generate_audio(tmp_path / "a.wav", seconds=1).read_bytes()
+    recording = upload(api, alice["token"], wav, "name=Doomed&kind=song")
+    api.convert_pending()
+    s3 = wiring.recording_service().tagger.storage._s3
+    put = s3.put_object
+
+    def deleted_first(**params):  # the owner deletes it after the tag was read, before the new file is written
+        if params["Key"].startswith("mp3/"):
+            assert api.delete(f"/recordings/{recording['id']}", alice["token"]).status_code == 204
+        return put(**params)
+
+    monkeypatch.setattr(s3, "put_object", deleted_first)
+    response = api.client.http.patch(f"/recordings/{recording['id']}", body=json.dumps({"name": "Renamed"}),
+                                     headers={"Authorization": f"Bearer {alice['token']}",
+                                              "Content-Type": "application/json"})
+
+    assert response.status_code in (200, 404)
+    assert [key for key in object_keys(stack["CLOUDSOUND_BUCKET"]) if recording["id"] in key] == []
