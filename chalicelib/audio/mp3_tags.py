@@ -12,8 +12,6 @@ import io
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from mutagen.id3 import APIC, COMM, ID3, TIPL, TXXX, Encoding, ID3NoHeaderError, PictureType, Frames
-
 # Generic name → ID3v2.4 text frame (the frames ffmpeg's ID3 writer and reader use for them).
 TEXT_FRAMES = {
     "title": "TIT2", "artist": "TPE1", "album": "TALB", "album_artist": "TPE2", "genre": "TCON", "date": "TDRC",
@@ -33,7 +31,7 @@ _MAX_VALUE = 2000  # characters kept of one value: tags are labels, not document
 class Picture:
     data: bytes
     mime: str
-    type: int = PictureType.COVER_FRONT
+    type: int = 3  # ID3's "Cover (front)"
     description: str = ""
 
 
@@ -48,6 +46,8 @@ class Tags:
 
 def id3_tag(tags: Tags) -> bytes:
     """The ID3v2.4 tag (header included, no padding) that says `tags`."""
+    from mutagen.id3 import APIC, COMM, ID3, TIPL, TXXX, Encoding, Frames  # not on the API's cold start
+
     tag = ID3()
     for name, values in tags.text:
         values = [value for value in values if value]
@@ -73,6 +73,8 @@ def id3_tag(tags: Tags) -> bytes:
 
 def read_tag(data: bytes) -> Tags:
     """The tag at the start of `data` (an ID3v2 tag, whole), as plain values; empty Tags if there is none."""
+    from mutagen.id3 import APIC, COMM, ID3, TXXX, ID3NoHeaderError
+
     try:
         tag = ID3(io.BytesIO(data))
     except ID3NoHeaderError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import io
+import math
 import os
 import random
 import signal
@@ -138,6 +139,19 @@ def test_loudness_reads_as_ebu_tech_3341_says(tmp_path, level):
     assert result.loudness.integrated == pytest.approx(level, abs=0.1)
     assert result.loudness.range == pytest.approx(0.0, abs=0.1)
     assert result.loudness.true_peak == pytest.approx(level, abs=0.2)
+
+
+def test_the_measurement_sees_every_sample_up_to_the_last(tmp_path):
+    # Quiet for 9 s, loud in the last second: a measuring branch that stopped early would miss it.
+    late = tmp_path / "late.wav"
+    subprocess.run([ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i",
+                    "aevalsrc=if(gt(t\\,9)\\,0.9*sin(2*PI*1000*t)\\,0.01*sin(2*PI*1000*t)):s=44100:d=10",
+                    str(late)], check=True)
+
+    result, _ = convert(late)
+
+    assert result.loudness.true_peak == pytest.approx(20 * math.log10(0.9), abs=0.2)
+    assert result.loudness.integrated > -10  # the gate keeps the loud second, as EBU R128 says
 
 
 def test_silence_has_no_true_peak_and_the_gated_floor_as_its_loudness(tmp_path):
