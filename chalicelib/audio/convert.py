@@ -204,13 +204,14 @@ def convert_to_mp3(
         mp3 = MP3(io.BytesIO(head)).info
     except HeaderNotFoundError:
         raise ConversionError("the file contains no audio samples") from None
-    if mp3.encoder_info.startswith("LAME"):
+    duration = round(duration, 6)  # ffmpeg's progress counts microseconds
+    if mp3.encoder_info.startswith("LAME"):  # samples ÷ rate, the very float mutagen computes from the same tag
         duration = round(mp3.length * mp3.sample_rate) / mp3.sample_rate
     tags = read_tag(ffmpeg_tag)
     picture = cover_picture(source, source_headers, facts)
     if picture is not None:
         tags = Tags(text=tags.text, pictures=(picture,))
-    return Conversion(source=info, duration=round(duration, 6), mp3_size=size,
+    return Conversion(source=info, duration=duration, mp3_size=size,
                       mp3_bitrate_kbps=round(mp3.bitrate / 1000) or round(size * 8 / duration / 1000),
                       mp3_sample_rate=mp3.sample_rate, peaks=downsample(meter.finish()), head=head,
                       source_tags=tags, loudness=loudness(facts))

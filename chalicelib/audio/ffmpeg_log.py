@@ -81,13 +81,13 @@ TRUE_PEAK_LINE = re.compile(r"Peak level dB: (-?(?:[\d.]+|inf))$")
 # One filter graph, on its own thread beside the encoder: the waveform's feed goes on, ebur128 measures loudness, and
 # a 12-tap resampler to 192 kHz (the length of BS.1770's oversampling filter) feeds astats for the true peak —
 # ebur128's own true-peak mode resamples with a 32-tap filter and costs twice the CPU. Sink-only branches are not
-# allowed by ffmpeg 7.0 (an assertion fails at the end), so the measuring branches end in a null output; `aselect`
-# lets only their first frame through (what they measured is in the log), and unlike `atrim` it never tells the
-# filters before it to stop, so they measure every sample.
-MEASURE_GRAPH = ("[0:a:0]asplit=3[{out}][loudness][peak];"
-                 "[loudness]ebur128=framelog=quiet,aselect=eq(n\\,0)[{loudness}];"
+# allowed by ffmpeg 7.0 (an assertion fails at the end), so the measuring branches end in a null output, as PCM (a
+# copy). All of it: ffmpeg's progress (`out_time_us`, which the duration budget watches) is its slowest output's,
+# so a branch that let only its first frame through (`aselect`) would hold it at zero; `atrim` would stop the
+# filters before it, which would then miss the rest of the audio.
+MEASURE_GRAPH = ("[0:a:0]asplit=3[{out}][loudness][peak];[loudness]ebur128=framelog=quiet[{loudness}];"
                  "[peak]aresample=192000:filter_size=12,aformat=sample_fmts=flt,"
-                 "astats=measure_overall=Peak_level:measure_perchannel=none,aselect=eq(n\\,0)[{peak}]")
+                 "astats=measure_overall=Peak_level:measure_perchannel=none[{peak}]")
 PICTURE_LINE = re.compile(r"Stream #0:(?P<index>\d+)[^:]*: Video: (?P<codec>\w+).*\(attached pic\)")
 PICTURE_COMMENT = re.compile(r"^\s+comment\s*: (?P<comment>.+)$")
 # ffmpeg names a picture's ID3/FLAC type in its comment, by these words, in the order of the types' numbers.
