@@ -213,18 +213,15 @@ class Converter:
             writer.abort()
             raise
         facts.update(audio_seconds=conversion.duration, mp3_bytes=measured["mp3"]["size"])
-        outcome = self._finish(recording, etag, {"status": "ready", "error": None, "source_etag": etag, **measured})
-        if outcome == "ready":
-            # Edited while it converted: the tag says what the recording says now.
-            current = self.store.get(recording_id)
-            if current is not None and tags_for(current) != tags_for(tagged):
-                self.tagger.sync(recording_id)
-        return outcome
+        return self._finish(recording, etag, {"status": "ready", "error": None, "source_etag": etag, **measured},
+                            tagged=tagged)
 
-    def _finish(self, recording: Recording, etag: str, changes: dict[str, Any]) -> str:
+    def _finish(self, recording: Recording, etag: str, changes: dict[str, Any],
+                tagged: Recording | None = None) -> str:
         """Write the outcome if the converted file is still the recording's current one, decided afresh at the
         write: another upload replaced it meanwhile (its own conversion will finish), or the recording is gone.
-        The outputs of a conversion that does not count are removed, and so are those of the one it replaces."""
+        The outputs of a conversion that does not count are removed, and so are those of the one it replaces.
+        `tagged` is the recording the MP3's tag was written from: edited since, the tag is rewritten."""
         replaced: list[str] = []
 
         def change(current: Recording) -> dict[str, Any] | None:
@@ -234,12 +231,14 @@ class Converter:
             return changes
 
         try:
-            self.store.modify(recording, change)
+            written = self.store.modify(recording, change)
         except (RecordingGone, _Superseded) as lost:
             self.storage.delete_outputs(recording.id, etag)  # leave no orphan
             return "gone" if isinstance(lost, RecordingGone) else "superseded"
         for previous in replaced:
             self.storage.delete_outputs(recording.id, previous)
+        if tagged is not None and tags_for(written) != tags_for(tagged):
+            self.tagger.sync(recording.id)
         return str(changes["status"])
 
 

@@ -9,7 +9,7 @@ ID3 frame of its own travels as a TXXX frame of that name, as ffmpeg itself writ
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 # Generic name → ID3v2.4 text frame (the frames ffmpeg's ID3 writer and reader use for them).
@@ -41,7 +41,7 @@ class Tags:
 
     text: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (generic name, values), in the order written
     people: tuple[tuple[str, str], ...] = ()  # TIPL, the involved people list: (role, name)
-    pictures: tuple[Picture, ...] = field(default=(), compare=True)
+    pictures: tuple[Picture, ...] = ()
 
 
 def id3_tag(tags: Tags) -> bytes:

@@ -179,9 +179,9 @@ def test_an_edit_while_it_converts_is_in_the_tag_when_it_is_ready(api, alice, tm
     converter = wiring.converter()
     finish = converter._finish
 
-    def renamed_first(recording_, etag, changes):  # the owner renames it just before the conversion's last write
+    def renamed_first(*args, **kwargs):  # the owner renames it just before the conversion's last write
         patch(api, recording["id"], alice["token"], {"name": "After"})
-        return finish(recording_, etag, changes)
+        return finish(*args, **kwargs)
 
     monkeypatch.setattr(converter, "_finish", renamed_first)
     api.convert_pending()
