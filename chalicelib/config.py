@@ -24,6 +24,10 @@ DEFAULT_QUOTA_BYTES = 1024**3
 DEFAULT_QUOTA_SECONDS = 24 * 3600
 DEFAULT_GUEST_QUOTA_BYTES = 100 * 1024**2
 DEFAULT_GUEST_QUOTA_SECONDS = 3600
+# Long WAVs are encoded in parallel segments (audio/segments.py), one per vCPU, from this length up: below it a
+# conversion takes seconds anyway, and one encoder keeps LAME's bit reservoir (joining needs it off). README: Benchmarks.
+DEFAULT_PARALLEL_FROM_SECONDS = 300.0
+LAMBDA_MB_PER_VCPU = 1769  # Lambda gives one vCPU per 1,769 MB of memory, up to 6 at 10,240 MB
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class Settings:
     quota_seconds: float
     guest_quota_bytes: int
     guest_quota_seconds: float
+    convert_segments: int
+    parallel_from_seconds: float
 
 
 def _int(name: str, default: int) -> int:
@@ -75,7 +81,18 @@ def settings() -> Settings:
         quota_seconds=float(env("CLOUDSOUND_QUOTA_SECONDS") or DEFAULT_QUOTA_SECONDS),
         guest_quota_bytes=_int("CLOUDSOUND_GUEST_QUOTA_BYTES", DEFAULT_GUEST_QUOTA_BYTES),
         guest_quota_seconds=float(env("CLOUDSOUND_GUEST_QUOTA_SECONDS") or DEFAULT_GUEST_QUOTA_SECONDS),
+        convert_segments=_int("CLOUDSOUND_CONVERT_SEGMENTS", 0) or vcpus(),
+        parallel_from_seconds=float(env("CLOUDSOUND_PARALLEL_FROM_SECONDS") or DEFAULT_PARALLEL_FROM_SECONDS),
     )
+
+
+def vcpus() -> int:
+    """The vCPUs this process may use: on Lambda, what its memory setting buys (every Lambda sees 2 CPUs, but one
+    below 1,769 MB gets only a share of one); elsewhere, the CPUs it may run on."""
+    memory = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
+    if memory.isdigit():
+        return max(1, round(int(memory) / LAMBDA_MB_PER_VCPU))
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def dead_letter_queue_name() -> str:

@@ -23,13 +23,15 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from chalicelib import logs
-from chalicelib.audio.convert import Conversion, ConversionError, SourceUnavailable, TooLong, convert_to_mp3
+from chalicelib.audio.convert import (
+    Conversion, ConversionError, SegmentsFailed, SourceUnavailable, TooLong, convert_to_mp3,
+)
 from chalicelib.audio.sniff import content_type_for
 from chalicelib.errors import RecordingGone
 from chalicelib.quotas import Quotas, describe
 from chalicelib.recording import Recording, Usage
 from chalicelib.recording_store import RecordingStore
-from chalicelib.storage import AudioStorage, mp3_key, peaks_key, recording_id_from_key
+from chalicelib.storage import AudioStorage, StreamingWriter, mp3_key, peaks_key, recording_id_from_key
 from chalicelib.tagging import Mp3Tagger, original_tags, tag_bytes, tags_for
 
 log = logging.getLogger("cloudsound.pipeline")
@@ -77,6 +79,8 @@ class ConversionSettings:
     max_duration_seconds: float
     max_channel_samples: int
     quotas: Quotas
+    segments: int = 1  # encoders at once for a long WAV (one per vCPU)
+    parallel_from_seconds: float = 300.0
 
 
 class Converter:
@@ -173,11 +177,12 @@ class Converter:
         # The source link reads this version of the file only: replaced mid-read, it fails rather than mix files.
         source_url = self.storage.presigned_get(key, _SOURCE_LINK_SECONDS, if_match=etag)
         try:
-            conversion = convert_to_mp3(source_url, writer.write, bitrate_kbps=self.conversion.bitrate_kbps,
-                                        max_seconds=min(self.conversion.max_duration_seconds, seconds_left),
-                                        source_headers={"If-Match": f'"{etag}"'},
-                                        max_channel_samples=self.conversion.max_channel_samples,
-                                        held_bytes=writer.part_bytes)
+            try:
+                conversion = self._encode(source_url, etag, writer, seconds_left, self.conversion.segments)
+            except SegmentsFailed as failure:  # never expected; what was written is dropped, and one pass does it
+                log.error("parallel segments failed for %s, converting in one pass: %s", recording_id, failure)
+                writer.abort()
+                conversion = self._encode(source_url, etag, writer, seconds_left, 1)
         except ConversionError as error:
             writer.abort()
             reason = error.reason
@@ -212,9 +217,19 @@ class Converter:
         except BaseException:
             writer.abort()
             raise
-        facts.update(audio_seconds=conversion.duration, mp3_bytes=measured["mp3"]["size"])
+        facts.update(audio_seconds=conversion.duration, mp3_bytes=measured["mp3"]["size"],
+                     segments=conversion.segments)
         return self._finish(recording, etag, {"status": "ready", "error": None, "source_etag": etag, **measured},
                             tagged=tagged)
+
+    def _encode(self, source_url: str, etag: str, writer: StreamingWriter, seconds_left: float,
+                segments: int) -> Conversion:
+        return convert_to_mp3(source_url, writer.write, bitrate_kbps=self.conversion.bitrate_kbps,
+                              max_seconds=min(self.conversion.max_duration_seconds, seconds_left),
+                              source_headers={"If-Match": f'"{etag}"'},
+                              max_channel_samples=self.conversion.max_channel_samples,
+                              held_bytes=writer.part_bytes, segments=segments,
+                              parallel_from_seconds=self.conversion.parallel_from_seconds)
 
     def _finish(self, recording: Recording, etag: str, changes: dict[str, Any],
                 tagged: Recording | None = None) -> str:

@@ -251,9 +251,11 @@ class StreamingWriter:
         self._buffer.clear()
 
     def abort(self) -> None:
+        """Drop everything written; the writer can start again."""
         if self._upload_id is not None:
             self._s3.abort_multipart_upload(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id)
             self._upload_id = None
+        self._parts.clear()
         self._buffer.clear()
 
     def _upload(self) -> str:

@@ -81,7 +81,9 @@ def _converter(current: Settings) -> "Converter":
     return Converter(_recording_store(current), _audio_storage(current),
                      ConversionSettings(bitrate_kbps=current.mp3_bitrate_kbps,
                                         max_duration_seconds=current.max_duration_seconds,
-                                        max_channel_samples=current.max_channel_samples, quotas=_quotas(current)))
+                                        max_channel_samples=current.max_channel_samples, quotas=_quotas(current),
+                                        segments=current.convert_segments,
+                                        parallel_from_seconds=current.parallel_from_seconds))
 
 
 def _quotas(current: Settings) -> "Quotas":

@@ -44,6 +44,9 @@ from chalicelib.audio.ffmpeg_log import (
     Loudness, SourceInfo, loudness, source_info,
 )
 from chalicelib.audio.growing_file import GrowingFile, hand_on
+from chalicelib.audio.segments import Helper, JoinFailed, Joiner, Segment, encoder_options, join, mp3_rate, plan, \
+    start_helpers, stop
+from chalicelib.audio.source_layout import SourceLayout, read_layout
 from chalicelib.audio.mp3_tags import Tags, read_tag
 from chalicelib.audio.peaks import PEAKS_RATE, PeakMeter, downsample
 
@@ -77,6 +80,7 @@ class Conversion:
     head: bytes  # the MP3's first `held_bytes` (16 KiB at least; all of it, if shorter), final: with the Info frame
     source_tags: Tags  # the original's tags and cover pictures
     loudness: Loudness | None
+    segments: int = 1  # how many encoders wrote it at once
 
 
 class ConversionError(Exception):
@@ -99,6 +103,11 @@ class TooLong(ConversionError):
         self.limit = limit
 
 
+class SegmentsFailed(Exception):
+    """The segments encoded at once did not join into one stream. Not expected (the join is checked against a single
+    encode in the tests); nothing written can be kept, and the file is converted again in one pass."""
+
+
 class ConversionInterrupted(Exception):
     """ffmpeg did not finish: it was killed by a signal (the OOM killer, SIGKILL) or stopped early on SIGTERM/SIGINT
     (a worker shutting down, Ctrl-C). Nothing is known to be wrong with the source, and a retry may succeed.
@@ -116,32 +125,39 @@ def convert_to_mp3(
     source_headers: Mapping[str, str] | None = None,
     max_channel_samples: int | None = None,
     held_bytes: int = 0,
+    segments: int = 1,
+    parallel_from_seconds: float = 0.0,
+    reservoir: bool = True,
 ) -> Conversion:
     """`write` receives the MP3's audio after its first `held_bytes` (at least the Info frame's, which ffmpeg
-    fills in last) while it is encoded; `Conversion.head` holds those first bytes at the end. `source_headers` go with every HTTP request for the source (an `If-Match` pins
-    one version of it: a source replaced mid-read then fails as unavailable instead of mixing two files). `max_channel_samples` bounds the work
-    by what the source holds (seconds × rate × channels): a 192 kHz 8-channel file costs far more per second than a
-    48 kHz stereo one, and decoding stops where the budget ends (TooLong)."""
-    command = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-progress", "pipe:2"]
-    if source.startswith(("http://", "https://")):
-        command += ["-reconnect", "1", "-reconnect_on_network_error", "1", "-reconnect_delay_max", "4"]
-        if source_headers:
-            command += ["-headers", "".join(f"{name}: {value}\r\n" for name, value in source_headers.items())]
+    fills in last) while it is encoded; `Conversion.head` holds those first bytes at the end. `source_headers` go
+    with every HTTP request for the source (an `If-Match` pins one version of it: a source replaced mid-read then
+    fails as unavailable instead of mixing two files). `max_channel_samples` bounds the work by what the source
+    holds (seconds × rate × channels): a 192 kHz 8-channel file costs far more per second than a 48 kHz stereo one,
+    and decoding stops where the budget ends (TooLong).
+
+    With `segments` > 1, a WAV, FLAC or MP3 (audio/source_layout.py) at least `parallel_from_seconds` long is encoded by that many
+    encoders at once and joined (audio/segments.py), with the bit reservoir off as joining needs; anything else in
+    one pass, with the reservoir as `reservoir` says. `SegmentsFailed` (never expected: a join that does not add
+    up) means nothing written can be kept: the caller starts again with `segments=1`."""
+    network = _network_options(source, source_headers)
+    layout, pieces = _segments(source, source_headers, segments, parallel_from_seconds, max_seconds, max_channel_samples)
     limit = ["-t", f"{max_seconds + 1:.3f}"] if max_seconds is not None else []
     held_bytes = max(held_bytes, _FIRST_FRAMES_BYTES)
     workdir = tempfile.TemporaryDirectory(prefix="cloudsound-")
     mp3_path = os.path.join(workdir.name, "out.mp3")
     open(mp3_path, "wb").close()  # there from the start: the reader opens it before ffmpeg writes
     peaks_read, peaks_write = os.pipe()
-    command += ["-i", source,
-                "-map", "0:a:0", "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", *limit,
-                "-id3v2_version", "4", "-write_xing", "1", "-metadata:s:a:0", f"encoder={LAME_VERSION}",
-                "-f", "mp3", "-y", mp3_path,
-                "-filter_complex", MEASURE_GRAPH.format(out="waveform", loudness="loudness", peak="peak"),
-                "-map", "[waveform]", "-ac", "1", "-ar", str(PEAKS_RATE), "-c:a", "pcm_u8", *limit,
-                "-flush_packets", "0", "-f", "u8", f"pipe:{peaks_write}",
-                "-map", "[loudness]", "-map", "[peak]", "-c:a:0", "pcm_f64le", "-c:a:1", "pcm_f32le", *limit,
-                "-f", "null", "-"]
+    first_segment = ["-af", f"atrim=end_sample={pieces[0].end}"] if pieces else []
+    command = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-progress", "pipe:2",
+               *network, "-i", source,
+               "-map", "0:a:0", *first_segment, *encoder_options(bitrate_kbps, reservoir and not pieces), *limit,
+               "-id3v2_version", "4", "-f", "mp3", "-y", mp3_path,
+               "-filter_complex", MEASURE_GRAPH.format(out="waveform", loudness="loudness", peak="peak"),
+               "-map", "[waveform]", "-ac", "1", "-ar", str(PEAKS_RATE), "-c:a", "pcm_u8", *limit,
+               "-flush_packets", "0", "-f", "u8", f"pipe:{peaks_write}",
+               "-map", "[loudness]", "-map", "[peak]", "-c:a:0", "pcm_f64le", "-c:a:1", "pcm_f32le", *limit,
+               "-f", "null", "-"]
 
     try:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -159,20 +175,41 @@ def convert_to_mp3(
                threading.Thread(target=_read_peaks, args=(peaks_read, meter), daemon=True)]
     for reader in readers:
         reader.start()
+    helpers: list[Helper] = []
+    join_failure: JoinFailed | None = None
+    stopped_first = False  # the first pass stopped by us, because the join had failed
     try:
+        helpers = start_helpers(source, layout, pieces[1:], bitrate_kbps, workdir.name, network) \
+            if layout and pieces else []
         with open(mp3_path, "rb") as growing:
-            tag_end, size = hand_on(GrowingFile(growing, process), write, held_bytes, chunk_bytes)
-            # Final now that ffmpeg has finished: its tag (the source's tags), the Info frame, the held bytes.
+            if layout and pieces:
+                joiner = Joiner(write, held_bytes, chunk_bytes, expected_rate=mp3_rate(layout.sample_rate))
+                try:
+                    join(joiner, (GrowingFile(growing, process), growing), helpers, pieces)
+                    process.wait()
+                    for helper in helpers:
+                        helper.process.wait()
+                    head = joiner.finish()
+                except JoinFailed as failure:  # a helper that ended early says why, if it can: see below
+                    join_failure, head, stopped_first = failure, b"", process.poll() is None
+                    process.kill()
+                tag_end, size = joiner.tag_end, joiner.size
+            else:
+                tag_end, size = hand_on(GrowingFile(growing, process), write, held_bytes, chunk_bytes)
+                # Final now that ffmpeg has finished: its tag (the source's tags), the Info frame, the held bytes.
+                growing.seek(tag_end)
+                head = growing.read(min(held_bytes, size))
             growing.seek(0)
             ffmpeg_tag = growing.read(tag_end)
-            head = growing.read(min(held_bytes, size))
     except BaseException:
         process.kill()
         raise
     finally:
         returncode = process.wait()
+        stopped = stop(helpers)
         for reader in readers:
             reader.join()
+        helper_logs = [(helper.process.returncode, helper.log()) for helper in helpers if helper not in stopped]
         workdir.cleanup()
 
     if "over_budget" in facts:  # stopped by us, before anything else
@@ -180,15 +217,14 @@ def convert_to_mp3(
         allowed = float(facts["over_budget"])
         raise TooLong(f"the audio is longer than the {allowed:,.0f} seconds allowed at {info.sample_rate} Hz with "
                       f"{info.channels} channels" if info else "the audio is too long", allowed)
-    interruption = _interruption(returncode, facts)
-    if interruption is not None:  # before anything else: what it wrote, or failed to open, is only a part
-        raise ConversionInterrupted(interruption)
-    log = [line.replace(source, "<input>") for line in stderr_lines]
-    if returncode != 0:
-        reason = _failure_reason(log)
-        if any(marker in reason for marker in _UNREACHABLE_MARKERS):
-            raise SourceUnavailable(reason)
+    # The pass that reads the whole file first: how it ended is how the file is. Then the helpers'.
+    if not stopped_first and (reason := _failure(returncode, list(stderr_lines), facts, source)):
         raise ConversionError(f"ffmpeg could not convert this file: {reason}")
+    for code, log in helper_logs:
+        if reason := _failure(code, log, {}, source):
+            raise SegmentsFailed(f"a segment's encoder failed: {reason}")
+    if join_failure is not None:
+        raise SegmentsFailed(str(join_failure))
     info = source_info(facts)
     if info is None:
         raise ConversionError("the file has no audio stream")
@@ -214,7 +250,46 @@ def convert_to_mp3(
     return Conversion(source=info, duration=duration, mp3_size=size,
                       mp3_bitrate_kbps=round(mp3.bitrate / 1000) or round(size * 8 / duration / 1000),
                       mp3_sample_rate=mp3.sample_rate, peaks=downsample(meter.finish()), head=head,
-                      source_tags=tags, loudness=loudness(facts))
+                      source_tags=tags, loudness=loudness(facts), segments=max(len(pieces), 1))
+
+
+def _network_options(source: str, headers: Mapping[str, str] | None) -> list[str]:
+    if not source.startswith(("http://", "https://")):
+        return []
+    options = ["-reconnect", "1", "-reconnect_on_network_error", "1", "-reconnect_delay_max", "4"]
+    if headers:
+        options += ["-headers", "".join(f"{name}: {value}\r\n" for name, value in headers.items())]
+    return options
+
+
+def _segments(source: str, headers: Mapping[str, str] | None, count: int, from_seconds: float,
+              max_seconds: float | None, max_channel_samples: int | None) -> tuple[SourceLayout | None, list[Segment]]:
+    """The segments to encode at once, or none: one pass for a short or compressed source, or one past a limit
+    (the one pass stops where the limit is, and says so)."""
+    if count < 2:
+        return None, []
+    layout = read_layout(source, headers)
+    if layout is None:
+        return None, []
+    seconds = layout.samples / layout.sample_rate
+    if seconds < from_seconds or (max_seconds is not None and seconds > max_seconds) \
+            or (max_channel_samples and layout.samples * layout.channels > max_channel_samples):
+        return None, []
+    pieces = plan(layout.samples, layout.sample_rate, count, exact=layout.pcm is not None)
+    return (layout, pieces) if len(pieces) > 1 else (None, [])
+
+
+def _failure(returncode: int, log: list[str], facts: dict[str, str], source: str) -> str | None:
+    """Why an ffmpeg that has ended failed, if it did; raises where a retry may do better."""
+    interruption = _interruption(returncode, facts)
+    if interruption is not None:  # before anything else: what it wrote, or failed to open, is only a part
+        raise ConversionInterrupted(interruption)
+    if returncode == 0:
+        return None
+    reason = _failure_reason([line.replace(source, "<input>") for line in log])
+    if any(marker in reason for marker in _UNREACHABLE_MARKERS):
+        raise SourceUnavailable(reason)
+    return reason
 
 
 def _interruption(returncode: int, facts: dict[str, str]) -> str | None:
