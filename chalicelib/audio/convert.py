@@ -53,9 +53,6 @@ from chalicelib.audio.peaks import PEAKS_RATE, PeakMeter, downsample
 CHUNK_BYTES = 1 << 20
 _STDERR_LINES_KEPT = 200
 _FIRST_FRAMES_BYTES = 1 << 14  # the MP3's Info frame and a few frames after it: always held
-# libmp3lame's version, named in the LAME tag: players and mutagen read the encoder delay and padding only from a
-# tag that says LAME (ffmpeg would write its own name, "Lavc…", there).
-LAME_VERSION = "LAME3.100"
 # ffmpeg's own words when the source could not be fetched (as opposed to fetched but not decodable).
 _UNREACHABLE_MARKERS = (
     "Server returned", "Connection refused", "Connection timed out", "Failed to resolve", "Connection reset",
@@ -179,10 +176,9 @@ def convert_to_mp3(
     join_failure: JoinFailed | None = None
     stopped_first = False  # the first pass stopped by us, because the join had failed
     try:
-        helpers = start_helpers(source, layout, pieces[1:], bitrate_kbps, workdir.name, network) \
-            if layout and pieces else []
+        helpers = start_helpers(source, layout, pieces[1:], bitrate_kbps, workdir.name, network) if layout else []
         with open(mp3_path, "rb") as growing:
-            if layout and pieces:
+            if pieces:
                 joiner = Joiner(write, held_bytes, chunk_bytes, expected_rate=mp3_rate(layout.sample_rate))
                 try:
                     join(joiner, (GrowingFile(growing, process), growing), helpers, pieces)
@@ -264,8 +260,8 @@ def _network_options(source: str, headers: Mapping[str, str] | None) -> list[str
 
 def _segments(source: str, headers: Mapping[str, str] | None, count: int, from_seconds: float,
               max_seconds: float | None, max_channel_samples: int | None) -> tuple[SourceLayout | None, list[Segment]]:
-    """The segments to encode at once, or none: one pass for a short or compressed source, or one past a limit
-    (the one pass stops where the limit is, and says so)."""
+    """The segments to encode at once, or none: one pass for a short source, one whose cuts cannot be exact
+    (audio/source_layout.py), or one past a limit (the one pass stops where the limit is, and says so)."""
     if count < 2:
         return None, []
     layout = read_layout(source, headers)

@@ -29,7 +29,6 @@ _BITRATES_KBPS = {
 _SAMPLE_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 # Where the Xing/Info tag starts after the 4-byte header: the side information's length.
 _SIDE_INFO = {(True, False): 32, (True, True): 17, (False, False): 17, (False, True): 9}  # (MPEG-1, mono)
-_XING_SIZE = 156  # "Info", flags, frames, bytes, TOC[100], quality, then the 36-byte LAME tag
 _TOC_SIZE = 100
 _TOC_BAGS = 400  # ffmpeg keeps 400 seek points, halving them whenever they fill up (mp3enc.c, after LAME's VbrTag.c)
 _TAG_CRC_SPAN = 190  # the LAME tag's CRC covers the frame's first 190 bytes
@@ -77,7 +76,6 @@ class FrameWalker:
         self._first: bytes | None = None  # header bytes 0-1 and byte 2 without its padding bit
         self._lengths: dict[int, int] = {}  # header byte 2 → frame length
         self.header: FrameHeader | None = None  # the first frame's
-
 
     def lengths(self, data: bytes | bytearray | memoryview, start: int = 0) -> tuple[list[int], int]:
         """The lengths of the whole frames in `data` from `start`, and where the first incomplete one begins."""

@@ -14,6 +14,7 @@ downmix ffmpeg derives from the layout) is converted in one pass.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import urllib.request
@@ -61,9 +62,7 @@ def read_layout(source: str, headers: Mapping[str, str] | None = None) -> Source
 
 
 def _coded_layout(head: bytes) -> SourceLayout | None:
-    import io
-
-    import mutagen
+    import mutagen  # not at import time: the API's cold start does without it
     from mutagen.mp3 import BitrateMode
 
     try:
