@@ -15,23 +15,18 @@ import os
 import platform
 
 from bench import api, coldstart, conversion, limits, retag
-from bench.limits import CONVERTER_MEMORY_MB, FULL_VCPU_MB
-
-# Public list prices, us-east-1, as published on 2026-11-01 (x86_64 Lambda; S3 Standard; DynamoDB on demand).
-LAMBDA_GB_SECOND = 0.0000166667
-LAMBDA_REQUEST = 0.20 / 1_000_000
-S3_GB_MONTH = 0.023
-S3_PUT = 0.005 / 1000
-S3_GET = 0.0004 / 1000
-DYNAMODB_WRITE = 0.625 / 1_000_000
+from bench.aws_costs import (
+    CONVERTER_MEMORY_MB, DYNAMODB_WRITE, FULL_VCPU_MB, LAMBDA_GB_SECOND, LAMBDA_REQUEST, S3_GB_MONTH, S3_GET, S3_PUT,
+    lambda_seconds,
+)
 
 
 def cost_table(rows: list[dict]) -> str:
     hour = max(rows, key=lambda row: row["seconds"])
     per_audio_hour = 3600 / hour["seconds"]
     cpu_seconds = hour["handler_cpu"] * per_audio_hour
-    lambda_seconds = cpu_seconds / min(1.0, CONVERTER_MEMORY_MB / FULL_VCPU_MB)
-    gb_seconds = lambda_seconds * CONVERTER_MEMORY_MB / 1024
+    seconds = lambda_seconds(hour["handler_cpu"], hour["handler_wall"]) * per_audio_hour
+    gb_seconds = seconds * CONVERTER_MEMORY_MB / 1024
     wav_gb = hour["wav_mib"] * per_audio_hour / 1024
     mp3_gb = 128_000 / 8 * 3600 / 1024**3
     hours = 1000
@@ -40,8 +35,8 @@ def cost_table(rows: list[dict]) -> str:
     requests = hours * ((1 + 8 + 1) * S3_PUT + 2 * S3_GET + 4 * DYNAMODB_WRITE)
     return "\n".join([
         f"Per hour of 16-bit 44.1 kHz stereo audio: {cpu_seconds:.0f} CPU s measured here; on a "
-        f"{CONVERTER_MEMORY_MB} MB converter (≈{min(1.0, CONVERTER_MEMORY_MB / FULL_VCPU_MB):.2f} vCPU) that is "
-        f"≈{lambda_seconds:.0f} s, {gb_seconds:.0f} GB-s.",
+        f"{CONVERTER_MEMORY_MB:,} MB converter (≈{CONVERTER_MEMORY_MB / FULL_VCPU_MB:.2f} vCPU) that is "
+        f"≈{seconds:.0f} s, {gb_seconds:.0f} GB-s.",
         "",
         "| per 1,000 hours of audio | dollars |",
         "|---|---|",
@@ -66,6 +61,8 @@ def main() -> None:
           "server on the same machine.\n")
     print("### Conversion\n")
     print(conversion.table(rows))
+    print("\n### Parallel segments\n")
+    print(conversion.parallel_table(rows))
     print("\n### Rewriting the tag of an hour-long MP3 (a PATCH)\n")
     print(retag.table(retag.measure()))
     print("\n### Cold start and sizes\n")

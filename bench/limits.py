@@ -7,19 +7,18 @@ of noise (the converter's own ffmpeg pass, MP3 and waveform outputs), against th
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+from bench.aws_costs import CONVERTER_MEMORY_MB, FULL_VCPU_MB, LAMBDA_TIMEOUT_SECONDS, lambda_seconds
 from chalicelib.audio.convert import convert_to_mp3
 from chalicelib.audio.ffmpeg import ffmpeg_binary
 from chalicelib.config import settings
 
 SAMPLE_SECONDS = 120
-LAMBDA_TIMEOUT_SECONDS = 900  # .chalice/config.json: the converter's lambda_timeout
-CONVERTER_MEMORY_MB = 1024  # .chalice/config.json: the converter's lambda_memory_size
-FULL_VCPU_MB = 1769  # Lambda gives one full vCPU at 1,769 MB, proportionally less below
 FORMATS = [(44_100, 2, "pcm_s16le"), (48_000, 2, "pcm_s24le"), (96_000, 2, "pcm_s24le"), (96_000, 6, "pcm_s24le"),
            (192_000, 8, "pcm_s24le")]
 
@@ -33,19 +32,21 @@ def measure() -> list[dict]:
             subprocess.run([ffmpeg_binary(), "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
                             f"anoisesrc=r={rate}:d={SAMPLE_SECONDS}:a=0.3", "-af", f"aformat=channel_layouts="
                             f"{channels}c", "-c:a", codec, str(path)], check=True)
-            started = time.perf_counter()
+            started, before = time.perf_counter(), os.times()
             convert_to_mp3(str(path), lambda chunk: None)
-            wall = time.perf_counter() - started
+            wall, after = time.perf_counter() - started, os.times()
+            cpu = sum(after[:4]) - sum(before[:4])  # this process's and its ffmpeg's
             path.unlink()
             allowed = min(limits.max_duration_seconds, limits.max_channel_samples / (rate * channels))
-            here = wall * allowed / SAMPLE_SECONDS
+            scale = allowed / SAMPLE_SECONDS
             rows.append({"format": f"{rate / 1000:g} kHz, {channels} ch, {codec[4:]}", "allowed": allowed,
-                         "sample": wall, "here": here, "lambda": here * FULL_VCPU_MB / CONVERTER_MEMORY_MB})
+                         "sample": wall, "here": wall * scale, "lambda": lambda_seconds(cpu, wall) * scale})
     return rows
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| source | longest accepted | 2 min converted in | projected here | projected on a 1,024 MB Lambda "
+    lines = ["| source | longest accepted | 2 min converted in | projected here "
+             f"| projected on a {CONVERTER_MEMORY_MB:,} MB Lambda ({CONVERTER_MEMORY_MB / FULL_VCPU_MB:.2f} vCPU) "
              f"| of the {LAMBDA_TIMEOUT_SECONDS} s timeout |", "|---|---|---|---|---|---|"]
     for row in rows:
         lines.append(f"| {row['format']} | {row['allowed'] / 60:,.1f} min | {row['sample']:.2f} s | "

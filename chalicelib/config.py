@@ -24,8 +24,8 @@ DEFAULT_QUOTA_BYTES = 1024**3
 DEFAULT_QUOTA_SECONDS = 24 * 3600
 DEFAULT_GUEST_QUOTA_BYTES = 100 * 1024**2
 DEFAULT_GUEST_QUOTA_SECONDS = 3600
-# Long WAVs are encoded in parallel segments (audio/segments.py), one per vCPU, from this length up: below it a
-# conversion takes seconds anyway, and one encoder keeps LAME's bit reservoir (joining needs it off). README: Benchmarks.
+# Long recordings are encoded in parallel segments (audio/segments.py) from this length up: below it a conversion
+# takes seconds anyway, and one encoder keeps LAME's bit reservoir (joining needs it off). README: Benchmarks.
 DEFAULT_PARALLEL_FROM_SECONDS = 300.0
 LAMBDA_MB_PER_VCPU = 1769  # Lambda gives one vCPU per 1,769 MB of memory, up to 6 at 10,240 MB
 
@@ -81,9 +81,16 @@ def settings() -> Settings:
         quota_seconds=float(env("CLOUDSOUND_QUOTA_SECONDS") or DEFAULT_QUOTA_SECONDS),
         guest_quota_bytes=_int("CLOUDSOUND_GUEST_QUOTA_BYTES", DEFAULT_GUEST_QUOTA_BYTES),
         guest_quota_seconds=float(env("CLOUDSOUND_GUEST_QUOTA_SECONDS") or DEFAULT_GUEST_QUOTA_SECONDS),
-        convert_segments=_int("CLOUDSOUND_CONVERT_SEGMENTS", 0) or vcpus(),
+        convert_segments=_int("CLOUDSOUND_CONVERT_SEGMENTS", 0) or encoders(vcpus()),
         parallel_from_seconds=float(env("CLOUDSOUND_PARALLEL_FROM_SECONDS") or DEFAULT_PARALLEL_FROM_SECONDS),
     )
+
+
+def encoders(vcpus: int) -> int:
+    """How many LAME encoders a conversion runs at once: one per vCPU but the one the measuring graph keeps busy
+    (loudness and true peak, on a thread of its own, about half an encoder's work). With 2 vCPUs one pass already
+    uses both, and two segments gained nothing (`make bench`: README, Parallel segments)."""
+    return max(1, vcpus - 1)
 
 
 def vcpus() -> int:

@@ -22,7 +22,7 @@ from chalicelib.errors import Conflict
 ORIGINALS_PREFIX = "originals/"
 MP3_PREFIX = "mp3/"
 PEAKS_PREFIX = "peaks/"
-PART_BYTES = 8 * 1024 * 1024  # S3 parts are at least 5 MiB, except the last
+PART_BYTES = 5 * 1024 * 1024  # S3's smallest part but the last: the least held in memory (twice: the head, the next)
 COPY_PART_BYTES = 1024 * 1024 * 1024  # a part S3 copies itself may be up to 5 GiB
 UPLOAD_HEADERS = {"If-None-Match": "*"}  # what a presigned upload must send: the slot takes one file
 
@@ -217,8 +217,11 @@ class StreamingWriter:
     def write(self, chunk: bytes) -> None:
         self._buffer += chunk
         while len(self._buffer) >= self.part_bytes:
-            self._upload_part(bytes(self._buffer[: self.part_bytes]))
+            with memoryview(self._buffer) as view:  # one copy of the part, not two
+                part = bytes(view[: self.part_bytes])
             del self._buffer[: self.part_bytes]
+            self._upload_part(part)
+            del part
 
     def copy_part(self, source_etag: str, start: int, end: int) -> None:
         """The next part: bytes [start, end) of this same key as it is now (S3 copies them; nothing comes here)."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from chalicelib.audio.riff import chunks
+
 # mutagen's file types that ffmpeg decodes -> (format name, canonical content type)
 _FORMATS = {
     "WAVE": ("wav", "audio/wav"),
@@ -71,10 +73,7 @@ def identify_audio(data: bytes) -> AudioKind:
 def _wav_has_sample_bytes(data: bytes) -> bool:
     """Whether the data chunk is there and not empty. mutagen's length cannot tell: it reads 0 both for an empty
     data chunk and for one whose header claims more bytes than the file has (a truncated file, which we accept)."""
-    offset = 12
-    while offset + 8 <= len(data):
-        chunk_id, size = data[offset:offset + 4], int.from_bytes(data[offset + 4:offset + 8], "little")
+    for chunk_id, body, size in chunks(data):
         if chunk_id == b"data":
-            return size > 0 and len(data) > offset + 8
-        offset += 8 + size + (size & 1)
+            return size > 0 and len(data) > body
     return False

@@ -21,6 +21,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Mapping
 
+from chalicelib.audio.riff import chunks
+
 _HEAD_BYTES = 1 << 16
 _PCM, _FLOAT, _EXTENSIBLE = 1, 3, 0xFFFE
 # (format, bits per sample) → ffmpeg's raw demuxer, which decodes exactly as the WAV demuxer's PCM decoder does
@@ -83,19 +85,16 @@ def _coded_layout(head: bytes) -> SourceLayout | None:
 def _wav_layout(head: bytes, total: int) -> PcmLayout | None:
     if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
         return None
-    offset, fmt = 12, None
-    while offset + 8 <= len(head):
-        chunk_id, size = head[offset:offset + 4], int.from_bytes(head[offset + 4:offset + 8], "little")
-        body = offset + 8
+    fmt = None
+    for chunk_id, body, size in chunks(head):
         if chunk_id == b"fmt ":
             fmt = head[body:body + size]
         elif chunk_id == b"data":
-            return _layout(fmt, body, min(size, total - body), total) if fmt else None
-        offset = body + size + (size & 1)
+            return _layout(fmt, body, min(size, total - body)) if fmt else None
     return None
 
 
-def _layout(fmt: bytes, data_offset: int, data_bytes: int, total: int) -> PcmLayout | None:
+def _layout(fmt: bytes, data_offset: int, data_bytes: int) -> PcmLayout | None:
     if len(fmt) < 16:
         return None
     tag = int.from_bytes(fmt[0:2], "little")

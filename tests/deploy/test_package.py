@@ -11,6 +11,8 @@ from typing import Any, Iterator
 import pytest
 
 from chalicelib.api.http import BINARY_TYPES
+from chalicelib import config
+from chalicelib.config import settings
 from chalicelib.recording_store import INDEXES, SORT_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -61,8 +63,20 @@ def test_the_converter_is_fed_by_the_stacks_queue_and_has_the_layer(resources):
     assert source["Properties"]["BatchSize"] == 1
     assert convert["Layers"] == [{"Ref": "FfmpegLayer"}]
     assert convert["Environment"]["Variables"]["FFMPEG_BINARY"] == "/opt/bin/ffmpeg"
-    assert convert["Timeout"] == 900 and convert["MemorySize"] >= 1024
+    assert convert["Timeout"] == 900
     assert resources["FfmpegLayer"]["Properties"]["ContentUri"] == "./ffmpeg-layer.zip"
+
+
+def test_the_converter_buys_two_vcpus_one_encoding_one_measuring(resources, monkeypatch):
+    """Lambda gives one vCPU per 1,769 MB: the converter's memory buys two, which one pass uses both of (the encoder
+    and the measuring graph run on threads of their own); segments start from three (README: Benchmarks)."""
+    monkeypatch.delenv("CLOUDSOUND_CONVERT_SEGMENTS", raising=False)
+    for function, vcpus, encoders in [("Convert", 2, 1), ("APIHandler", 1, 1)]:
+        monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", str(resources[function]["Properties"]["MemorySize"]))
+        assert (config.vcpus(), settings().convert_segments) == (vcpus, encoders), function
+    for memory, encoders in [(5307, 2), (10240, 5)]:  # 3 and 6 vCPUs
+        monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", str(memory))
+        assert settings().convert_segments == encoders
 
 
 def test_both_functions_know_the_stacks_resources(resources):
