@@ -19,6 +19,7 @@ from bench.aws_costs import (
     CONVERTER_MEMORY_MB, DYNAMODB_WRITE, FULL_VCPU_MB, LAMBDA_GB_SECOND, LAMBDA_REQUEST, S3_GB_MONTH, S3_GET, S3_PUT,
     lambda_seconds,
 )
+from chalicelib.storage import PART_BYTES
 
 
 def cost_table(rows: list[dict]) -> str:
@@ -32,7 +33,8 @@ def cost_table(rows: list[dict]) -> str:
     hours = 1000
     compute = hours * (gb_seconds * LAMBDA_GB_SECOND + LAMBDA_REQUEST)
     storage = hours * (wav_gb + mp3_gb) * S3_GB_MONTH
-    requests = hours * ((1 + 8 + 1) * S3_PUT + 2 * S3_GET + 4 * DYNAMODB_WRITE)
+    mp3_parts = -(-128_000 // 8 * 3600 // PART_BYTES)  # the MP3's multipart upload, with its create and complete
+    requests = hours * ((1 + mp3_parts + 2) * S3_PUT + 2 * S3_GET + 4 * DYNAMODB_WRITE)
     return "\n".join([
         f"Per hour of 16-bit 44.1 kHz stereo audio: {cpu_seconds:.0f} CPU s measured here; on a "
         f"{CONVERTER_MEMORY_MB:,} MB converter (≈{CONVERTER_MEMORY_MB / FULL_VCPU_MB:.2f} vCPU) that is "
