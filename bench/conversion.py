@@ -3,7 +3,8 @@ embedded moto server) against the raw ffmpeg CLI on the same file, interleaved, 
 (pydub's AudioSegment on the whole file) once per size. Where the handler encodes in parallel segments (a recording
 of CLOUDSOUND_PARALLEL_FROM_SECONDS or more, on a machine of 2 CPUs or more) the same runs also time it encoding one
 segment per CPU (CLOUDSOUND_CONVERT_SEGMENTS; by default it leaves one CPU to the measuring graph, config.encoders),
-and those segments' raw ffmpeg processes alone, started at once: the ceiling.
+and those segments' raw ffmpeg processes alone, started at once: the ceiling; and the raw serial ffmpeg again while
+a busy loop keeps another core busy, as the handler's measuring graph does: what sharing the cores alone costs.
 
     .venv/bin/python -m bench.conversion [--durations 10,60,600,3600] [--repeat 5]
 
@@ -56,18 +57,22 @@ logged = []
 logging.getLogger("cloudsound").addHandler(Conversions())
 logging.getLogger("cloudsound").setLevel(logging.INFO)
 import os
-children_peak = [0]  # KiB: the largest sum of the ffmpeg children's RSS, sampled every 20 ms (their ru_maxrss
-def sample_children():  # counts this process's pages they had before exec)
+import subprocess
+child_pids, children_peak = [], [0]  # the ffmpeg children's pids; KiB: the largest sum of their RSS, sampled every
+class Tracked(subprocess.Popen):  # 20 ms (their ru_maxrss counts this process's pages they had before exec). Only
+    def __init__(self, *args, **kwargs):  # the pids this process started are read: scanning all of /proc every
+        super().__init__(*args, **kwargs)  # 20 ms cost the run it measured up to a tenth of its wall time
+        child_pids.append(self.pid)
+subprocess.Popen = Tracked
+def sample_children():
     while True:
         total = 0
-        for pid in filter(str.isdigit, os.listdir("/proc")):
+        for pid in list(child_pids):
             try:
-                stat = open(f"/proc/{pid}/stat").read()
-                if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and "(ffmpeg" in stat:
-                    total += next(int(line.split()[1]) for line in open(f"/proc/{pid}/status")
-                                  if line.startswith("VmRSS"))
-            except (OSError, StopIteration, ValueError):
-                pass
+                with open(f"/proc/{pid}/status") as status:
+                    total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+            except (OSError, StopIteration, ValueError):  # ended (a zombie has no VmRSS): not sampled again
+                child_pids.remove(pid)
         children_peak[0] = max(children_peak[0], total)
         time.sleep(0.02)
 started, waits = {}, []  # the seconds of every S3 and DynamoDB call (per thread: two may be in flight)
@@ -125,6 +130,18 @@ def generate_wav(path: Path, seconds: int) -> None:
 def run_ffmpeg(path: Path, out: Path, bitrate: int) -> dict:
     return _timed([[ffmpeg_binary(), "-nostdin", "-loglevel", "error", "-y", "-i", str(path),
                     "-codec:a", "libmp3lame", "-b:a", f"{bitrate}k", str(out)]])
+
+
+def run_ffmpeg_beside_busy_core(path: Path, out: Path, bitrate: int) -> dict:
+    """The raw ffmpeg again, while a busy loop keeps one other core busy, as the measuring graph does in the
+    handler: what sharing the machine costs the encoder, whatever the other core does."""
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.2)  # running before the encode starts
+        return run_ffmpeg(path, out, bitrate)
+    finally:
+        busy.kill()
+        busy.wait()
 
 
 def run_raw_segments(path: Path, scratch: Path, bitrate: int, count: int) -> dict:
@@ -223,19 +240,20 @@ def measure(durations: list[int], repeat: int) -> list[dict]:
             generate_wav(wav, seconds)
             measured = upload_original(stack.store, wav)
             parallel = count > 1 and seconds >= settings().parallel_from_seconds
-            runs: dict[str, list[dict]] = {"handler": [], "raw": [], "segments": [], "ceiling": []}
+            runs: dict[str, list[dict]] = {"handler": [], "raw": [], "segments": [], "ceiling": [], "busy": []}
             for _ in range(repeat if seconds < LONG else min(repeat, 3)):
                 runs["raw"].append(run_ffmpeg(wav, stack.scratch / "out.mp3", bitrate))
                 runs["handler"].append(run_handler(stack, measured))
                 if parallel:
                     runs["segments"].append(run_handler(stack, measured, CLOUDSOUND_CONVERT_SEGMENTS=str(count)))
                     runs["ceiling"].append(run_raw_segments(wav, stack.scratch, bitrate, count))
+                    runs["busy"].append(run_ffmpeg_beside_busy_core(wav, stack.scratch / "out.mp3", bitrate))
             naive = run_naive(wav, stack.scratch / "naive.mp3", bitrate)
             row = {"seconds": seconds, "wav_mib": wav.stat().st_size / 2**20,
                    "encoders": max(run["segments"] or 1 for run in runs["handler"]),
                    "segments": max((run["segments"] or 1 for run in runs["segments"]), default=1),
                    "naive_wall": naive["wall"], "naive_rss": naive["peak_rss_mib"]}
-            for name in ("handler", "segments", "ceiling"):
+            for name in ("handler", "segments", "ceiling", "busy"):
                 if runs[name]:
                     row.update(_medians(name, runs[name], runs["raw"]))
             row.update(ffmpeg_wall=statistics.median(run["wall"] for run in runs["raw"]),
@@ -275,17 +293,19 @@ def table(rows: list[dict]) -> str:
 
 
 def parallel_table(rows: list[dict]) -> str:
-    """The rows also run in segments: the handler as configured, in segments and the segments' raw ceiling, all as
-    ratios to the serial raw ffmpeg run just before; then the Lambda figures for an hour of audio."""
+    """The rows also run in segments: the raw ffmpeg beside a busy core, the segments' raw ceiling, the handler as
+    configured and in segments, all as ratios to the serial raw ffmpeg run just before; then the Lambda figures for
+    an hour of audio."""
     parallel = [row for row in rows if "segments_wall" in row]
     if not parallel:
         return "No row was encoded in segments (one CPU, or every duration under CLOUDSOUND_PARALLEL_FROM_SECONDS)."
-    lines = ["| audio | raw ffmpeg, serial | segments' raw ffmpeg at once (the ceiling) | handler, encoders as "
-             "configured | handler, segments | handler CPU s | Python peak RSS MiB | ffmpeg processes' peak RSS MiB (summed) |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| audio | raw ffmpeg, serial | raw ffmpeg, serial, beside a busy core | segments' raw ffmpeg at once (the "
+             "ceiling) | handler, encoders as configured | handler, segments | handler CPU s | Python peak RSS MiB "
+             "| ffmpeg processes' peak RSS MiB (summed) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for row in parallel:
         lines.append(
-            f"| {row['seconds'] / 60:g} min | {row['ffmpeg_wall']:.2f} s "
+            f"| {row['seconds'] / 60:g} min | {row['ffmpeg_wall']:.2f} s | {row['busy_wall']:.2f} s = {row['busy_ratio']:.2f}× "
             f"| {row['segments']} × ffmpeg: {row['ceiling_wall']:.2f} s = {row['ceiling_ratio']:.2f}× "
             f"| {row['encoders']}: {row['handler_wall']:.2f} s = {row['handler_ratio']:.2f}× "
             f"| {row['segments']}: {row['segments_wall']:.2f} s = {row['segments_ratio']:.2f}× "
