@@ -1,6 +1,7 @@
 """The web page in real headless Chromium against the real local stack: the token kept until saved, uploads with
 their details (and what is not audio refused before it goes up), a page per recording with its own URL, edits and
-the private toggle, statuses in words, and the player bar that keeps playing.
+the private toggle, statuses in words, and the player bar that keeps playing; all of it under the page's
+Content-Security-Policy, with no violation (open_page collects them with the script errors).
 
 The list of many recordings, the widths and the screenshots are in test_web_list.py (it imports the helpers below).
 """
@@ -27,6 +28,18 @@ pytestmark = pytest.mark.skipif(
 )
 
 DESKTOP = {"width": 1100, "height": 900}
+
+# Every Content-Security-Policy violation is recorded as the page sees it (the event), and written to the console,
+# where open_page collects it with Chromium's own CSP messages (some, such as a refused eval, have none): no test that
+# reads page.errors passes with something of the page blocked.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  const violation = `${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`;
+  window.__cspViolations.push(violation);
+  console.error(`Content Security Policy violation: ${violation}`);
+});
+"""
 PHONE = {"width": 390, "height": 844}
 
 # Every text the page announces (aria-live) is collected, so a test can ask what a screen reader was told.
@@ -57,7 +70,15 @@ def open_page(browser, url: str, viewport: dict = DESKTOP, accept_dialogs: bool 
     page = browser.new_context(viewport=viewport).new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("console", lambda message: page.errors.append(message.text)
+            if "Content Security Policy" in message.text else None)
     page.add_init_script(RECORD_ANNOUNCEMENTS)
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
+    # Playwright evaluates a string predicate with eval() on every poll but the first, and the page's CSP (no
+    # 'unsafe-eval') refuses that; a function is evaluated once and then called. So every expression the tests
+    # wait for (an expression, never a function) is made the body of one.
+    wait_for_function = page.wait_for_function
+    page.wait_for_function = lambda expression, **options: wait_for_function(f"() => ({expression})", **options)
     if accept_dialogs:
         page.on("dialog", lambda dialog: dialog.accept())  # the delete confirmation
     page.goto(url)
@@ -428,3 +449,51 @@ def test_a_ready_recordings_page_shows_its_loudness_and_a_podcast_against_the_no
         direction = "quieter" if difference < 0 else "louder"
         assert norm.inner_text() == f"{decibels(abs(difference))} LU {direction} than the −16 LUFS podcast norm"
     assert page.errors == []
+
+
+def csp_violations(page) -> list[str]:
+    return page.evaluate("window.__cspViolations")
+
+
+def test_the_page_works_under_its_content_security_policy(browser, local_stack, tmp_path):
+    """Register, upload a WAV to its presigned link (another origin), play it from S3: all under the page's CSP, with
+    no violation reported, neither to the page (securitypolicyviolation) nor in Chromium's console."""
+    base = local_stack.url
+    wav = generate_audio(tmp_path / "csp take.wav", seconds=2, rate=8000)
+    page = open_page(browser, f"{base}/")
+    headers = page.reload().headers  # the document's own response: what Chromium enforced
+    csp = headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
+
+    page.fill("#reg-name", "csp")
+    page.click("#register button[type=submit]")
+    page.wait_for_selector("#new-token:not(.hidden)")
+    # The <style> applies (its hash is right): the title's margin comes from it, no longer from a style attribute.
+    assert page.eval_on_selector("#new-token-title", "h => getComputedStyle(h).marginTop") == "0px"
+    page.click("#token-saved")
+
+    page.set_input_files("#files", str(wav))
+    page.wait_for_selector(".upload .upload-state:text-is('ready')", timeout=60_000)
+    page.locator("#rows li", has_text="csp take.wav").get_by_role("button", name="Play csp take.wav").click()
+    wait_until_playing(page)
+    wait_for_a_waveform(page, "player-wave", 1000)
+    played_from = page.evaluate("new URL(audio.currentSrc).origin")
+    assert played_from != page.evaluate("location.origin") and played_from in csp  # S3, allowed by media-src
+
+    row = page.locator("#rows li", has_text="csp take.wav")
+    row.get_by_role("link").click()  # its own page: the edit form the script builds, and its waveform
+    page.wait_for_selector("#edit-form .form-actions button[type=submit]")
+    wait_for_a_waveform(page, "detail-wave", 1000)
+
+    assert csp_violations(page) == [] and page.errors == []
+
+    # The listeners hear what the policy blocks: an injected inline script does not run, and both report it.
+    page.evaluate("document.body.append(Object.assign(document.createElement('script'),"
+                  " { textContent: 'window.__injected = true' }))")
+    page.wait_for_function("window.__cspViolations.length > 0")
+    assert page.evaluate("window.__injected") is None
+    assert csp_violations(page) == ["script-src-elem blocked inline"]
+    page.wait_for_timeout(200)
+    chromium_said = [error for error in page.errors if not error.startswith("Content Security Policy violation:")]
+    assert chromium_said and "Content Security Policy" in chromium_said[0]
