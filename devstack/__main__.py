@@ -3,10 +3,13 @@
 One process group: an embedded moto server (S3, DynamoDB, SQS) on 127.0.0.1:$MOTO_PORT (default $PORT + 1, stable
 across restarts so presigned links outlive one) behind a layer as strict as S3 about links (devstack/strict_s3.py),
 the resources of infra/template.json created on it, the data directory restored into it (devstack/restore.py; kept
-current by devstack/persistence.py), `chalice local` on 127.0.0.1:$PORT, and $WORKERS queue workers calling the
-converter. A worker that dies is restarted (its message comes back after the visibility timeout). Ctrl-C or SIGTERM
-stops everything, and the data stays in $CLOUDSOUND_DATA_DIR (default local-data/); `python -m devstack --reset` (or
-`make reset`) starts empty.
+current by devstack/persistence.py), `chalice local` on 127.0.0.1:$PORT (devstack/local_api.py: Chalice's server with
+a handler that refuses before it reads), and $WORKERS queue workers calling the converter. A worker that dies is
+restarted (its message comes back after the visibility timeout); if `chalice local` dies, the stack stops; if this
+process dies, even by SIGKILL, its children follow it (devstack/lifecycle.py), so the next start finds the ports
+free. Ctrl-C or SIGTERM stops everything, and the data stays in $CLOUDSOUND_DATA_DIR (default local-data/); a start
+while the previous stack is still stopping waits for it (CLOUDSOUND_LOCAL_LOCK_WAIT_SECONDS, 15 s by default).
+`python -m devstack --reset` (or `make reset`) starts empty.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack.datadir import DataDirectory, DataDirectoryError, data_dir_from_environment, reset
+from devstack.lifecycle import PARENT_ENV, wait_until_port_free
 from devstack.resources import LocalTemplate, _queue_notification, create_all
 from devstack.strict_s3 import LocalAws
 
@@ -33,6 +37,9 @@ LOCAL_CREDENTIALS = {"local": "local"}  # fake, but the strict layer checks pres
 # moto keeps an object below this size in RAM and spills a larger one to an anonymous temp file: audio on disk, so
 # a restored library of gigabytes does not sit in the stack's memory.
 MOTO_KEY_BUFFER_BYTES = 256 * 1024
+# How long a start waits for the stack before it to release the data directory (and the API's port): `make` returns
+# at Ctrl-C while the stack is still stopping, and stopping takes about 1.5 s (the children, the final snapshot).
+DEFAULT_LOCK_WAIT_SECONDS = 15.0
 log = logging.getLogger("cloudsound.stack")
 
 
@@ -140,13 +147,15 @@ class Stack:
         from devstack import persistence, restore
 
         if self.data_dir is not None:
-            self.data = DataDirectory.open(self.data_dir)
+            wait = float(os.environ.get("CLOUDSOUND_LOCAL_LOCK_WAIT_SECONDS") or DEFAULT_LOCK_WAIT_SECONDS)
+            self.data = DataDirectory.open(self.data_dir, wait_seconds=wait)
         os.environ.setdefault("MOTO_S3_DEFAULT_KEY_BUFFER_SIZE", str(MOTO_KEY_BUFFER_BYTES))
         self.moto = start_moto(self.moto_port)
         endpoint = self.moto.endpoint
         template = LocalTemplate(region=self.region)
         quiet, deferred = without_notifications(template)
-        self.env = {**os.environ, **provision(endpoint, self.region, quiet), "PYTHONUNBUFFERED": "1"}
+        self.env = {**os.environ, **provision(endpoint, self.region, quiet), "PYTHONUNBUFFERED": "1",
+                    PARENT_ENV: str(os.getpid())}  # the children follow this process if it dies
         s3 = devstack_client("s3", endpoint, self.region)
         bucket = self.env["CLOUDSOUND_BUCKET"]
         tables = [self.env["CLOUDSOUND_USERS_TABLE"], self.env["CLOUDSOUND_RECORDINGS_TABLE"]]
@@ -166,9 +175,10 @@ class Stack:
                                                       self.env["CLOUDSOUND_RECORDINGS_TABLE"], self.region)
             if resumed:
                 log.info("re-enqueued %d conversion(s) the last stop interrupted", resumed)
-        chalice = str(Path(sys.executable).with_name("chalice"))
+        if not wait_until_port_free("127.0.0.1", self.port, timeout=10):
+            raise RuntimeError(f"port {self.port} is in use by another program (PORT=… picks another)")
         self.api = subprocess.Popen(
-            [chalice, "local", "--no-autoreload", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "-m", "devstack.local_api", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=PROJECT_ROOT, env=self.env, stdout=self.output, stderr=self.output,
         )
         for _ in range(self.workers_wanted):
@@ -204,6 +214,7 @@ class Stack:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()  # gone, ports and all, before the data directory is let go
         if self.mirror is not None:
             try:
                 self.mirror.stop()  # the last snapshot, once nothing writes any more

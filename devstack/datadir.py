@@ -19,10 +19,12 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
 import threading
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator
@@ -32,6 +34,7 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / "local-data"
 MARKER_NAME = "cloudsound-data.json"
 FORMAT_VERSION = 1
 _TEMPORARY_SUFFIX = ".tmp"
+log = logging.getLogger("cloudsound.stack")
 
 
 class DataDirectoryError(RuntimeError):
@@ -85,6 +88,24 @@ def reset(path: Path) -> bool:
             raise DataDirectoryError(f"a running local stack is using {path}; stop it first") from None
         shutil.rmtree(path)
     return True
+
+
+def _lock_waiting(lock_file: Any, wait_seconds: float, root: Path) -> None:
+    """flock `lock_file`, polling for up to `wait_seconds` while another process holds it (a blocking flock could
+    not be bounded); then the refusal, naming the directory."""
+    deadline = time.monotonic() + wait_seconds
+    said = False
+    while True:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise DataDirectoryError(f"another local stack is using {root}") from None
+        if not said:
+            log.info("another local stack is still using %s; waiting up to %.0f s for it to stop", root, wait_seconds)
+            said = True
+        time.sleep(0.1)
 
 
 @dataclass(frozen=True)
@@ -180,7 +201,9 @@ class DataDirectory:
         self._stores: dict[str, ObjectStore] = {}
 
     @classmethod
-    def open(cls, root: Path) -> "DataDirectory":
+    def open(cls, root: Path, wait_seconds: float = 0.0) -> "DataDirectory":
+        """Open and lock `root`. If another stack holds it, wait up to `wait_seconds` for it to let go: `make run`
+        right after Ctrl-C starts while the previous stack is still stopping (`make` does not wait for it)."""
         root.mkdir(parents=True, exist_ok=True)
         marker = root / MARKER_NAME
         if not marker.exists():
@@ -193,10 +216,10 @@ class DataDirectory:
         directory = cls(root)
         directory._lock_file = (root / "lock").open("a")
         try:
-            fcntl.flock(directory._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            _lock_waiting(directory._lock_file, wait_seconds, root)
+        except BaseException:
             directory._lock_file.close()
-            raise DataDirectoryError(f"another local stack is using {root}") from None
+            raise
         directory.tables_dir.mkdir(exist_ok=True)
         for leftover in directory.tables_dir.glob(f"*{_TEMPORARY_SUFFIX}"):
             leftover.unlink()

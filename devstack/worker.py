@@ -15,6 +15,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from devstack.lifecycle import die_with_parent, kill_children, parent_alive
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RETRY_DELAY_SECONDS = int(os.environ.get("CLOUDSOUND_RETRY_DELAY_SECONDS", "3"))
 VISIBILITY_SECONDS = int(os.environ.get("CLOUDSOUND_LOCAL_VISIBILITY_SECONDS", "30"))
@@ -93,7 +95,7 @@ class Heartbeat(threading.Thread):
         self.join()
 
 
-def run(stop: threading.Event) -> None:
+def run(stop: threading.Event, parent: int | None = None) -> None:
     sys.path.insert(0, str(PROJECT_ROOT))
     import app as application
     from chalicelib import aws
@@ -106,7 +108,7 @@ def run(stop: threading.Event) -> None:
     context = SimpleNamespace(function_name="convert", aws_request_id="local",
                               get_remaining_time_in_millis=lambda: 900000)
     log.info("worker %d polling %s and %s", os.getpid(), conversions.name, dead_letters.name)
-    while not stop.is_set():
+    while not stop.is_set() and parent_alive(parent):  # the parent check backs up the kernel's signal
         conversions.poll(1, context)
         dead_letters.poll(0, context)
 
@@ -114,9 +116,23 @@ def run(stop: threading.Event) -> None:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker  %(levelname)s %(message)s")
     stop = threading.Event()
+    parent: list[int | None] = [None]
+
+    def on_signal(*_: object) -> None:
+        """A stop asked by the stack finishes the message in hand. A signal after the stack's main process died
+        (the kernel sends SIGTERM then: devstack/lifecycle.py) ends this worker and its ffmpeg at once: moto died
+        with that process, so nothing in hand can finish, and the restore re-queues it at the next start."""
+        if not parent_alive(parent[0]):
+            log.warning("worker %d: the stack's main process is gone; exiting", os.getpid())
+            kill_children()
+            os._exit(1)
+        stop.set()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    run(stop)
+        signal.signal(signum, on_signal)
+    parent[0] = die_with_parent()
+    if not stop.is_set():  # set already if the stack died before this worker could ask to be told
+        run(stop, parent[0])
 
 
 if __name__ == "__main__":
