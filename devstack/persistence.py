@@ -11,6 +11,17 @@ multipart objects; pickling its backends fails on SQS's lock and breaks across v
   atomically. A write acknowledged less than about FLUSH_SECONDS + one scan before a SIGKILL can be lost: the
   stated bound is 2 seconds. A clean stop (Ctrl-C, SIGTERM) writes a final snapshot after the app has stopped.
   Scanning is fine here: it is the devstack, never a request path, and 1,000 recordings scan in well under a second.
+- **An object leaves the disk only after a table snapshot taken after it left the bucket.** The service deletes a
+  recording's record first and its files after (chalicelib/recording_service.py: delete), and writes files before
+  the record that names them; in the bucket and the tables a `ready` record never names a missing file. The disk
+  must keep that order: with removals committed at once and the tables up to FLUSH_SECONDS behind, a SIGKILL just
+  after a DELETE brought the recording back `ready` and listed with its files gone (peaks 500). So a removal first
+  writes a snapshot (one per request, under the same lock as the timer's, so an older scan can never land after
+  it), which already lacks the deleted record, then removes the files: a kill at any moment leaves the recording
+  whole (the delete lost, as any write of the last FLUSH_SECONDS may be) or gone whole. Repairing on restore instead
+  (dropping records whose files are missing) would put the service's key layout and statuses into the devstack and
+  turn a lost write into silently deleted data; ordering the mirror keeps the disk a state the service really was
+  in. A Scan per delete is cheap here (deletes are rare; 1,000 recordings scan in well under a second).
 - **Restore happens before the bucket's notification exists** (devstack/restore.py), so no restored object fires an
   event and nothing is converted twice. Recordings that were `processing` (or an `awaiting_upload` slot whose file had
   already arrived) get one synthetic ObjectCreated event each, carrying what S3's own would (bucket, URL-encoded key,
@@ -27,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from typing import Any, BinaryIO, Iterable
+from typing import Any, BinaryIO, Callable, Iterable
 
 from devstack.datadir import DataDirectory, ObjectEntry, ObjectStore
 
@@ -70,6 +81,18 @@ def multipart_etag(etag: str) -> bool:
     return "-" in etag
 
 
+def _once(action: Callable[[], object]) -> Callable[[], None]:
+    """`action`, run by the first call only (later calls of one request need no newer snapshot)."""
+    done: list[bool] = []
+
+    def run() -> None:
+        if not done:
+            action()
+            done.append(True)
+
+    return run
+
+
 class Mirror:
     """Keeps the data directory current with the moto server (the listener StrictS3 reports to)."""
 
@@ -85,15 +108,17 @@ class Mirror:
         self._key_locks: dict[str, threading.Lock] = {}
         self._key_locks_guard = threading.Lock()
         self._failed_keys: set[str] = set()
+        self._snapshot_lock = threading.Lock()  # snapshots land in the order they were scanned
         self._thread = threading.Thread(target=self._run, name="mirror", daemon=True)
 
     # --- the listener --------------------------------------------------------------------------------------------
     def objects_changed(self, bucket: str, keys: list[str]) -> None:
         if bucket != self.bucket:
             return
+        snapshot_first = _once(self.snapshot_tables)  # one snapshot covers every removal of this request
         for key in keys:
             try:
-                self.sync_object(key)
+                self.sync_object(key, snapshot_first)
             except Exception:
                 with self._key_locks_guard:
                     self._failed_keys.add(key)
@@ -107,15 +132,18 @@ class Mirror:
         with self._key_locks_guard:
             return self._key_locks.setdefault(key, threading.Lock())
 
-    def sync_object(self, key: str) -> None:
+    def sync_object(self, key: str, before_removal: Callable[[], object] | None = None) -> None:
         """Make the mirror hold what the bucket holds under `key` now (one key at a time, so two racing writes of
-        it end with the bucket's last version on disk too)."""
+        it end with the bucket's last version on disk too). A key gone from the bucket leaves the disk only after
+        `before_removal` (by default a table snapshot: see the module's docstring) has returned."""
         with self._lock_for(key):
             for _ in range(5):
                 try:
                     head = self.s3.head_object(Bucket=self.bucket, Key=key)
                 except self.s3.exceptions.ClientError as error:
                     if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                        if self.store.get(key) is not None:
+                            (before_removal or self.snapshot_tables)()
                         self.store.remove(key)
                         return
                     raise
@@ -160,9 +188,10 @@ class Mirror:
         for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
             for item in page.get("Contents", []):
                 listed[item["Key"]] = item["ETag"].strip('"')
+        snapshot_first = _once(self.snapshot_tables)
         for entry in self.store.entries():
             if entry.key not in listed:
-                self.sync_object(entry.key)
+                self.sync_object(entry.key, snapshot_first)
         for key, etag in listed.items():
             known = self.store.get(key)
             if known is None or known.etag != etag:
@@ -171,10 +200,10 @@ class Mirror:
     # --- tables --------------------------------------------------------------------------------------------------
     def snapshot_tables(self) -> dict[str, int]:
         counts = {}
-        for table in self.tables:
-            items = (item for page in self.dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True)
-                     for item in page.get("Items", []))
-            counts[table] = self.data.write_table(table, items)
+        with self._snapshot_lock:
+            for table in self.tables:
+                pages = self.dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True)
+                counts[table] = self.data.write_table(table, (item for page in pages for item in page.get("Items", [])))
         return counts
 
     # --- the background thread -----------------------------------------------------------------------------------

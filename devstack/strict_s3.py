@@ -10,6 +10,11 @@ In front of moto, for S3:
   body a second time on every DynamoDB and S3 call.
 - a PUT whose Content-Length is over 5 GiB is refused (400 EntityTooLarge) before its body is read; a presigned PUT
   without a Content-Length gets 411 MissingContentLength.
+- a verified presigned GET or HEAD of a key the bucket does not hold answers S3's 404 NoSuchKey. moto, finding no
+  key, compares the link's `response-content-*` parameters with the request's own headers and answers 403
+  SignatureDoesNotMatch (moto/s3/responses.py: `_invalid_headers`), so every download link of a deleted recording
+  read as a signing bug. The signature is checked here already; on moto's 403 the layer asks moto (a HEAD through
+  its own API) whether the key exists, and answers 404 if it does not.
 - a PUT sent as `application/x-www-form-urlencoded` (curl --data-binary's default) reaches moto as
   `application/octet-stream`: moto would otherwise parse the body as a form (a 120 MB PUT took over 100 s). The body
   is passed on as the stream it is; nothing here reads it.
@@ -37,6 +42,9 @@ MAX_SINGLE_PUT_BYTES = 5 * 1024**3  # S3's limit for one PUT (and one part)
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 log = logging.getLogger("cloudsound.strict_s3")
 
+# moto does not check a signature in the Authorization header: only its scope (the service) matters to it.
+_PROBE_AUTHORIZATION = ("AWS4-HMAC-SHA256 Credential=local/20000101/us-east-1/s3/aws4_request, SignedHeaders=host, "
+                        "Signature=0")
 _DYNAMODB_READS = ("GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "Describe", "List")
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -95,7 +103,23 @@ def error_xml(refusal: Refusal, resource: str) -> bytes:
 
 
 def _status_line(status: int) -> str:
-    return {400: "400 Bad Request", 403: "403 Forbidden", 411: "411 Length Required"}.get(status, f"{status} Error")
+    return {400: "400 Bad Request", 403: "403 Forbidden", 404: "404 Not Found",
+            411: "411 Length Required"}.get(status, f"{status} Error")
+
+
+def _refuse(start_response: Callable[..., Any], refusal: Refusal, raw_path: str, head: bool = False) -> list[bytes]:
+    """S3's error answer (a HEAD's carries no body, as S3's does not)."""
+    body = error_xml(refusal, urllib.parse.unquote(raw_path))
+    start_response(_status_line(refusal.status), [("Content-Type", "application/xml"),
+                                                  ("Content-Length", "0" if head else str(len(body))),
+                                                  ("Connection", "close")])
+    return [] if head else [body]
+
+
+def _close(response: Iterable[bytes]) -> None:
+    close = getattr(response, "close", None)
+    if close is not None:
+        close()
 
 
 class StrictS3:
@@ -118,11 +142,9 @@ class StrictS3:
         if service in (None, "s3"):
             refusal = self._check_s3(environ, method, raw_path, raw_query, query)
             if refusal is not None:
-                body = error_xml(refusal, urllib.parse.unquote(raw_path))
-                start_response(_status_line(refusal.status),
-                               [("Content-Type", "application/xml"), ("Content-Length", str(len(body))),
-                                ("Connection", "close")])
-                return [body]
+                return _refuse(start_response, refusal, raw_path)
+            if method in ("GET", "HEAD") and is_presigned_v4(query):
+                return self._presigned_read(environ, start_response, raw_path)
             if method == "PUT" and environ.get("CONTENT_TYPE", "").lower().startswith(FORM_CONTENT_TYPE):
                 environ["CONTENT_TYPE"] = "application/octet-stream"
         listener = self.listener
@@ -146,6 +168,36 @@ class StrictS3:
             return verify_presigned(method, raw_path, raw_query, request_headers(environ), self.secrets,
                                     self.clock())
         return None
+
+    def _presigned_read(self, environ: dict[str, Any], start_response: Callable[..., Any],
+                        raw_path: str) -> Iterable[bytes]:
+        """moto's answer to a verified presigned GET/HEAD, but S3's 404 NoSuchKey where moto says 403 for a key it
+        does not have (see the module's docstring)."""
+        answers: list[tuple[str, list[Any]]] = []
+        response = self.moto_app(environ, lambda status, headers, exc_info=None: answers.append((status, headers)))
+        if not answers:  # moto answers at once; should it not, its body is small enough to hold
+            response = [b"".join(response)]
+        status, headers = answers[-1]
+        if status.startswith("403") and not self._key_exists(environ):
+            _close(response)
+            key = urllib.parse.unquote(raw_path).lstrip("/").partition("/")[2]
+            return _refuse(start_response, Refusal(404, "NoSuchKey", "The specified key does not exist.",
+                                                   {"Key": key}), raw_path, environ["REQUEST_METHOD"] == "HEAD")
+        start_response(status, headers)
+        return response
+
+    def _key_exists(self, environ: dict[str, Any]) -> bool:
+        """Ask moto, as the app's own boto3 would (a HEAD signed in the header, which moto does not check)."""
+        probe = {name: value for name, value in environ.items() if not name.startswith("HTTP_")}
+        probe.update(REQUEST_METHOD="HEAD", QUERY_STRING="", CONTENT_LENGTH="0", HTTP_HOST=environ.get("HTTP_HOST", ""),
+                     HTTP_AUTHORIZATION=_PROBE_AUTHORIZATION)
+        probe["wsgi.input"] = io.BytesIO()
+        for name in ("RAW_URI", "REQUEST_URI"):
+            if name in probe:
+                probe[name] = str(probe[name]).split("?", 1)[0]
+        answers: list[str] = []
+        _close(self.moto_app(probe, lambda status, headers, exc_info=None: answers.append(status)))
+        return not answers or not answers[-1].startswith("404")
 
     def _call_and_report(self, environ: dict[str, Any], start_response: Callable[..., Any],
                          listener: ChangeListener, service: str | None, method: str, raw_path: str,
