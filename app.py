@@ -8,6 +8,7 @@ from chalice import Chalice, Response
 from chalicelib import logs, wiring
 from chalicelib.api.auth import signed_in, viewer_id
 from chalicelib.api.compat import BLUEPRINTS
+from chalicelib.api.limits import count_registration
 from chalicelib.api.http import (
     BINARY_TYPES, BadRequest, access_log, is_json, json_errors, json_object, link_root, redirect, uniform_errors,
     wants_json,
@@ -33,8 +34,9 @@ for blueprint in BLUEPRINTS:
 
 @app.route("/", methods=["GET"])
 def web_page() -> Response:
-    return Response(body=page_html(), status_code=200, headers={"Content-Type": "text/html; charset=utf-8",
-                                                               "Cache-Control": "no-cache"})
+    from chalicelib.web import page_headers  # its CSP, nosniff, Referrer-Policy and frame policy
+
+    return Response(body=page_html(), status_code=200, headers=page_headers())
 
 
 @app.route("/openapi.json", methods=["GET"])
@@ -52,6 +54,7 @@ def health() -> dict:
 def register_user() -> Response:
     body = json_object(app.current_request.raw_body)
     user_id = validate_user_id(body["id"]) if body.get("id") is not None else None
+    count_registration(app.current_request)
     user, token = wiring.user_store().register(validate_user_name(body.get("name")), user_id)
     return Response(body={**user.public(), "token": token}, status_code=201,
                     headers={"Location": f"{link_root(app.current_request)}/users/{user.id}"})
@@ -62,8 +65,8 @@ def register_user() -> Response:
 def who_am_i() -> dict:
     user = signed_in(app.current_request.headers)
     usage, quota = wiring.recording_service().usage(user)
-    return {**user.public(), "usage": {"bytes": usage.bytes, "seconds": usage.seconds},
-            "quota": {"bytes": quota.bytes, "seconds": quota.seconds}}
+    return {**user.public(), "usage": {"bytes": usage.stored, "seconds": usage.seconds},
+            "reserved": {"bytes": usage.reserved}, "quota": {"bytes": quota.bytes, "seconds": quota.seconds}}
 
 
 @app.route("/users/{user_id}", methods=["GET"])

@@ -53,6 +53,10 @@ class Settings:
     guest_quota_seconds: float
     convert_segments: int
     parallel_from_seconds: float
+    convert_timeout_seconds: float
+    registrations_per_window: int
+    anonymous_uploads_per_window: int
+    rate_window_seconds: int
 
 
 def _int(name: str, default: int) -> int:
@@ -83,7 +87,21 @@ def settings() -> Settings:
         guest_quota_seconds=float(env("CLOUDSOUND_GUEST_QUOTA_SECONDS") or DEFAULT_GUEST_QUOTA_SECONDS),
         convert_segments=_int("CLOUDSOUND_CONVERT_SEGMENTS", 0) or encoders(vcpus()),
         parallel_from_seconds=float(env("CLOUDSOUND_PARALLEL_FROM_SECONDS") or DEFAULT_PARALLEL_FROM_SECONDS),
+        convert_timeout_seconds=float(env("CLOUDSOUND_CONVERT_TIMEOUT_SECONDS") or 0)
+        or convert_timeout(float(env("CLOUDSOUND_MAX_DURATION_SECONDS") or 6 * 3600)),
+        registrations_per_window=_int("CLOUDSOUND_REGISTRATIONS_PER_WINDOW", 60),
+        anonymous_uploads_per_window=_int("CLOUDSOUND_ANONYMOUS_UPLOADS_PER_WINDOW", 120),
+        rate_window_seconds=_int("CLOUDSOUND_RATE_WINDOW_SECONDS", 600),
     )
+
+
+def convert_timeout(max_duration_seconds: float) -> float:
+    """The wall-clock limit of one conversion: a minute, and the longest audio allowed at 30× real time. LAME
+    encodes about 85× real time on one core here, so an honest file never comes near; whatever keeps ffmpeg busy
+    longer (a source that stalls, a decoder fed a pathological stream) fails there rather than holding a worker. The
+    6-hour cap gives 780 s, within the converter's 900 s Lambda timeout, so the owner reads a `failed`, not a
+    retried timeout."""
+    return 60 + max_duration_seconds / 30
 
 
 def encoders(vcpus: int) -> int:

@@ -79,3 +79,15 @@ class NotAudio(CloudSoundError):
     """Not audio, or not audio of a format this call accepts."""
 
     code = "unsupported_media_type"
+
+
+class ItemTooLarge(CloudSoundError):
+    """A record would not fit the store's item size (DynamoDB's 400 KB)."""
+
+    code = "too_large"
+
+
+class TooManyRequests(CloudSoundError):
+    """Over a rate limit for the caller's address; `retry_after` says when to try again."""
+
+    code = "too_many_requests"

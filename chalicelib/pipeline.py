@@ -26,9 +26,10 @@ from chalicelib import logs
 from chalicelib.audio.convert import (
     Conversion, ConversionError, SegmentsFailed, SourceUnavailable, TooLong, convert_to_mp3,
 )
-from chalicelib.audio.sniff import content_type_for
-from chalicelib.errors import RecordingGone
-from chalicelib.quotas import Quotas, describe
+from chalicelib.audio.sniff import NOT_AUDIO, AudioKind, UnreadableAudio, identify_stream
+from chalicelib.errors import ItemTooLarge, RecordingGone
+from chalicelib.object_reader import ObjectVersionChanged
+from chalicelib.quotas import Quotas, conversion_fits, describe
 from chalicelib.recording import Recording, Usage
 from chalicelib.recording_store import RecordingStore
 from chalicelib.storage import AudioStorage, StreamingWriter, mp3_key, peaks_key, recording_id_from_key
@@ -81,6 +82,7 @@ class ConversionSettings:
     quotas: Quotas
     segments: int = 1  # encoders at once for a long WAV (one per vCPU)
     parallel_from_seconds: float = 300.0
+    max_wall_seconds: float | None = None  # a conversion that takes longer fails (hostile input keeping it busy)
 
 
 class Converter:
@@ -162,11 +164,22 @@ class Converter:
             except RecordingGone:
                 return "gone"
 
+        # Hostile until sniffed, however it came: only audio is decoded, and only by its own format's demuxer.
+        try:
+            kind = identify_stream(self.storage.open_original(recording_id, etag, size), size)
+        except UnreadableAudio as refusal:
+            facts["reason"] = refusal.reason
+            return self._not_audio(recording, key, etag, refusal.reason)
+        except ObjectVersionChanged:
+            current = self.storage.original_etag(recording_id)
+            return "gone" if current is None else "superseded"
+
         # The owner's quota, without what this recording counted so far: the file must fit, and decoding stops
         # where the audio time left ends (a tiny file of silence can decode to hours).
         quota = self.conversion.quotas.of(recording.owner)
         others = self.store.usage(recording.owner) - recording.charge
-        if others.bytes + size > quota.bytes:
+        held = max(recording.reserved or 0, int(recording.original.get("size") or 0))
+        if not conversion_fits(quota, others, size, held):
             reason = f"over the owner's quota: {describe(quota, others + Usage(size))}; delete recordings to make room"
             facts["reason"] = reason
             # Not a fact about the file: no source_etag, so the same file converts once there is room.
@@ -178,11 +191,11 @@ class Converter:
         source_url = self.storage.presigned_get(key, _SOURCE_LINK_SECONDS, if_match=etag)
         try:
             try:
-                conversion = self._encode(source_url, etag, writer, seconds_left, self.conversion.segments)
+                conversion = self._encode(source_url, etag, writer, seconds_left, self.conversion.segments, kind)
             except SegmentsFailed as failure:  # never expected; what was written is dropped, and one pass does it
                 log.error("parallel segments failed for %s, converting in one pass: %s", recording_id, failure)
                 writer.abort()
-                conversion = self._encode(source_url, etag, writer, seconds_left, 1)
+                conversion = self._encode(source_url, etag, writer, seconds_left, 1, kind)
         except ConversionError as error:
             writer.abort()
             reason = error.reason
@@ -204,7 +217,7 @@ class Converter:
             writer.abort()
             raise
         # The MP3's head goes up last: its tag (from the recording and the original's tags), the Info frame.
-        measured = _measured(recording, conversion, size)
+        measured = _measured(recording, conversion, size, kind)
         tagged = recording.with_changes(measured)
         tag = tag_bytes(tagged, conversion.source_tags.pictures)
         measured["mp3"]["size"] = len(tag) + conversion.mp3_size
@@ -222,9 +235,20 @@ class Converter:
         return self._finish(recording, etag, {"status": "ready", "error": None, "source_etag": etag, **measured},
                             tagged=tagged)
 
+    def _not_audio(self, recording: Recording, key: str, etag: str, reason: str) -> str:
+        """A file that is not audio: the recording fails (for its owner to read why) and the bytes are deleted, so
+        nothing but audio is ever hosted."""
+        kept = {"filename": recording.original["filename"]} if recording.original.get("filename") else {}
+        outcome = self._finish(recording, etag, {**_failed(recording, f"{NOT_AUDIO}: {reason}", None, etag),
+                                                 "original": kept})
+        if outcome == "failed" and self.storage.original_etag(recording.id) == etag:
+            self.storage.delete(key)
+        return outcome
+
     def _encode(self, source_url: str, etag: str, writer: StreamingWriter, seconds_left: float,
-                segments: int) -> Conversion:
+                segments: int, kind: AudioKind) -> Conversion:
         return convert_to_mp3(source_url, writer.write, bitrate_kbps=self.conversion.bitrate_kbps,
+                              demuxer=kind.demuxer, max_wall_seconds=self.conversion.max_wall_seconds,
                               max_seconds=min(self.conversion.max_duration_seconds, seconds_left),
                               source_headers={"If-Match": f'"{etag}"'},
                               max_channel_samples=self.conversion.max_channel_samples,
@@ -250,6 +274,12 @@ class Converter:
         except (RecordingGone, _Superseded) as lost:
             self.storage.delete_outputs(recording.id, etag)  # leave no orphan
             return "gone" if isinstance(lost, RecordingGone) else "superseded"
+        except ItemTooLarge:  # what the file carries cannot be kept (tags are capped: not expected); a fact about it
+            self.storage.delete_outputs(recording.id, etag)
+            if changes.get("status") == "failed":
+                raise
+            return self._finish(recording, etag, _failed(recording, "the file's tags are too large to keep", None,
+                                                         etag))
         for previous in replaced:
             self.storage.delete_outputs(recording.id, previous)
         if tagged is not None and tags_for(written) != tags_for(tagged):
@@ -267,21 +297,22 @@ def _failed(recording: Recording, reason: str, size: int | None, source_etag: st
     duplicate; without, the same file converts again when it comes again (after the owner made room)."""
     original = {**recording.original, **({"size": size} if size is not None else {})}
     return {"status": "failed", "error": reason, "original": original, "mp3": None, "duration": None,
-            "loudness": None, "source_etag": source_etag}
+            "loudness": None, "source_etag": source_etag, "reserved": None}
 
 
-def _measured(recording: Recording, conversion: Conversion, size: int) -> dict[str, Any]:
+def _measured(recording: Recording, conversion: Conversion, size: int, kind: AudioKind) -> dict[str, Any]:
     """What a finished conversion tells of the recording: its decoded duration and loudness, the original's facts
-    and tags, the MP3's."""
+    (its format as sniffed) and tags, the MP3's; its reservation has become usage."""
     source = conversion.source
     loudness = conversion.loudness
     return {
         "duration": conversion.duration,
+        "reserved": None,
         "original": {
             **recording.original,
-            "content_type": recording.original.get("content_type") or content_type_for(source.format),
+            "content_type": kind.content_type,
             "size": size,
-            "format": source.format,
+            "format": kind.format,
             "codec": source.codec,
             "sample_rate": source.sample_rate,
             "channels": source.channels,

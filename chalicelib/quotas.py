@@ -32,10 +32,18 @@ def check_room(quota: Quota, usage: Usage, adding_bytes: int = 0) -> None:
         return
     raise QuotaExceeded(
         f"over your quota: {describe(quota, usage)}; delete recordings to make room",
-        limit_bytes=quota.bytes, used_bytes=usage.bytes, limit_seconds=quota.seconds, used_seconds=usage.seconds,
-        adding_bytes=adding_bytes)
+        limit_bytes=quota.bytes, used_bytes=usage.stored, reserved_bytes=usage.reserved, limit_seconds=quota.seconds,
+        used_seconds=usage.seconds, adding_bytes=adding_bytes)
+
+
+def conversion_fits(quota: Quota, others: Usage, size: int, held: int) -> bool:
+    """Whether a file of `size` bytes may be converted, given what the owner's other recordings use: a file within
+    what its recording already holds (its reservation, or the body it was stored with) was admitted when that was
+    taken, whatever the MP3s converted since added; any other must fit beside the others."""
+    return size <= held or others.bytes + size <= quota.bytes
 
 
 def describe(quota: Quota, usage: Usage) -> str:
-    return (f"{usage.bytes / 1024**2:,.1f} of {quota.bytes / 1024**2:,.0f} MiB stored and "
+    reserved = f" ({usage.reserved / 1024**2:,.1f} MiB of it reserved for uploads)" if usage.reserved else ""
+    return (f"{usage.bytes / 1024**2:,.1f} of {quota.bytes / 1024**2:,.0f} MiB stored{reserved} and "
             f"{usage.seconds / 3600:,.2f} of {quota.seconds / 3600:,.2f} hours of audio used")

@@ -31,14 +31,19 @@ ALL_KIND_FIELDS = ("host", "participants", "title", "author", "narrator")
 class Usage:
     """What recordings cost their owner: stored bytes (originals and MP3s) and seconds of converted audio."""
 
-    bytes: int = 0
+    bytes: int = 0  # stored and reserved together: what a quota's bytes bound
     seconds: float = 0.0
+    reserved: int = 0  # of `bytes`, those reserved for files announced but not converted yet
+
+    @property
+    def stored(self) -> int:
+        return self.bytes - self.reserved
 
     def __add__(self, other: "Usage") -> "Usage":
-        return Usage(self.bytes + other.bytes, round(self.seconds + other.seconds, 6))
+        return Usage(self.bytes + other.bytes, round(self.seconds + other.seconds, 6), self.reserved + other.reserved)
 
     def __sub__(self, other: "Usage") -> "Usage":
-        return Usage(self.bytes - other.bytes, round(self.seconds - other.seconds, 6))
+        return Usage(self.bytes - other.bytes, round(self.seconds - other.seconds, 6), self.reserved - other.reserved)
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class Recording:
     loudness: Mapping[str, Any] | None = None  # EBU R128 of the converted audio: integrated, range, true_peak
     source_etag: str | None = None
     expires_at: int | None = None  # an unused upload slot's end (DynamoDB's TTL removes it later)
+    reserved: int | None = None  # bytes held against the quota for a file announced but not converted yet
     declared_duration: float | None = None  # the audio file server spec's client-declared duration
     uploaded_time: str | None = None  # the audio file server spec's client-given time
     version: int = 0  # bumped by every write: the store's optimistic lock
@@ -75,8 +81,9 @@ class Recording:
 
     @property
     def listed(self) -> bool:
-        """The listing rule: public lists hold public recordings whose file has arrived."""
-        return self.visibility == "public" and self.status != "awaiting_upload"
+        """The listing rule: public lists hold public recordings whose file has arrived and was not refused (a
+        `failed` recording is its owner's alone: what failed may not be audio at all)."""
+        return self.visibility == "public" and self.status not in ("awaiting_upload", "failed")
 
     def expired(self, now: float | None = None) -> bool:
         """An upload slot nobody used: the store forgets it within a day or two; until then it is already gone."""
@@ -89,9 +96,11 @@ class Recording:
 
     @property
     def charge(self) -> Usage:
-        """What this recording counts against its owner's quota: its stored files, and its audio once converted."""
+        """What this recording counts against its owner's quota: its stored files and what is reserved for the file
+        it waits for, and its audio once converted."""
+        reserved = self.reserved or 0
         stored = int(self.original.get("size") or 0) + int((self.mp3 or {}).get("size") or 0)
-        return Usage(stored, self.duration or 0.0 if self.status == "ready" else 0.0)
+        return Usage(stored + reserved, self.duration or 0.0 if self.status == "ready" else 0.0, reserved)
 
     def kind_fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in ALL_KIND_FIELDS if getattr(self, name) is not None}

@@ -14,21 +14,21 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from chalicelib.audio.sniff import AudioKind, UnreadableAudio, identify_audio
+from chalicelib.audio.sniff import AudioKind, UnreadableAudio, format_named, identify_audio
 from chalicelib.errors import NotAudio, NotFound, NotOwner, NotReady
 from chalicelib.listing import ListQuery, list_recordings
-from chalicelib.metadata import clean_filename, validate_metadata
-from chalicelib.quotas import Quota, Quotas, check_room
+from chalicelib.metadata import clean_filename, declared_size, validate_metadata
+from chalicelib.quotas import Quota, Quotas
+from chalicelib.reservations import Reservations
 from chalicelib.recording import Recording, Usage, looks_like_id, new_recording
 from chalicelib.recording_store import RecordingStore
-from chalicelib.storage import UPLOAD_HEADERS, AudioStorage, mp3_key, original_key, peaks_key, with_extension
+from chalicelib.storage import UPLOAD_HEADERS, AudioStorage, download_name, mp3_key, original_key, peaks_key
 from chalicelib.tagging import Mp3Tagger, tags_for
 from chalicelib.users import User
 
 log = logging.getLogger("cloudsound.recordings")
 
 FORMATS = ("mp3", "original")
-MAX_PRESIGNED_UPLOAD_BYTES = 5 * 1024**3  # S3's limit for one PUT
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class RecordingService:
         self.links = links
         self.quotas = quotas
         self.tagger = Mp3Tagger(store, storage)
+        self.reservations = Reservations(store, quotas)
 
     # ---- creating ---------------------------------------------------------------------------------------------
 
@@ -70,13 +71,13 @@ class RecordingService:
         if formats is not None and audio.format not in formats:
             raise NotAudio(f"only {', '.join(f.upper() for f in formats)} recordings are accepted here")
         metadata["name"] = name or f"recording.{audio.format}"
-        check_room(self.quotas.of(owner.id), self.store.usage(owner.id), len(body))
         original = {"content_type": audio.content_type, "size": len(body), "format": audio.format,
                     **({"filename": clean_filename(filename)} if clean_filename(filename) else {})}
         recording = self._new(owner, metadata, status="processing", original=original)
-        # Metadata first, then the object: the converter's event always finds its recording. If the object cannot
-        # be stored, the metadata goes too, so a failed upload leaves nothing behind.
-        self.store.create(recording)
+        # Metadata first, then the object: the converter's event always finds its recording, and the body's bytes
+        # are reserved before they are stored. If the object cannot be stored, the metadata goes too, so a failed
+        # upload leaves nothing behind.
+        self.reservations.create(recording)
         try:
             self.storage.put_original(recording.id, body, audio.content_type)
         except BaseException:
@@ -85,48 +86,65 @@ class RecordingService:
         return recording
 
     def create_pending(self, owner: User, metadata: Mapping[str, Any], *, expires: bool = True,
-                       extra: Mapping[str, Any] | None = None) -> tuple[Recording, dict[str, Any]]:
-        """A recording waiting for its file, and where to PUT it (any size up to 5 GiB, straight to S3). Uploading
-        there starts the same conversion as a direct upload. Unused, it expires (`expires_at`, DynamoDB's TTL),
-        unless it is a metadata-first record (the audio file server's clients create those and attach files later)."""
-        check_room(self.quotas.of(owner.id), self.store.usage(owner.id))
+                       extra: Mapping[str, Any] | None = None) -> tuple[Recording, dict[str, Any] | None]:
+        """A recording waiting for its file, and where to PUT it (straight to S3): the declared `size` is reserved
+        against the quota and signed into the link, which takes exactly that many bytes. Uploading there starts the
+        same conversion as a direct upload. Unused, it expires (`expires_at`, DynamoDB's TTL) and its reservation
+        is released, unless it is a metadata-first record (the audio file server's clients create those and attach
+        files later, through the API, reserving then): without a `size`, such a record gets no link."""
         ttl = self.links.upload_seconds
         now = time.time()
         if not metadata.get("name") and metadata.get("kind") not in ("song", "podcast"):  # those need a name
             metadata = {**metadata, "name": metadata.get("title") or "recording"}
         extra = {**(extra or {}), **({"expires_at": int(now + 2 * ttl)} if expires else {})}
         recording = self._new(owner, metadata, status="awaiting_upload", extra=extra)
-        self.store.create(recording)
-        upload = {
-            "url": self.storage.presigned_put_original(recording.id, ttl),
+        size = declared_size(metadata.get("size"), required=expires)
+        recording = recording.with_changes({"reserved": size})
+        if size is None:
+            self.store.create(recording)
+            return recording, None
+        self.reservations.create(recording)
+        return recording, {
+            "url": self.storage.presigned_put_original(recording.id, ttl, size),
             "method": "PUT",
             "headers": dict(UPLOAD_HEADERS),
             "expires_at": datetime.datetime.fromtimestamp(now + ttl, datetime.timezone.utc)
             .strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "max_bytes": MAX_PRESIGNED_UPLOAD_BYTES,
+            "size": size,
+            "max_bytes": size,
         }
-        return recording, upload
 
     def attach_original(self, recording_id: str, user: User, body: bytes) -> Recording:
         """Store (or replace) the file of one's own recording; its S3 event converts it. The newest upload wins:
         the file is replaced only if it is still the one this call found in S3 a moment before (If-Match; Conflict
         if another upload got there in between), and the conversion of the file it replaced can no longer finish
-        over it."""
+        over it. The body's bytes are reserved before it is stored (the file it replaces gives its own back)."""
         recording = self.owned(recording_id, user)
         audio = _identify(body)
-        check_room(self.quotas.of(user.id), self.store.usage(user.id) - recording.charge, len(body))
-        etag = self.storage.put_original(recording_id, body, audio.content_type,
-                                         replacing=self.storage.original_etag(recording_id))
-        original = {"content_type": audio.content_type, "size": len(body), "format": audio.format}
+        size = len(body)
 
-        def change(current: Recording) -> dict[str, Any] | None:
+        def hold(current: Recording) -> dict[str, Any]:
+            return {"reserved": (current.reserved or 0) + size}
+
+        self.reservations.within_quota(user.id, lambda room: self.store.modify(recording, hold, room), size,
+                                       freed_bytes=int(recording.original.get("size") or 0))
+        try:
+            etag = self.storage.put_original(recording_id, body, audio.content_type,
+                                             replacing=self.storage.original_etag(recording_id))
+        except BaseException:
+            self.store.modify(recording_id, lambda current: _released(current, size))
+            raise
+        original = {"content_type": audio.content_type, "size": size, "format": audio.format}
+
+        def change(current: Recording) -> dict[str, Any]:
+            released = _released(current, size)
             if current.source_etag == etag and current.status in ("ready", "failed"):
-                return None  # converted already, faster than this write
+                return released  # converted already, faster than this write
             if self.storage.original_etag(recording_id) != etag:
-                return None  # replaced again meanwhile: the newer upload's own write tells its state
-            return {"status": "processing", "error": None, "expires_at": None, "original": original}
+                return released  # replaced again meanwhile: the newer upload's own write tells its state
+            return {**released, "status": "processing", "error": None, "expires_at": None, "original": original}
 
-        return self.store.modify(recording, change)
+        return self.store.modify(recording_id, change)
 
     def _new(self, owner: User, metadata: Mapping[str, Any], *, status: str,
              original: dict[str, Any] | None = None, extra: Mapping[str, Any] | None = None) -> Recording:
@@ -204,15 +222,19 @@ class RecordingService:
         if audio_format == "original":
             if recording.status == "awaiting_upload":
                 raise NotReady("the file has not been uploaded yet", status=recording.status, retry_after=5)
-            return AudioFile(original_key(recording.id), recording.name,
-                             recording.original.get("content_type") or "application/octet-stream",
-                             recording.original.get("size"))
+            sniffed = format_named(recording.original.get("format"))
+            if sniffed is None:  # only a file sniffed as audio is ever served: not checked yet, or not audio
+                if recording.status == "processing":
+                    raise NotReady("the file is still being checked", status=recording.status, retry_after=2)
+                raise NotFound("the uploaded file was not audio and was deleted")
+            return AudioFile(original_key(recording.id), download_name(recording.name, sniffed.extension),
+                             sniffed.content_type, recording.original.get("size"))
         if recording.status != "ready":
             if recording.status == "failed":
                 raise NotReady(f"the conversion failed: {recording.error}; the original is still available",
                                status="failed")
             raise NotReady("the MP3 is not ready yet, try again shortly", status=recording.status, retry_after=2)
-        return AudioFile(mp3_key(recording.id, recording.source_etag or ""), with_extension(recording.name, ".mp3"),
+        return AudioFile(mp3_key(recording.id, recording.source_etag or ""), download_name(recording.name, ".mp3"),
                          "audio/mpeg",
                          (recording.mp3 or {}).get("size"))
 
@@ -240,6 +262,11 @@ def _owned_by(recording: Recording | None, user: User, recording_id: str = "") -
     if recording.owner != user.id:
         raise NotOwner("only the owner of a recording can change or delete it")
     return recording
+
+
+def _released(current: Recording, size: int) -> dict[str, Any]:
+    """The change that gives back a reservation of `size` bytes."""
+    return {"reserved": max((current.reserved or 0) - size, 0) or None}
 
 
 def _identify(body: bytes) -> AudioKind:

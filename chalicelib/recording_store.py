@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 from chalicelib.clock import now_iso
-from chalicelib.errors import Conflict, RecordingGone
+from chalicelib.errors import Conflict, ItemTooLarge, QuotaExceeded, RecordingGone
 from chalicelib.listing import BY_KIND, BY_NAME, BY_OWNER, FEED, Selection
 from chalicelib.recording import FIELDS, Recording, Usage
 
@@ -58,18 +58,20 @@ class RecordingStore(abc.ABC):
         that pass its filters, and the sort key of the last item read (None when the range has ended)."""
 
     @abc.abstractmethod
-    def write(self, current: Recording | None, new: Recording | None) -> bool:
+    def write(self, current: Recording | None, new: Recording | None, room: int | None = None) -> bool:
         """Replace `current` by `new` in one atomic step, if the stored recording is still `current` (same
         version; `current=None`: no recording with that id; `new=None`: delete it), adjusting the owner's usage by
-        the difference of their charges. False if the condition did not hold."""
+        the difference of their charges. False if the condition did not hold. With `room`, a write that adds
+        bytes holds only if the owner's usage stays within `room` bytes, decided in the same step (QuotaExceeded
+        otherwise): of writers racing for the last free bytes, those that fit win."""
 
     @abc.abstractmethod
     def usage(self, owner: int) -> Usage:
         """What the owner's recordings count against their quota, as the writes have kept it."""
 
-    def create(self, recording: Recording) -> None:
-        """Store a new recording (Conflict if its id exists)."""
-        if not self.write(None, recording):
+    def create(self, recording: Recording, room: int | None = None) -> None:
+        """Store a new recording (Conflict if its id exists; QuotaExceeded if its charge does not fit `room`)."""
+        if not self.write(None, recording, room):
             raise Conflict(f"recording {recording.id} exists")
 
     def delete(self, recording_id: str) -> Recording | None:
@@ -81,10 +83,10 @@ class RecordingStore(abc.ABC):
             _back_off(attempt)
         raise Conflict("the recording is being changed by someone else at the same time; try again")
 
-    def modify(self, recording: Recording | str, change: Change) -> Recording:
+    def modify(self, recording: Recording | str, change: Change, room: int | None = None) -> Recording:
         """Apply `change(current)` — the attributes to change, or None to leave it — and write it, reading again
         and re-deciding when another writer got there first. Raises RecordingGone if the recording is not there,
-        Conflict if it kept changing under us."""
+        Conflict if it kept changing under us, QuotaExceeded if it adds bytes past `room`."""
         current = recording if isinstance(recording, Recording) else self.get(recording)
         for attempt in range(MODIFY_ATTEMPTS):
             if current is None:
@@ -93,7 +95,7 @@ class RecordingStore(abc.ABC):
             if not changes:
                 return current
             new = current.with_changes({**changes, "updated_at": now_iso(), "version": current.version + 1})
-            if self.write(current, new):
+            if self.write(current, new, room):
                 return new
             _back_off(attempt)
             current = self.get(current.id)
@@ -110,9 +112,9 @@ class DynamoRecordingStore(RecordingStore):
 
     def usage(self, owner: int) -> Usage:
         item = self._table.get_item(Key={"id": _usage_key(owner)}, ConsistentRead=True).get("Item") or {}
-        return Usage(int(item.get("bytes", 0)), float(item.get("seconds", 0)))
+        return Usage(int(item.get("bytes", 0)), float(item.get("seconds", 0)), int(item.get("reserved", 0)))
 
-    def write(self, current: Recording | None, new: Recording | None) -> bool:
+    def write(self, current: Recording | None, new: Recording | None, room: int | None = None) -> bool:
         target = new or current
         assert target is not None
         if current is None:
@@ -125,6 +127,9 @@ class DynamoRecordingStore(RecordingStore):
         operation = ({"Put": {"Item": to_item(new)}} if new is not None else
                      {"Delete": {"Key": {"id": target.id}}})
         delta = _charge(new) - _charge(current)
+        limited = room is not None and delta.bytes > 0
+        if limited and delta.bytes > room:
+            raise QuotaExceeded("over the quota", adding_bytes=delta.bytes)
         client = self._table.meta.client
         try:
             if delta == Usage():  # nothing to count: one conditional write
@@ -135,12 +140,21 @@ class DynamoRecordingStore(RecordingStore):
                 return True
         except client.exceptions.ConditionalCheckFailedException:
             return False
+        except client.exceptions.ClientError as error:
+            raise _too_large(error) or error
+        usage_update: dict[str, Any] = {
+            "TableName": self._table.name, "Key": {"id": _usage_key(target.owner)},
+            "UpdateExpression": "ADD #bytes :bytes, #seconds :seconds, #reserved :reserved",
+            "ExpressionAttributeNames": {"#bytes": "bytes", "#seconds": "seconds", "#reserved": "reserved"},
+            "ExpressionAttributeValues": {":bytes": delta.bytes, ":seconds": _number(delta.seconds),
+                                          ":reserved": delta.reserved}}
+        if limited:  # no arithmetic in a condition: "usage + delta <= room" is "usage <= room - delta"
+            assert room is not None
+            usage_update["ConditionExpression"] = "attribute_not_exists(#bytes) OR #bytes <= :room"
+            usage_update["ExpressionAttributeValues"][":room"] = room - delta.bytes
         items = [
             {kind: {**body, "TableName": self._table.name, **condition} for kind, body in operation.items()},
-            {"Update": {"TableName": self._table.name, "Key": {"id": _usage_key(target.owner)},
-                        "UpdateExpression": "ADD #bytes :bytes, #seconds :seconds",
-                        "ExpressionAttributeNames": {"#bytes": "bytes", "#seconds": "seconds"},
-                        "ExpressionAttributeValues": {":bytes": delta.bytes, ":seconds": _number(delta.seconds)}}},
+            {"Update": usage_update},
         ]
         for attempt in range(TRANSACTION_ATTEMPTS):
             try:
@@ -150,6 +164,10 @@ class DynamoRecordingStore(RecordingStore):
                 reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
                 if not reasons or reasons[0] == "ConditionalCheckFailed":
                     return False  # the recording changed: the caller reads again
+                if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                    raise QuotaExceeded("over the quota", adding_bytes=delta.bytes) from None
+                if "ValidationError" in reasons:
+                    raise _too_large(error) or error
                 # Another transaction held one of the items (the owner's usage, shared by their writes): again.
                 _back_off(attempt)
         raise Conflict("too many writes at once for this owner; try again")
@@ -182,7 +200,8 @@ def _filter_expression(selection: Selection) -> Any:
 
     conditions = []
     if selection.listed_only:
-        conditions += [Attr("visibility").eq("public"), Attr("status").ne("awaiting_upload")]
+        conditions += [Attr("visibility").eq("public"), Attr("status").ne("awaiting_upload"),
+                       Attr("status").ne("failed")]
     if selection.unexpired_at is not None:
         conditions.append(Attr("status").ne("awaiting_upload") | Attr("expires_at").not_exists()
                           | Attr("expires_at").gt(selection.unexpired_at))
@@ -197,6 +216,14 @@ def _filter_expression(selection: Selection) -> Any:
     for condition in conditions:
         expression = condition if expression is None else expression & condition
     return expression
+
+
+def _too_large(error: Exception) -> ItemTooLarge | None:
+    """DynamoDB's refusal of an item over 400 KB, as a domain error (None for any other error)."""
+    message = str(getattr(error, "response", {}).get("Error", {}).get("Message", "")) + str(error)
+    if "size has exceeded" in message or "Item size" in message:
+        return ItemTooLarge("the recording's record would be larger than the store takes")
+    return None
 
 
 def _back_off(attempt: int) -> None:

@@ -60,6 +60,16 @@ def with_extension(name: str, extension: str) -> str:
     return f"{stem or name}{extension}"
 
 
+def download_name(name: str, extension: str) -> str:
+    """A download's file name: the recording's name with `extension` (the sniffed format's), whatever extension
+    someone typed into the name ("statement.html" downloads as "statement.wav"; "Pilot 2" as "Pilot 2.wav"; a name
+    ending in a version number such as "Mix v1.2" keeps it)."""
+    stem, typed = posixpath.splitext(name)
+    if typed and not typed[1:].isdigit():
+        name = stem or name
+    return f"{name}{extension}"
+
+
 class AudioStorage:
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
@@ -113,14 +123,22 @@ class AudioStorage:
             params["ResponseContentType"] = content_type
         return self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
 
-    def presigned_put_original(self, recording_id: str, expires_in: int) -> str:
-        """A SigV4 PUT link for the original: any size S3 takes in one PUT (5 GiB), usable once: `If-None-Match: *`
-        is signed into it, so the uploader sends that header (UPLOAD_HEADERS) and S3 refuses a second file (412).
-        The Content-Type is not signed: `curl -T` and a browser's PUT with the file's own type both work."""
+    def presigned_put_original(self, recording_id: str, expires_in: int, size: int) -> str:
+        """A SigV4 PUT link for the original of exactly `size` bytes (the length is a signed header: S3 refuses any
+        other, so a link takes no more than was reserved), usable once: `If-None-Match: *` is signed into it, so
+        the uploader sends that header (UPLOAD_HEADERS) and S3 refuses a second file (412). The Content-Type is not
+        signed: `curl -T` and a browser's PUT with the file's own type both work."""
         return self._s3.generate_presigned_url(
-            "put_object", Params={"Bucket": self.bucket, "Key": original_key(recording_id), "IfNoneMatch": "*"},
+            "put_object", Params={"Bucket": self.bucket, "Key": original_key(recording_id), "IfNoneMatch": "*",
+                                  "ContentLength": size},
             ExpiresIn=expires_in,
         )
+
+    def open_original(self, recording_id: str, etag: str, size: int) -> Any:
+        """One version of a recording's file as a seekable file of ranged reads (chalicelib/object_reader.py)."""
+        from chalicelib.object_reader import open_version
+
+        return open_version(self._s3, self.bucket, original_key(recording_id), etag, size)
 
     def delete_recording(self, recording_id: str) -> None:
         """The recording's file and every conversion's outputs (a conversion still running when the recording is

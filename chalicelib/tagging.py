@@ -85,9 +85,25 @@ def _people(recording: Recording) -> tuple[tuple[str, str], ...]:
     return tuple(people)
 
 
+MAX_KEPT_TAG_BYTES = 32 * 1024  # of a DynamoDB item's 400 KB: with names and fields at their limits, ample room
+MAX_KEPT_TAG_VALUE = 2000  # characters of one value
+MAX_KEPT_TAG_VALUES = 16  # values of one tag
+
+
 def original_tags(tags: Tags) -> dict[str, list[str]]:
-    """The original's text tags as the recording keeps them (its pictures stay in the MP3 only)."""
-    return {name: list(values) for name, values in tags.text[:64]}
+    """The original's text tags as the recording keeps them (its pictures stay in the MP3 only), capped in UTF-8
+    bytes so that a recording always fits its store: tags in their order while they fit, each value cut to a
+    readable length. (A tag is the uploader's text: 70 comments of 2,000 emoji must not make the record unwritable.)"""
+    kept: dict[str, list[str]] = {}
+    budget = MAX_KEPT_TAG_BYTES
+    for name, values in tags.text[:64]:
+        clipped = [value[:MAX_KEPT_TAG_VALUE] for value in values[:MAX_KEPT_TAG_VALUES]]
+        cost = len(name.encode()) + sum(len(value.encode()) + 4 for value in clipped) + 8
+        if cost > budget:
+            continue
+        budget -= cost
+        kept[name] = clipped
+    return kept
 
 
 def tag_bytes(recording: Recording, pictures: tuple[Picture, ...] = ()) -> bytes:

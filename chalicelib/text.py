@@ -1,4 +1,5 @@
-"""What counts as text in a name or a field: Unicode scalar values (no lone surrogates), no control characters,
+"""What counts as text in a name or a field: Unicode scalar values (no lone surrogates), no control or format
+characters (Unicode categories Cc and Cf: a right-to-left override makes a name lie about its extension),
 at most so many characters once trimmed. One rule for user names and recording metadata alike."""
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ def clean_text(value: Any, field: str, max_length: int) -> str | None:
         raise Invalid(f"{field} is not valid Unicode text", field=field) from None
     if len(text) > max_length:
         raise Invalid(f"{field} must be at most {max_length} characters", field=field)
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
-        raise Invalid(f"{field} must not contain control characters", field=field)
+    if any(unicodedata.category(ch) in ("Cc", "Cf") and not _joins_emoji(text, at) for at, ch in enumerate(text)):
+        # Cf: format characters, such as U+202E, which shows "evil\u202egnp.exe" as "evilexe.png"
+        raise Invalid(f"{field} must not contain control or format characters", field=field)
     return text or None
+
+
+def _joins_emoji(text: str, at: int) -> bool:
+    """A zero-width joiner inside an emoji sequence ("👩‍💻"): the one format character names need."""
+    return (text[at] == "\u200d" and 0 < at < len(text) - 1
+            and unicodedata.category(text[at - 1]) in ("So", "Mn") and unicodedata.category(text[at + 1]) == "So")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -77,11 +78,11 @@ class UserStore:
         """Create a user; returns it and its token (the only time the token is known)."""
         if user_id is not None:
             return self._create(user_id, name)
-        for _ in range(_MAX_ID_ATTEMPTS):
+        for misses in range(_MAX_ID_ATTEMPTS):
             try:
-                return self._create(self._next_id(), name)
+                return self._create(self._next_id(_skip(misses)), name)
             except Conflict:
-                continue  # a client chose this id earlier; take the next one
+                continue  # a client chose this id earlier
         raise Conflict("could not allocate a user id, try again")
 
     def get(self, user_id: int) -> User | None:
@@ -98,12 +99,12 @@ class UserStore:
             return None
         return User(id=int(item["user_id"]), name=item["name"], created_at=item["created_at"])
 
-    def _next_id(self) -> int:
+    def _next_id(self, step: int = 1) -> int:
         result = self._table.update_item(
             Key={"pk": _COUNTER_KEY},
-            UpdateExpression="ADD #v :one",
+            UpdateExpression="ADD #v :step",
             ExpressionAttributeNames={"#v": "value"},
-            ExpressionAttributeValues={":one": 1},
+            ExpressionAttributeValues={":step": step},
             ReturnValues="UPDATED_NEW",
         )
         return int(result["Attributes"]["value"])
@@ -126,6 +127,16 @@ class UserStore:
         except client.exceptions.TransactionCanceledException as error:
             raise Conflict(f"user id {user_id} is taken", id=user_id) from error
         return user, token
+
+
+def _skip(misses: int) -> int:
+    """How far the counter moves after `misses` taken ids: the next id twice, then a random step that doubles each
+    time. Clients that chose ids past the counter (someone squatting the next hundred) cost a few attempts, not one
+    per id, and the ids tried cannot be predicted and squatted in turn."""
+    if misses < 3:
+        return 1
+    base = 2 ** (misses - 2)
+    return base + secrets.randbelow(base)
 
 
 def _user(item: dict[str, Any]) -> User:

@@ -17,6 +17,7 @@ from chalicelib.config import Settings, settings
 if TYPE_CHECKING:
     from chalicelib.pipeline import Converter
     from chalicelib.quotas import Quotas
+    from chalicelib.rate_limits import RateLimiter
     from chalicelib.recording_service import RecordingService
     from chalicelib.recording_store import RecordingStore
     from chalicelib.storage import AudioStorage
@@ -39,6 +40,10 @@ def recording_service() -> "RecordingService":
     return _recording_service(settings())
 
 
+def rate_limiter() -> "RateLimiter":
+    return _rate_limiter(settings())
+
+
 def converter() -> "Converter":
     """The conversion pipeline (imported only here, when asked for: the API's cold start never loads it)."""
     return _converter(settings())
@@ -49,6 +54,13 @@ def _user_store(current: Settings) -> "UserStore":
     from chalicelib.users import UserStore
 
     return UserStore(aws.table(current.users_table))
+
+
+@functools.lru_cache(maxsize=4)
+def _rate_limiter(current: Settings) -> "RateLimiter":
+    from chalicelib.rate_limits import RateLimiter
+
+    return RateLimiter(aws.table(current.users_table))
 
 
 @functools.lru_cache(maxsize=4)
@@ -83,7 +95,8 @@ def _converter(current: Settings) -> "Converter":
                                         max_duration_seconds=current.max_duration_seconds,
                                         max_channel_samples=current.max_channel_samples, quotas=_quotas(current),
                                         segments=current.convert_segments,
-                                        parallel_from_seconds=current.parallel_from_seconds))
+                                        parallel_from_seconds=current.parallel_from_seconds,
+                                        max_wall_seconds=current.convert_timeout_seconds))
 
 
 def _quotas(current: Settings) -> "Quotas":
@@ -95,6 +108,6 @@ def _quotas(current: Settings) -> "Quotas":
 
 def reset() -> None:
     """Forget every built object and client (tests that swap endpoints or credentials)."""
-    for cached in (_user_store, _recording_store, _audio_storage, _recording_service, _converter):
+    for cached in (_user_store, _rate_limiter, _recording_store, _audio_storage, _recording_service, _converter):
         cached.cache_clear()
     aws.reset()

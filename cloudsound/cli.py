@@ -40,14 +40,12 @@ def kind_fields(args: argparse.Namespace) -> dict[str, Any]:
 def upload_one(client: Client, path: Path, args: argparse.Namespace) -> dict[str, Any]:
     if not path.is_file():
         raise CliError(f"{path}: no such file")
-    body = {"name": args.name or path.name, **kind_fields(args)}
+    size = path.stat().st_size
+    body = {"name": args.name or path.name, "size": size, **kind_fields(args)}
     if args.private:
         body["visibility"] = "private"
     created = client.call("POST", "/recordings", auth=True, json=body).json()
     slot = created["upload"]
-    size = path.stat().st_size
-    if size > slot.get("max_bytes", size):
-        raise CliError(f"{path}: {size} bytes is over the {slot['max_bytes']}-byte limit of one upload")
     with path.open("rb") as handle:
         body_stream = ProgressFile(handle, size, path.name)
         try:

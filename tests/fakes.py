@@ -8,7 +8,7 @@ import hashlib
 import threading
 from typing import Any
 
-from chalicelib.errors import Conflict
+from chalicelib.errors import Conflict, QuotaExceeded
 from chalicelib.listing import Selection
 from chalicelib.recording import Recording, Usage
 from chalicelib.recording_store import RecordingStore
@@ -27,19 +27,22 @@ class InMemoryRecordingStore(RecordingStore):
     def usage(self, owner: int) -> Usage:
         return self._usage.get(owner, Usage())
 
-    def write(self, current: Recording | None, new: Recording | None) -> bool:
+    def write(self, current: Recording | None, new: Recording | None, room: int | None = None) -> bool:
         target = new or current
         assert target is not None
         with self._lock:
             stored = self._recordings.get(target.id)
             if (stored is None) != (current is None) or (stored and current and stored.version != current.version):
                 return False
+            charges = [recording.charge if recording else Usage() for recording in (current, new)]
+            usage = self.usage(target.owner) + charges[1] - charges[0]
+            if room is not None and charges[1].bytes > charges[0].bytes and usage.bytes > room:
+                raise QuotaExceeded("over the quota", adding_bytes=charges[1].bytes - charges[0].bytes)
             if new is None:
                 del self._recordings[target.id]
             else:
                 self._recordings[target.id] = new
-            charges = [recording.charge if recording else Usage() for recording in (current, new)]
-            self._usage[target.owner] = self.usage(target.owner) + charges[1] - charges[0]
+            self._usage[target.owner] = usage
             return True
 
     def page(self, selection: Selection, limit: int, after: str | None) -> tuple[list[Recording], str | None]:
@@ -80,8 +83,8 @@ class InMemoryAudioStorage:
     def presigned_get(self, key: str, expires_in: int, **_: Any) -> str:
         return f"memory://{key}?expires={expires_in}"
 
-    def presigned_put_original(self, recording_id: str, expires_in: int) -> str:
-        return f"memory://originals/{recording_id}?expires={expires_in}"
+    def presigned_put_original(self, recording_id: str, expires_in: int, size: int) -> str:
+        return f"memory://originals/{recording_id}?expires={expires_in}&size={size}"
 
     def delete_recording(self, recording_id: str) -> None:
         for key in [key for key in self.objects if key == original_key(recording_id)

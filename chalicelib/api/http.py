@@ -12,8 +12,8 @@ from chalice import Response
 from chalicelib import logs
 from chalicelib.config import settings
 from chalicelib.errors import (
-    CloudSoundError, Conflict, Invalid, InvalidParameter, NotAudio, NotFound, NotOwner, NotReady, QuotaExceeded,
-    TooLarge, Unauthenticated,
+    CloudSoundError, Conflict, Invalid, InvalidParameter, ItemTooLarge, NotAudio, NotFound, NotOwner, NotReady,
+    QuotaExceeded, TooLarge, TooManyRequests, Unauthenticated,
 )
 
 
@@ -33,7 +33,8 @@ class LengthRequired(CloudSoundError):
 # NotReady a Conflict); tests/unit/test_error_statuses.py checks that every error class has a row.
 STATUSES: dict[type[CloudSoundError], int] = {
     BadRequest: 400, InvalidParameter: 400, Unauthenticated: 401, NotOwner: 403, NotFound: 404, Conflict: 409,
-    LengthRequired: 411, TooLarge: 413, QuotaExceeded: 413, NotAudio: 415, Invalid: 422,
+    LengthRequired: 411, TooLarge: 413, QuotaExceeded: 413, ItemTooLarge: 413, NotAudio: 415, Invalid: 422,
+    TooManyRequests: 429,
 }
 _CHALICE_CODES = {
     "BadRequestError": "bad_request", "BadRequest": "bad_request", "UnauthorizedError": "unauthorized",
@@ -69,6 +70,8 @@ def error_response(error: CloudSoundError) -> Response:
     if isinstance(error, NotReady):  # where the recording is, and when to ask again
         headers["Retry-After"] = str(error.details.get("retry_after", 2))
         body["status"] = error.details.get("status")
+    if isinstance(error, TooManyRequests):
+        headers["Retry-After"] = str(error.details.get("retry_after", 60))
     return Response(body=body, status_code=status_of(error), headers=headers)
 
 

@@ -100,6 +100,32 @@ class TooLong(ConversionError):
         self.limit = limit
 
 
+class TooSlow(ConversionError):
+    """The conversion went on past its wall-clock limit (and was stopped there)."""
+
+
+class _Deadline:
+    """Kills `processes` (the list may grow) once `seconds` have passed, noting it in `facts`; None: no limit."""
+
+    def __init__(self, seconds: float | None, processes: list[subprocess.Popen[bytes]],
+                 facts: dict[str, str]) -> None:
+        self.processes = processes
+        self._timer = threading.Timer(seconds, self._expire, args=(seconds, facts)) if seconds else None
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _expire(self, seconds: float, facts: dict[str, str]) -> None:
+        facts["timed_out"] = str(seconds)
+        for process in list(self.processes):
+            if process.poll() is None:
+                process.kill()
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
 class SegmentsFailed(Exception):
     """The segments encoded at once did not join into one stream. Not expected (the join is checked against a single
     encode in the tests); nothing written can be kept, and the file is converted again in one pass."""
@@ -125,6 +151,8 @@ def convert_to_mp3(
     segments: int = 1,
     parallel_from_seconds: float = 0.0,
     reservoir: bool = True,
+    demuxer: str | None = None,
+    max_wall_seconds: float | None = None,
 ) -> Conversion:
     """`write` receives the MP3's audio after its first `held_bytes` (at least the Info frame's, which ffmpeg
     fills in last) while it is encoded; `Conversion.head` holds those first bytes at the end. `source_headers` go
@@ -136,8 +164,13 @@ def convert_to_mp3(
     With `segments` > 1, a WAV, FLAC or MP3 (audio/source_layout.py) at least `parallel_from_seconds` long is encoded by that many
     encoders at once and joined (audio/segments.py), with the bit reservoir off as joining needs; anything else in
     one pass, with the reservoir as `reservoir` says. `SegmentsFailed` (never expected: a join that does not add
-    up) means nothing written can be kept: the caller starts again with `segments=1`."""
+    up) means nothing written can be kept: the caller starts again with `segments=1`.
+
+    The source is hostile input: `demuxer` (the sniffed format's, audio/sniff.py) is the only demuxer that may read
+    it, so a playlist or a concat list is never followed; ffmpeg may use only the protocols reading `source` itself
+    needs; and `max_wall_seconds` ends a conversion that goes on too long (TooSlow), whatever keeps it busy."""
     network = _network_options(source, source_headers)
+    lock = ["-f", demuxer] if demuxer else []
     layout, pieces = _segments(source, source_headers, segments, parallel_from_seconds, max_seconds, max_channel_samples)
     limit = ["-t", f"{max_seconds + 1:.3f}"] if max_seconds is not None else []
     held_bytes = max(held_bytes, _FIRST_FRAMES_BYTES)
@@ -147,7 +180,7 @@ def convert_to_mp3(
     peaks_read, peaks_write = os.pipe()
     first_segment = ["-af", f"atrim=end_sample={pieces[0].end}"] if pieces else []
     command = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-progress", "pipe:2",
-               *network, "-i", source,
+               *network, *lock, "-i", source,
                "-map", "0:a:0", *first_segment, *encoder_options(bitrate_kbps, reservoir and not pieces), *limit,
                "-id3v2_version", "4", "-f", "mp3", "-y", mp3_path,
                "-filter_complex", MEASURE_GRAPH.format(out="waveform", loudness="loudness", peak="peak"),
@@ -173,10 +206,13 @@ def convert_to_mp3(
     for reader in readers:
         reader.start()
     helpers: list[Helper] = []
+    deadline = _Deadline(max_wall_seconds, [process], facts)
     join_failure: JoinFailed | None = None
     stopped_first = False  # the first pass stopped by us, because the join had failed
     try:
-        helpers = start_helpers(source, layout, pieces[1:], bitrate_kbps, workdir.name, network) if layout else []
+        helpers = start_helpers(source, layout, pieces[1:], bitrate_kbps, workdir.name, network,
+                                demuxer) if layout else []
+        deadline.processes += [helper.process for helper in helpers]
         with open(mp3_path, "rb") as growing:
             if pieces:
                 joiner = Joiner(write, held_bytes, chunk_bytes, expected_rate=mp3_rate(layout.sample_rate))
@@ -202,6 +238,7 @@ def convert_to_mp3(
         raise
     finally:
         returncode = process.wait()
+        deadline.cancel()
         stopped = stop(helpers)
         for reader in readers:
             reader.join()
@@ -213,6 +250,9 @@ def convert_to_mp3(
         allowed = float(facts["over_budget"])
         raise TooLong(f"the audio is longer than the {allowed:,.0f} seconds allowed at {info.sample_rate} Hz with "
                       f"{info.channels} channels" if info else "the audio is too long", allowed)
+    if "timed_out" in facts:
+        raise TooSlow(f"the conversion took longer than {float(facts['timed_out']):,.0f} seconds, the most a file "
+                      "within the length limit may take")
     # The pass that reads the whole file first: how it ended is how the file is. Then the helpers'.
     if not stopped_first and (reason := _failure(returncode, list(stderr_lines), facts, source)):
         raise ConversionError(f"ffmpeg could not convert this file: {reason}")
@@ -240,7 +280,7 @@ def convert_to_mp3(
     if mp3.encoder_info.startswith("LAME"):  # samples ÷ rate, the very float mutagen computes from the same tag
         duration = round(mp3.length * mp3.sample_rate) / mp3.sample_rate
     tags = read_tag(ffmpeg_tag)
-    picture = cover_picture(source, source_headers, facts)
+    picture = cover_picture(source, source_headers, facts, [*_protocols(source), *lock])
     if picture is not None:
         tags = Tags(text=tags.text, pictures=(picture,))
     return Conversion(source=info, duration=duration, mp3_size=size,
@@ -249,10 +289,21 @@ def convert_to_mp3(
                       source_tags=tags, loudness=loudness(facts), segments=max(len(pieces), 1))
 
 
+def _protocols(source: str) -> list[str]:
+    """Only the protocols that reading `source` itself needs (a demuxer that names other resources is already
+    excluded by the format lock; this is the second wall)."""
+    if source.startswith("https://"):
+        return ["-protocol_whitelist", "https,tls,tcp"]
+    if source.startswith("http://"):
+        return ["-protocol_whitelist", "http,tcp"]
+    return ["-protocol_whitelist", "file"]
+
+
 def _network_options(source: str, headers: Mapping[str, str] | None) -> list[str]:
     if not source.startswith(("http://", "https://")):
-        return []
-    options = ["-reconnect", "1", "-reconnect_on_network_error", "1", "-reconnect_delay_max", "4"]
+        return _protocols(source)
+    options = [*_protocols(source), "-reconnect", "1", "-reconnect_on_network_error", "1", "-reconnect_delay_max",
+               "4"]
     if headers:
         options += ["-headers", "".join(f"{name}: {value}\r\n" for name, value in headers.items())]
     return options

@@ -18,13 +18,14 @@ from chalicelib.audio.mp3_tags import Picture
 _MAX_PICTURE_BYTES = 10 << 20
 
 
-def cover_picture(source: str, source_headers: Mapping[str, str] | None, facts: dict[str, str]) -> Picture | None:
+def cover_picture(source: str, source_headers: Mapping[str, str] | None, facts: dict[str, str],
+                  input_options: list[str] | None = None) -> Picture | None:
     """The source's cover, if its log showed one: copied out as it is stored (a second, short read of the source,
     only for files that have a cover)."""
     mime = PICTURE_MIME_TYPES.get(facts.get("picture_codec", ""))
     if "picture_stream" not in facts or mime is None:
         return None
-    command = [ffmpeg_binary(), "-nostdin", "-v", "error"]
+    command = [ffmpeg_binary(), "-nostdin", "-v", "error", *(input_options or [])]
     if source_headers and source.startswith(("http://", "https://")):
         command += ["-headers", "".join(f"{name}: {value}\r\n" for name, value in source_headers.items())]
     command += ["-i", source, "-map", f"0:{facts['picture_stream']}", "-c", "copy", "-frames:v", "1",

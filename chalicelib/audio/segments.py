@@ -99,7 +99,7 @@ def encoder_options(bitrate_kbps: int, reservoir: bool = True) -> list[str]:
 
 
 def helper_command(source: str, layout: SourceLayout, segment: Segment, bitrate_kbps: int, output: str,
-                   network: list[str]) -> list[str]:
+                   network: list[str], demuxer: str | None = None) -> list[str]:
     """ffmpeg reading exactly the segment's samples and encoding them to `output`: a WAV's byte range as raw PCM,
     or a compressed stream decoded from its start, trimmed to the segment (`atrim` counts decoded samples)."""
     pcm = layout.pcm
@@ -114,7 +114,7 @@ def helper_command(source: str, layout: SourceLayout, segment: Segment, bitrate_
                 "-ch_layout", "mono" if pcm.channels == 1 else "stereo", *where, "-i", source]
         trim = f"atrim=end_sample={segment.end - segment.start}" if segment.end is not None else "anull"
     else:
-        read = ["-i", source, "-map", "0:a:0"]
+        read = [*(["-f", demuxer] if demuxer else []), "-i", source, "-map", "0:a:0"]
         trim = f"atrim=start_sample={segment.start}" + (f":end_sample={segment.end}" if segment.end else "")
     return [ffmpeg_binary(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", *network, *read,
             "-af", trim, *encoder_options(bitrate_kbps, reservoir=False), "-id3v2_version", "0", "-f", "mp3", "-y",
@@ -260,7 +260,7 @@ class Helper:
 
 
 def start_helpers(source: str, layout: SourceLayout, segments: list[Segment], bitrate_kbps: int, workdir: str,
-                  network: list[str]) -> list[Helper]:
+                  network: list[str], demuxer: str | None = None) -> list[Helper]:
     """One ffmpeg per segment, all at once; the caller kills and waits for them."""
     helpers: list[Helper] = []
     try:
@@ -268,7 +268,8 @@ def start_helpers(source: str, layout: SourceLayout, segments: list[Segment], bi
             output, log_path = f"{workdir}/segment-{index}.mp3", f"{workdir}/segment-{index}.log"
             open(output, "wb").close()  # there from the start: the join opens it before ffmpeg writes
             with open(log_path, "wb") as log:
-                process = subprocess.Popen(helper_command(source, layout, segment, bitrate_kbps, output, network),
+                process = subprocess.Popen(helper_command(source, layout, segment, bitrate_kbps, output, network,
+                                                          demuxer),
                                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
             helpers.append(Helper(segment=segment, process=process, file=open(output, "rb"), log_path=log_path))
     except BaseException:

@@ -59,11 +59,16 @@ def test_the_etag_and_size_s3_sends_spare_reading_the_original_and_one_head_chec
         api, alice, stack, wav):
     recording = api.upload(alice["token"], wav)
     calls = []
+    ranges = []
     aws.s3().meta.events.register("before-call.s3", lambda model, **_: calls.append(model.name))
+    aws.s3().meta.events.register("before-call.s3.GetObject",
+                                  lambda params, **_: ranges.append(params.get("headers", {}).get("Range")))
 
     api.convert_pending()
 
-    assert "GetObject" not in calls  # ffmpeg reads the original itself
+    # ffmpeg reads the original itself; the converter reads only the headers it sniffs, a few KiB at a time
+    assert 1 <= calls.count("GetObject") == len(ranges) <= 4
+    assert all(byte_range and _span(byte_range) <= 64 * 1024 for byte_range in ranges)
     assert calls.count("HeadObject") == 1  # at the final write: is the converted file still the current one?
     done = api.get(f"/recordings/{recording['id']}").json_body
     assert done["status"] == "ready" and done["original"]["size"] == len(wav)
@@ -90,14 +95,15 @@ def test_undecodable_audio_fails_readably_and_keeps_the_original(api, alice, sta
 
     api.convert_pending()
 
-    failed = api.get(f"/recordings/{recording['id']}").json_body
+    failed = api.get(f"/recordings/{recording['id']}", alice["token"]).json_body
     assert failed["status"] == "failed"
     assert failed["error"].startswith("ffmpeg could not convert this file")
     assert "http" not in failed["error"]  # the presigned source link never leaks
     assert object_keys(stack["CLOUDSOUND_BUCKET"]) == [f"originals/{recording['id']}"]
-    audio = api.get(f"/recordings/{recording['id']}/audio")
+    audio = api.get(f"/recordings/{recording['id']}/audio", alice["token"])
     assert audio.status_code == 409 and audio.json_body["status"] == "failed"
-    assert api.get(f"/recordings/{recording['id']}/audio?format=original").status_code == 302
+    assert api.get(f"/recordings/{recording['id']}/audio?format=original", alice["token"]).status_code == 302
+    assert api.get(f"/recordings/{recording['id']}/audio?format=original").status_code == 404  # the owner's alone
 
 
 def test_a_truncated_wav_reports_the_duration_it_really_has(api, alice, make_audio):
@@ -168,3 +174,8 @@ def test_a_conversion_logs_one_structured_line(api, alice, wav, caplog):
     assert line["outcome"] == "ready"
     assert line["audio_seconds"] == pytest.approx(1.5, abs=0.01)
     assert line["original_bytes"] == len(wav) and line["mp3_bytes"] > 0
+
+
+def _span(byte_range: str) -> int:
+    start, end = byte_range.removeprefix("bytes=").split("-")
+    return int(end) - int(start) + 1

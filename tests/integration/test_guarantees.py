@@ -63,7 +63,7 @@ def test_three_concurrent_deliveries_make_one_consistent_recording(api, alice, s
 
 
 def test_a_multipart_upload_s_two_events_make_one_recording(api, alice, stack, wav, client):
-    created = client.http.post("/recordings", body=json.dumps({"name": "big.wav"}), headers={
+    created = client.http.post("/recordings", body=json.dumps({"name": "big.wav", "size": len(wav)}), headers={
         "Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"}).json_body
     s3 = aws.s3()
     key = f"originals/{created['id']}"
@@ -113,7 +113,7 @@ def test_a_conversion_that_keeps_failing_lands_in_the_dead_letter_queue_and_read
     [dead_letter] = sqs.receive_message(QueueUrl=dead, MaxNumberOfMessages=10)["Messages"]
     client.lambda_.invoke("dead_letters", lambda_sqs_event(dead_letter, "arn", "us-east-1"))
 
-    failed = api.get(f"/recordings/{recording['id']}").json_body
+    failed = api.get(f"/recordings/{recording['id']}", alice["token"]).json_body
     assert failed["status"] == "failed" and "kept failing" in failed["error"]
     assert f"originals/{recording['id']}" in object_keys(stack["CLOUDSOUND_BUCKET"])
 

@@ -12,7 +12,8 @@ from tests.integration.conftest import object_keys
 
 
 def post_json(api, token, body):
-    return api.client.http.post("/recordings", body=json.dumps(body),
+    """A slot: it declares its file's size (any, where the test sends no file)."""
+    return api.client.http.post("/recordings", body=json.dumps({"size": 1024, **body}),
                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
 
 
@@ -28,14 +29,14 @@ def wav(make_audio):
 
 def test_a_json_body_gives_a_presigned_upload_that_converts_like_a_direct_one(api, alice, wav):
     response = post_json(api, alice["token"], {"name": "episode-12.wav", "kind": "podcast", "host": "Ann",
-                                               "participants": ["Bo", "Cy"]})
+                                               "participants": ["Bo", "Cy"], "size": len(wav)})
 
     assert response.status_code == 201
     created = response.json_body
     assert created["status"] == "awaiting_upload"
     assert (created["kind"], created["host"], created["participants"]) == ("podcast", "Ann", ["Bo", "Cy"])
     upload = created["upload"]
-    assert upload["method"] == "PUT" and upload["max_bytes"] == 5 * 1024**3
+    assert upload["method"] == "PUT" and upload["size"] == upload["max_bytes"] == len(wav)
     assert "X-Amz-Signature=" in upload["url"] and upload["expires_at"].endswith("Z")
 
     put = requests.put(upload["url"], data=wav, headers=upload["headers"], timeout=30)
@@ -156,7 +157,7 @@ def test_an_upload_slot_is_never_public_and_expires_unused(api, alice, monkeypat
 
 
 def test_a_file_for_a_slot_that_is_gone_is_removed(api, alice, stack, wav):
-    created = post_json(api, alice["token"], {"name": "late.wav"}).json_body
+    created = post_json(api, alice["token"], {"name": "late.wav", "size": len(wav)}).json_body
     api.delete(f"/recordings/{created['id']}", alice["token"])
 
     requests.put(created["upload"]["url"], data=wav, timeout=30)

@@ -103,10 +103,11 @@ def test_a_conversion_that_finishes_after_a_newer_upload_s_does_not_count(client
 
 
 def test_an_upload_slot_takes_one_file(client, api, alice, make_audio):
-    slot = client.http.post("/recordings", body=json.dumps({"name": "once.wav"}), headers={
+    first, second = (make_audio(f"{n}.wav", seconds=n, rate=8000).read_bytes() for n in (1, 2))
+    second = second[:len(first)]  # a file of the declared size: only If-None-Match refuses it
+    slot = client.http.post("/recordings", body=json.dumps({"name": "once.wav", "size": len(first)}), headers={
         "Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"}).json_body
     upload = slot["upload"]
-    first, second = (make_audio(f"{n}.wav", seconds=n, rate=8000).read_bytes() for n in (1, 2))
 
     assert upload["headers"] == {"If-None-Match": "*"}
     assert requests.put(upload["url"], data=first, headers=upload["headers"], timeout=10).status_code == 200

@@ -25,7 +25,7 @@ JSON_ROUTES = [("POST", "/users"), ("POST", "/recordings"), ("PATCH", "/recordin
 
 @pytest.fixture
 def own_song(client, alice):
-    response = client.http.post("/recordings", body=json.dumps({"name": "s", "kind": "song"}), headers={
+    response = client.http.post("/recordings", body=json.dumps({"name": "s", "kind": "song", "size": 100}), headers={
         "Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"})
     return response.json_body
 

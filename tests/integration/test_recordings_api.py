@@ -268,7 +268,7 @@ def test_the_audio_link_as_json_and_whose_token_it_is(api, client, alice, wav):
     assert linked.status_code == 200 and "X-Amz-Signature" in linked.json_body["url"]
     assert me.json_body == {"id": alice["id"], "name": "alice", "created_at": alice["created_at"],
                             "usage": {"bytes": len(wav) + recording_mp3_size(api, recording), "seconds": 2.0},
-                            "quota": {"bytes": 1024**3, "seconds": 24 * 3600}}
+                            "reserved": {"bytes": 0}, "quota": {"bytes": 1024**3, "seconds": 24 * 3600}}
     assert client.http.get("/me").status_code == 401
 
 

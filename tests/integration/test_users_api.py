@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from chalicelib import aws
+from chalicelib import aws, wiring
 
 
 def post_users(client, body):
@@ -42,6 +42,23 @@ def test_generated_ids_skip_ids_clients_chose(client):
     generated = post_users(client, json.dumps({"name": "next"})).json_body
 
     assert generated["id"] == 2
+
+
+def test_a_registration_without_an_id_never_fails_because_ids_past_the_counter_were_taken(client, monkeypatch):
+    monkeypatch.setenv("CLOUDSOUND_REGISTRATIONS_PER_WINDOW", "1000")
+    squatted = set(range(1, 101))
+    for user_id in squatted:
+        assert post_users(client, json.dumps({"id": user_id})).status_code == 201
+    calls = []
+    wiring.user_store()._table.meta.client.meta.events.register(
+        "before-call.dynamodb.TransactWriteItems", lambda **_: calls.append(1))
+
+    generated = [post_users(client, json.dumps({"name": f"late{n}"})) for n in range(3)]
+
+    assert [response.status_code for response in generated] == [201, 201, 201]
+    ids = {response.json_body["id"] for response in generated}
+    assert not ids & squatted and len(ids) == 3
+    assert len(calls) <= 15  # a few attempts past a hundred taken ids, not one per id
 
 
 def test_register_with_no_body_at_all(client):

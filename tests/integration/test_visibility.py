@@ -82,7 +82,7 @@ def hidden(api, client, alice, make_audio):
     wav = make_audio("secret.wav", seconds=1, rate=8000).read_bytes()
     private = api.upload(alice["token"], wav, name="secret.wav&kind=song&visibility=private")
     api.convert_pending()
-    slot = client.http.post("/recordings", body=json.dumps({"name": "slot.wav", "kind": "song"}), headers={
+    slot = client.http.post("/recordings", body=json.dumps({"name": "slot.wav", "kind": "song", "size": 100}), headers={
         "Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"}).json_body
     return {"private": private, "slot": slot}
 

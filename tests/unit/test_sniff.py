@@ -42,4 +42,4 @@ def test_every_content_type_an_upload_can_be_stored_with_travels_as_binary():
     from chalicelib.api.http import BINARY_TYPES
     from chalicelib.audio import sniff
 
-    assert {content_type for _, content_type in sniff._FORMATS.values()} <= set(BINARY_TYPES)
+    assert {audio_format.content_type for audio_format in sniff._FORMATS.values()} <= set(BINARY_TYPES)

@@ -12,6 +12,7 @@ from chalice import Blueprint, Response
 
 from chalicelib import wiring
 from chalicelib.api.auth import caller_or_guest, viewer_id
+from chalicelib.api.limits import count_upload
 from chalicelib.api.compat.common import query, serve
 from chalicelib.api.http import BadRequest, json_errors, link_root
 from chalicelib.api.queries import list_query
@@ -29,6 +30,7 @@ def post_audio() -> Response:
     request = blueprint.current_request
     user = caller_or_guest(request.headers)
     upload = upload_of(request)
+    count_upload(request, user)
     recording = wiring.recording_service().upload(
         user, upload.body, filename=upload.filename,
         metadata={"name": query(request).get("name") or upload.fields.get("name")})

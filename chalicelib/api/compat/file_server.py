@@ -16,6 +16,7 @@ from chalice import Blueprint
 
 from chalicelib import wiring
 from chalicelib.api.auth import caller_or_guest
+from chalicelib.api.limits import count_upload
 from chalicelib.api.http import BadRequest, is_json, json_errors, json_object, link_root
 from chalicelib.api.representation import recording_view
 from chalicelib.api.uploads import upload_of
@@ -107,7 +108,9 @@ def create_audio_file() -> dict:
     kind = _kind(body.get("audioFileType") or body.get("filetype") or body.get("audio_file_type")
                  or nested.get("audioFileType"))
     metadata, extra = _metadata(kind, body)
-    recording, upload = wiring.recording_service().create_pending(_user(), metadata, expires=False, extra=extra)
+    user = _user()
+    count_upload(blueprint.current_request, user)
+    recording, upload = wiring.recording_service().create_pending(user, metadata, expires=False, extra=extra)
     return {**_view(recording), "upload": upload}
 
 
@@ -139,7 +142,9 @@ def put_audio_file(kind: str, audio_id: str) -> dict:
         # The declared duration and uploaded_time are the record's creation facts: a JSON PUT changes the metadata.
         metadata, _ = _metadata(recording.kind, json_object(request.raw_body))
         return _view(service.update(audio_id, user, metadata))
-    return _view(service.attach_original(audio_id, user, upload_of(request).body))
+    body = upload_of(request).body
+    count_upload(request, user)
+    return _view(service.attach_original(audio_id, user, body))
 
 
 @blueprint.route("/api/audio/{kind}/{audio_id}", methods=["DELETE"])

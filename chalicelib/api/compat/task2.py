@@ -10,6 +10,7 @@ from chalicelib import wiring
 from chalicelib.api.auth import bearer_token
 from chalicelib.api.compat.common import download_mp3, fields_of, query, upload_wav, uploader
 from chalicelib.api.http import BadRequest, json_errors, link_root
+from chalicelib.api.limits import count_registration
 from chalicelib.api.uploads import upload_of
 from chalicelib.users import validate_user_name
 
@@ -23,6 +24,7 @@ def task2_register() -> dict:
     name = validate_user_name(body.get("username") or body.get("name"))
     if name is None:
         raise BadRequest("username is required", field="username")
+    count_registration(blueprint.current_request)
     user, token = wiring.user_store().register(name)
     return {"id_user": user.id, "user_token": token}
 

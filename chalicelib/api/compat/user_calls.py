@@ -8,6 +8,7 @@ from chalice import Blueprint
 from chalicelib import wiring
 from chalicelib.api.compat.common import fields_of
 from chalicelib.api.http import BadRequest, json_errors
+from chalicelib.api.limits import count_registration
 from chalicelib.errors import NotFound
 from chalicelib.users import parse_user_id, validate_user_id, validate_user_name
 
@@ -22,6 +23,7 @@ def create_user() -> dict:
     user_id = validate_user_id(body["id"]) if body.get("id") is not None else None
     if name is None and user_id is None:
         raise BadRequest("the user's name is required", field="name")
+    count_registration(blueprint.current_request)
     user, token = wiring.user_store().register(name, user_id)
     return {"id": user.id, "user_id": user.id, "name": user.name, "token": token}
 
