@@ -13,13 +13,12 @@ from chalicelib.api.http import (
     BINARY_TYPES, BadRequest, access_log, is_json, json_errors, json_object, link_root, redirect, uniform_errors,
     wants_json,
 )
-from chalicelib.api.openapi import openapi_document
 from chalicelib.api.queries import list_query
 from chalicelib.api.representation import recording_view
 from chalicelib.api.uploads import metadata_from_params, upload_of
 from chalicelib.config import conversions_queue_name, dead_letter_queue_name, settings
 from chalicelib.errors import NotFound
-from chalicelib.recording_service import FORMATS
+from chalicelib.recording import FORMATS
 from chalicelib.users import parse_user_id, validate_user_id, validate_user_name
 from chalicelib.web import page_html
 
@@ -41,6 +40,8 @@ def web_page() -> Response:
 
 @app.route("/openapi.json", methods=["GET"])
 def openapi() -> dict:
+    from chalicelib.api.openapi import openapi_document  # built on the first request, not at the cold start
+
     return openapi_document()
 
 

@@ -18,6 +18,7 @@ from chalicelib.clock import now_iso
 KINDS = ("song", "podcast", "audiobook", "other")
 STATUSES = ("awaiting_upload", "processing", "ready", "failed")
 VISIBILITIES = ("public", "private")
+FORMATS = ("mp3", "original")  # what a recording's audio is downloaded as
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "song": (),
     "podcast": ("host", "participants"),

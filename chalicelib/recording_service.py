@@ -28,7 +28,6 @@ from chalicelib.users import User
 
 log = logging.getLogger("cloudsound.recordings")
 
-FORMATS = ("mp3", "original")
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,6 @@ the `cgi` module used) and hands back each part's bytes untouched.
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +86,9 @@ def _too_large(declared_length: str | None, max_bytes: int) -> bool:
 
 
 def _read_multipart(content_type: str, body: bytes, file_field: str) -> Upload:
+    import email.parser  # here, not at import: 15 ms of the API's cold start, for the few requests that are forms
+    import email.policy
+
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
     boundary = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head).get_boundary()
     # Parsing costs per part: a body of 80,000 tiny parts took 12 s of CPU. Counting the delimiters is C speed.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import urllib.parse
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
@@ -16,15 +16,17 @@ from chalicelib.api.uploads import Upload
 from chalicelib.config import settings
 from chalicelib.errors import NotFound, NotOwner, Unauthenticated
 from chalicelib.recording import Recording
-from chalicelib.recording_service import AudioFile
 from chalicelib.storage import content_disposition
 from chalicelib.users import User
+
+if TYPE_CHECKING:  # the service module is loaded by the first request that needs it, not by the cold start
+    from chalicelib.recording_service import AudioFile
 
 INLINE_BYTES = 4 * 1024 * 1024  # what fits a Lambda response
 _BINARY_ACCEPT = ("*/*", "audio/")
 
 
-def serve(request: Any, audio: AudioFile) -> Response:
+def serve(request: Any, audio: "AudioFile") -> Response:
     """The file's bytes in the answer when it is small and the client takes binary (curl and requests do), as
     those specs' servers answered; a presigned redirect otherwise."""
     service = wiring.recording_service()
