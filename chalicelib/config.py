@@ -25,7 +25,7 @@ DEFAULT_QUOTA_SECONDS = 24 * 3600
 DEFAULT_GUEST_QUOTA_BYTES = 100 * 1024**2
 DEFAULT_GUEST_QUOTA_SECONDS = 3600
 # Long recordings are encoded in parallel segments (audio/segments.py) from this length up: below it a conversion
-# takes seconds anyway, and one encoder keeps LAME's bit reservoir (joining needs it off). README: Benchmarks.
+# takes seconds anyway, and one encoder keeps LAME's bit reservoir (joining needs it off). docs/benchmarks.md.
 DEFAULT_PARALLEL_FROM_SECONDS = 300.0
 LAMBDA_MB_PER_VCPU = 1769  # Lambda gives one vCPU per 1,769 MB of memory, up to 6 at 10,240 MB
 

@@ -69,7 +69,7 @@ def test_the_converter_is_fed_by_the_stacks_queue_and_has_the_layer(resources):
 
 def test_the_converter_buys_two_vcpus_one_encoding_one_measuring(resources, monkeypatch):
     """Lambda gives one vCPU per 1,769 MB: the converter's memory buys two, which one pass uses both of (the encoder
-    and the measuring graph run on threads of their own); segments start from three (README: Benchmarks)."""
+    and the measuring graph run on threads of their own); segments start from three (docs/benchmarks.md)."""
     monkeypatch.delenv("CLOUDSOUND_CONVERT_SEGMENTS", raising=False)
     for function, vcpus, encoders in [("Convert", 2, 1), ("APIHandler", 1, 1)]:
         monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", str(resources[function]["Properties"]["MemorySize"]))
