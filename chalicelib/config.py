@@ -107,7 +107,7 @@ def convert_timeout(max_duration_seconds: float) -> float:
 def encoders(vcpus: int) -> int:
     """How many LAME encoders a conversion runs at once: one per vCPU but the one the measuring graph keeps busy
     (loudness and true peak, on a thread of its own, about half an encoder's work). With 2 vCPUs one pass already
-    uses both, and two segments gained nothing (`make bench`: README, Parallel segments)."""
+    uses both, and two segments gained nothing (`make bench`: docs/benchmarks.md, Parallel segments)."""
     return max(1, vcpus - 1)
 
 
