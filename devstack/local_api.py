@@ -163,6 +163,14 @@ class GuardedHandler(ChaliceRequestHandler):
             pass
 
 
+class BackloggedServer(local.ThreadedHTTPServer):
+    """Chalice's threaded server with a listen backlog as deep as werkzeug's (moto's server): socketserver's default
+    of 5 overflowed when 20 clients uploaded at once, and the kernel reset the connections it had no room for
+    (ConnectionResetError on the client). API Gateway takes them all."""
+
+    request_queue_size = 128
+
+
 def create_server(host: str, port: int, stage: str, read_timeout: float) -> local.LocalDevServer:
     """What `chalice local --stage <stage>` builds (chalice/cli/__init__.py: create_local_server), with our handler."""
     from chalice.cli.factory import CLIFactory
@@ -178,7 +186,8 @@ def create_server(host: str, port: int, stage: str, read_timeout: float) -> loca
     GuardedHandler.configure(app_object, settings().max_body_bytes, read_timeout, openapi_document()["paths"])
     local.CustomLocalChalice.__bases__ = (local.LocalChalice, app_object.__class__)
     app_object.__class__ = local.CustomLocalChalice
-    return local.LocalDevServer(app_object, config, host, port, handler_cls=GuardedHandler)
+    return local.LocalDevServer(app_object, config, host, port, handler_cls=GuardedHandler,
+                                server_cls=BackloggedServer)
 
 
 def main(argv: list[str] | None = None) -> int:

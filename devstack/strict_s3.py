@@ -122,6 +122,14 @@ def _close(response: Iterable[bytes]) -> None:
         close()
 
 
+def _whole(response: Iterable[bytes]) -> list[bytes]:
+    """A WSGI answer's body read to its end (and the iterable closed)."""
+    try:
+        return [b"".join(response)]
+    finally:
+        _close(response)
+
+
 class StrictS3:
     """The WSGI layer around moto's application (see the module's docstring)."""
 
@@ -131,6 +139,11 @@ class StrictS3:
         self.secrets = dict(secrets)
         self.clock = clock
         self.listener: ChangeListener | None = None  # set once the data is restored: restoring mirrors nothing
+        # moto's DynamoDB backend is not thread-safe: a TransactWriteItems checks its conditions and writes without
+        # a lock (two racing for an owner's last free bytes both passed `#bytes <= :room`), and its deepcopy of a
+        # table failed with "dictionary changed size during iteration" beside another write. DynamoDB applies each
+        # request atomically; here they take turns (each is a few milliseconds).
+        self._dynamodb_turn = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -148,6 +161,12 @@ class StrictS3:
             if method == "PUT" and environ.get("CONTENT_TYPE", "").lower().startswith(FORM_CONTENT_TYPE):
                 environ["CONTENT_TYPE"] = "application/octet-stream"
         listener = self.listener
+        if service == "dynamodb":
+            with self._dynamodb_turn:  # the whole answer is made in turn (moto's DynamoDB bodies are small)
+                if listener is None:
+                    return _whole(self.moto_app(environ, start_response))
+                return _whole(self._call_and_report(environ, start_response, listener, service, method, raw_path,
+                                                    query))
         if listener is None:
             return self.moto_app(environ, start_response)
         return self._call_and_report(environ, start_response, listener, service, method, raw_path, query)

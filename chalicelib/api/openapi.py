@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from chalicelib.metadata import MAX_LINK_UPLOAD_BYTES
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 RECORDING = {"$ref": "#/components/schemas/Recording"}
 ID_PATTERN = "^[A-Za-z0-9-]{1,64}$"
@@ -64,6 +66,18 @@ METADATA = {
         "participants": {"type": "array", "maxItems": 10, "items": TEXT},
     },
 }
+SLOT = {**METADATA, "required": ["size"], "properties": {
+    **METADATA["properties"],
+    "size": {"type": "integer", "minimum": 1, "maximum": MAX_LINK_UPLOAD_BYTES,
+             "description": "the file's size in bytes: reserved against the quota and signed into the upload link, "
+                            "which takes exactly that many bytes"}}}
+UPLOAD_SLOT = {"type": "object", "required": ["url", "method", "headers", "expires_at", "size", "max_bytes"],
+               "properties": {
+                   "url": {"type": "string"}, "method": {"const": "PUT"},
+                   "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                   "expires_at": {"type": "string"},
+                   "size": {"type": "integer", "description": "the bytes the link takes, as declared"},
+                   "max_bytes": {"type": "integer", "description": "the same: no more and no fewer"}}}
 LOOSE_OBJECT = {"type": "object"}
 
 
@@ -76,8 +90,10 @@ def openapi_document() -> dict[str, Any]:
             (404, "unknown"), (409, "conflict, or not ready yet (see status and Retry-After)"),
             (411, "chunked body"), (413, "over the size limit, or over the quota (code quota_exceeded)"), (415, "not audio"),
             (422, "invalid metadata"),
+            (429, "too many registrations or anonymous uploads from this address (see retry_after and Retry-After)"),
         ]
     }
+    responses["E429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
     paths: dict[str, Any] = {
         "/": {"get": {"summary": "the web page", "security": [],
                       "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {
@@ -93,25 +109,28 @@ def openapi_document() -> dict[str, Any]:
                 "type": "object", "properties": {"name": {"type": "string", "maxLength": 100},
                                                  "id": {"type": "integer", "minimum": 1}}}}}},
             "responses": {"201": _json({"$ref": "#/components/schemas/NewUser"}, "created"),
-                          **_errors(400, 409, 422)}}},
+                          **_errors(400, 409, 422, 429)}}},
         "/users/{user_id}": {"get": {
             "summary": "a user", "security": [],
             "parameters": [_path_param("user_id", {"type": "string", "pattern": "^[0-9]{1,16}$"})],
             "responses": {"200": _json({"$ref": "#/components/schemas/User"}, "the user"), **_errors(400, 404)}}},
-        "/me": {"get": {"summary": "the token's user, with what their recordings use of their quota",
+        "/me": {"get": {"summary": "the token's user, with what their recordings use of their quota and what their "
+                                   "upload slots reserve of it",
                         "security": SECURED,
                         "responses": {"200": _json({"$ref": "#/components/schemas/Me"}, "you"),
                                       **_errors(401)}}},
         "/recordings": {
             "post": {
-                "summary": "upload audio (raw or multipart, ≤ 4 MiB) or create an upload slot (JSON, any size)",
+                "summary": "upload audio (raw or multipart, ≤ 4 MiB) or create an upload slot (JSON with the file's "
+                           "size, up to 5 GiB)",
                 "security": SECURED,
                 "parameters": [_query("name", {"type": "string", "maxLength": 255}),
                                *[_query(f, TEXT) for f in ("kind", "visibility", "host", "title", "author",
                                                           "narrator", "participants")]],
                 "requestBody": {"required": True, "content": {**AUDIO_BODY["content"],
-                                                              "application/json": {"schema": METADATA}}},
-                "responses": {"201": _json({"allOf": [RECORDING, {"type": "object", "required": ["upload"]}]},
+                                                              "application/json": {"schema": SLOT}}},
+                "responses": {"201": _json({"allOf": [RECORDING, {"type": "object", "required": ["upload"],
+                                                                  "properties": {"upload": UPLOAD_SLOT}}]},
                                            "an upload slot"),
                               "202": _json(RECORDING, "stored; converting"),
                               **_errors(400, 401, 411, 413, 415, 422)}},
@@ -169,7 +188,8 @@ def _compat_paths() -> dict[str, Any]:
         "/post": {"post": {"summary": "seeds/000: store raw audio", "tags": ["compat"], "security": OPTIONAL_AUTH,
                            "parameters": [_query("name", {"type": "string", "maxLength": 255})],
                            "requestBody": AUDIO_BODY,
-                           "responses": {"200": _json(RECORDING, "stored"), **_errors(400, 401, 411, 413, 415, 422)}}},
+                           "responses": {"200": _json(RECORDING, "stored"),
+                                         **_errors(400, 401, 411, 413, 415, 422, 429)}}},
         "/list": {"get": {"summary": "seeds/000: list", "tags": ["compat"], "security": OPTIONAL_AUTH,
                           "parameters": [_query("maxduration", {"type": "number", "minimum": 0}),
                                          _query("minduration", {"type": "number", "minimum": 0}), *LIST_FILTERS],
@@ -187,7 +207,7 @@ def _compat_paths() -> dict[str, Any]:
         "/api/audio/create": {"post": {
             "summary": "seeds/001: create audio file metadata", "tags": ["compat"], "security": OPTIONAL_AUTH,
             "requestBody": {"required": True, "content": {"application/json": {"schema": LOOSE_OBJECT}}},
-            "responses": {"200": _json(RECORDING, "created"), **file_server_errors}}},
+            "responses": {"200": _json(RECORDING, "created"), **file_server_errors, **_errors(429)}}},
         "/api/audio/{kind}": {"get": {
             "summary": "seeds/001: list a kind", "tags": ["compat"], "security": OPTIONAL_AUTH,
             "parameters": [kind_param],
@@ -202,7 +222,7 @@ def _compat_paths() -> dict[str, Any]:
                     "requestBody": {"required": True, "content": {
                         **legacy_upload_form["content"], "application/json": {"schema": LOOSE_OBJECT}}},
                     "responses": {"200": _json(RECORDING, "updated"), **file_server_errors,
-                                  **_errors(411, 415)}},
+                                  **_errors(411, 415, 429)}},
             "delete": {"summary": "seeds/001: delete", "tags": ["compat"], "security": OPTIONAL_AUTH,
                        "responses": {"200": _json(LOOSE_OBJECT, "deleted"), **file_server_errors}},
         },
@@ -212,7 +232,7 @@ def _compat_paths() -> dict[str, Any]:
                                "type": "object", "properties": {"name": TEXT, "id": {"type": "integer",
                                                                                      "minimum": 1}}}}}},
                            "responses": {"200": _json({"type": "object", "required": ["id", "token"]}, "created"),
-                                         **_errors(400, 409, 422)}}},
+                                         **_errors(400, 409, 422, 429)}}},
         "/user/{user_id}": {"get": {
             "summary": "seeds/002: does the user exist", "tags": ["compat"], "security": [],
             "parameters": [_path_param("user_id", {"type": "string", "pattern": "^[0-9]{1,16}$"})],
@@ -232,7 +252,7 @@ def _compat_paths() -> dict[str, Any]:
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "properties": {"username": TEXT}}}}},
             "responses": {"200": _json({"type": "object", "required": ["id_user", "user_token"]}, "created"),
-                          **_errors(400, 409, 422)}}},
+                          **_errors(400, 409, 422, 429)}}},
         "/api/upload_audiorecord": {"post": {
             "summary": "seeds/004: upload a WAV (form: user_token, id_user, file_wav)", "tags": ["compat"],
             "security": [], "requestBody": legacy_upload_form,
@@ -253,12 +273,15 @@ def _schemas() -> dict[str, Any]:
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {
             "type": "object", "required": ["code", "message"],
             "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                           "field": {"type": "string"}}}}},
+                           "field": {"type": "string"},
+                           "retry_after": {"type": "integer", "description": "seconds before asking again"}}}}},
         "User": {"type": "object", "required": ["id", "name", "created_at"], "properties": {
             "id": {"type": "integer"}, "name": {"type": "string"}, "created_at": {"type": "string"}}},
         "Me": {"allOf": [{"$ref": "#/components/schemas/User"}, {
-            "type": "object", "required": ["usage", "quota"], "properties": {
-                "usage": {"$ref": "#/components/schemas/Amount"}, "quota": {"$ref": "#/components/schemas/Amount"}}}]},
+            "type": "object", "required": ["usage", "reserved", "quota"], "properties": {
+                "usage": {"$ref": "#/components/schemas/Amount"}, "quota": {"$ref": "#/components/schemas/Amount"},
+                "reserved": {"type": "object", "required": ["bytes"], "description": "held for upload slots "
+                             "and uploads not yet converted", "properties": {"bytes": {"type": "integer"}}}}}]},
         "Amount": {"type": "object", "required": ["bytes", "seconds"], "properties": {
             "bytes": {"type": "integer"}, "seconds": {"type": "number"}}},
         "NewUser": {"allOf": [{"$ref": "#/components/schemas/User"}, {

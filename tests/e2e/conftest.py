@@ -67,10 +67,12 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
     stop_stack(stack)
 
 
-def wait_for_status(url: str, wanted: set[str], timeout: float = 60) -> dict:
+def wait_for_status(url: str, wanted: set[str], timeout: float = 60, headers: dict[str, str] | None = None) -> dict:
+    """The recording at `url` once its status is one of `wanted`, as the caller `headers` authenticate sees it (a
+    `failed` recording is its owner's alone: pass the owner's token to wait for one that may fail)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        recording = requests.get(url, timeout=10).json()
+        recording = requests.get(url, headers=headers, timeout=10).json()
         if recording["status"] in wanted:
             return recording
         time.sleep(0.3)

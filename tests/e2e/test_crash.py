@@ -27,7 +27,8 @@ def start_a_long_conversion(stack, tmp_path) -> dict:
     token = requests.post(f"{base}/users", json={"name": "victim"}, timeout=10).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
     wav = generate_audio(tmp_path / "long.wav", seconds=600, rate=44100, channels=2)
-    slot = requests.post(f"{base}/recordings", json={"name": "long.wav"}, headers=auth, timeout=10).json()
+    slot = requests.post(f"{base}/recordings", json={"name": "long.wav", "size": wav.stat().st_size}, headers=auth,
+                         timeout=10).json()
     with wav.open("rb") as body:
         assert requests.put(slot["upload"]["url"], data=body, headers=slot["upload"]["headers"],
                             timeout=120).status_code == 200

@@ -41,7 +41,7 @@ def test_an_upload_link_takes_exactly_the_declared_bytes(stack, tmp_path):
 
     assert (longer.status_code, shorter.status_code, exact.status_code) == (403, 403, 200)
     assert "SignatureDoesNotMatch" in longer.text
-    ready = wait_for_status(f"{stack.url}/recordings/{slot['id']}", {"ready", "failed"})
+    ready = wait_for_status(f"{stack.url}/recordings/{slot['id']}", {"ready", "failed"}, headers=owner)
     assert ready["status"] == "ready" and ready["original"]["size"] == len(wav)
 
 
@@ -61,6 +61,7 @@ def test_uploads_racing_for_the_last_free_bytes_are_stored_or_refused_up_front(s
     assert statuses == [202] * fit + [413] * (20 - fit)
     assert all(answer.json()["error"]["code"] == "quota_exceeded" for answer in answers if answer.status_code == 413)
     accepted = [answer.json() for answer in answers if answer.status_code == 202]
-    finished = [wait_for_status(f"{stack.url}/recordings/{item['id']}", {"ready", "failed"}, timeout=120)
+    finished = [wait_for_status(f"{stack.url}/recordings/{item['id']}", {"ready", "failed"}, timeout=120,
+                                headers=owner)
                 for item in accepted]
     assert [item["status"] for item in finished] == ["ready"] * fit  # none failed "over the owner's quota"

@@ -81,9 +81,10 @@ def test_a_multipart_upload_and_a_failed_conversion(local_stack, make_audio):
 
     assert form.status_code == 202 and form.json()["name"] == "song.wav"
     assert wait_for_status(form.json()["links"]["self"], {"ready", "failed"})["status"] == "ready"
-    failed = wait_for_status(failing.json()["links"]["self"], {"ready", "failed"})
+    failed = wait_for_status(failing.json()["links"]["self"], {"ready", "failed"}, headers=auth)
     assert failed["status"] == "failed" and failed["error"]
-    assert requests.get(failed["links"]["original"], timeout=10).content == broken
+    assert requests.get(failed["links"]["original"], headers=auth, timeout=10).content == broken
+    assert requests.get(failed["links"]["self"], timeout=10).status_code == 404  # a failure is its owner's alone
 
 
 def test_text_and_chunked_uploads_get_clear_errors(local_stack):

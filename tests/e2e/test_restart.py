@@ -34,6 +34,7 @@ class Library:
     mp3_link: str
     mp3: bytes
     slot: dict
+    later: bytes
 
 
 def same_ports(tmp_path: Path) -> dict[str, object]:
@@ -54,11 +55,13 @@ def fill(stack: RunningStack, tmp_path: Path) -> Library:
     original_link = requests.get(recording["links"]["original"], headers=json_link, timeout=10).json()["url"]
     mp3_link = requests.get(recording["links"]["audio"], headers=json_link, timeout=10).json()["url"]
     mp3 = requests.get(mp3_link, timeout=30).content
-    slot = requests.post(f"{base}/recordings", json={"name": "later.wav"}, headers=auth, timeout=10).json()
-    assert slot["status"] == "awaiting_upload"
+    later = generate_audio(tmp_path / "later.wav", seconds=1, rate=22050).read_bytes()
+    slot = requests.post(f"{base}/recordings", json={"name": "later.wav", "size": len(later)}, headers=auth,
+                         timeout=10).json()
+    assert slot["status"] == "awaiting_upload", slot
     return Library(token=alice["token"], user_id=alice["id"], last_user_id=bob["id"], recording=recording, wav=wav,
                    peaks=requests.get(recording["links"]["peaks"], timeout=10).json(), original_link=original_link,
-                   mp3_link=mp3_link, mp3=mp3, slot=slot)
+                   mp3_link=mp3_link, mp3=mp3, slot=slot, later=later)
 
 
 def assert_everything_survived(stack: RunningStack, library: Library, tmp_path: Path) -> None:
@@ -83,9 +86,8 @@ def assert_everything_survived(stack: RunningStack, library: Library, tmp_path: 
     assert requests.get(library.mp3_link, timeout=30).content == library.mp3
 
     # the upload slot still takes its file, once, and converts it
-    later = generate_audio(tmp_path / "later.wav", seconds=1, rate=22050).read_bytes()
     upload = library.slot["upload"]
-    assert requests.put(upload["url"], data=later, headers=upload["headers"], timeout=30).status_code == 200
+    assert requests.put(upload["url"], data=library.later, headers=upload["headers"], timeout=30).status_code == 200
     assert owners_view_once_done(library.slot["links"]["self"], auth)["status"] == "ready"
     # nothing restored was converted again: the only conversion of this run is the slot's file
     assert stack.log().count('"event":"conversion"') == 1, stack.log()

@@ -107,14 +107,17 @@ def test_an_expired_link_gets_403_request_has_expired(recording):
     assert ElementTree.fromstring(response.content).findtext("Message") == "Request has expired"
 
 
-def new_slot(stack: RunningStack, owner: dict[str, str], name: str) -> dict:
-    slot = requests.post(f"{stack.url}/recordings", json={"name": name}, headers=owner, timeout=10).json()
-    assert slot["status"] == "awaiting_upload"
+def new_slot(stack: RunningStack, owner: dict[str, str], name: str, size: int) -> dict:
+    """A slot for a file of `size` bytes: its link takes exactly that many."""
+    slot = requests.post(f"{stack.url}/recordings", json={"name": name, "size": size}, headers=owner,
+                         timeout=10).json()
+    assert slot["status"] == "awaiting_upload", slot
+    assert slot["upload"]["size"] == slot["upload"]["max_bytes"] == size
     return slot
 
 
 def test_an_upload_without_its_signed_if_none_match_header_gets_403_and_with_it_completes(strict_stack, owner):
-    slot = new_slot(strict_stack, owner, "signed-headers.wav")
+    slot = new_slot(strict_stack, owner, "signed-headers.wav", len(b"RIFF...."))
     upload = slot["upload"]
 
     without = requests.put(upload["url"], data=b"RIFF....", timeout=10)
@@ -127,7 +130,8 @@ def test_an_upload_without_its_signed_if_none_match_header_gets_403_and_with_it_
 
 
 def test_a_put_of_more_than_5_gib_is_refused_with_entity_too_large_before_its_body_is_sent(strict_stack, owner):
-    url = urllib.parse.urlsplit(new_slot(strict_stack, owner, "huge.wav")["upload"]["url"])
+    # S3 refuses on the Content-Length alone, before the signature (and the length signed into it) is looked at
+    url = urllib.parse.urlsplit(new_slot(strict_stack, owner, "huge.wav", 1024**2)["upload"]["url"])
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
     connection.putrequest("PUT", f"{url.path}?{url.query}", skip_accept_encoding=True)
     connection.putheader("If-None-Match", "*")
@@ -146,7 +150,7 @@ def test_a_put_of_more_than_5_gib_is_refused_with_entity_too_large_before_its_bo
 def test_a_form_urlencoded_put_of_100_mb_completes_in_seconds_and_converts_intact(strict_stack, owner, tmp_path):
     wav = generate_audio(tmp_path / "long.wav", seconds=600, rate=44100, channels=2)  # 105.8 MB
     assert wav.stat().st_size >= 100 * 1000**2
-    slot = new_slot(strict_stack, owner, "long.wav")
+    slot = new_slot(strict_stack, owner, "long.wav", wav.stat().st_size)
     headers = {**slot["upload"]["headers"], "Content-Type": "application/x-www-form-urlencoded"}  # curl's default
 
     started = time.monotonic()

@@ -294,7 +294,10 @@ def test_not_audio_is_refused_before_upload_and_failures_read_in_words(browser, 
     assert "ffmpeg" not in page.inner_text("body").lower()
 
     # An upload slot nobody filled: "waiting for the file", in the owner's list.
-    requests.post(f"{base}/recordings", json={"name": "later.wav"}, headers=bearer(erin), timeout=10)
+    later = generate_audio(tmp_path / "later.wav", seconds=1, rate=8000)
+    slot = requests.post(f"{base}/recordings", json={"name": "later.wav", "size": later.stat().st_size},
+                         headers=bearer(erin), timeout=10)
+    assert slot.status_code == 201, slot.text
     page.select_option("#f-mine", "mine")
     page.wait_for_selector("#rows li[data-status=awaiting_upload] .status:text-is('waiting for the file')")
     page.wait_for_selector("#rows li[data-status=failed] .status:text-is"
