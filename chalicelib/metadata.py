@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any, Mapping
 
-from chalicelib.errors import Invalid, InvalidParameter, TooLarge
+from chalicelib.errors import Invalid, TooLarge
 from chalicelib.recording import ALL_KIND_FIELDS, KIND_FIELDS, KINDS, VISIBILITIES, Recording
 from chalicelib.text import clean_text
 
@@ -19,6 +19,7 @@ MAX_TEXT = 100
 MAX_PARTICIPANTS = 10
 MAX_FILENAME_LENGTH = 255
 MAX_LINK_UPLOAD_BYTES = 5 * 1024**3  # S3's limit for one PUT
+MAX_OBJECT_BYTES = 5 * 1024**4  # S3's limit for one object
 REQUIRED: dict[str, tuple[str, ...]] = {
     "song": ("name",),
     "podcast": ("name", "host"),
@@ -107,8 +108,8 @@ def declared_size(value: Any, *, required: bool) -> int | None:
     if value is None and not required:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < 1:
-        raise InvalidParameter("size must be the file's size in bytes, a positive integer: the upload link takes "
-                               "exactly that many bytes", field="size")
+        raise Invalid("size must be the file's size in bytes, a positive integer: the upload link takes exactly "
+                      "that many bytes", field="size")
     if value > MAX_LINK_UPLOAD_BYTES:
         raise TooLarge(f"size is over {MAX_LINK_UPLOAD_BYTES} bytes, the most one upload link takes",
                        limit=MAX_LINK_UPLOAD_BYTES, field="size")

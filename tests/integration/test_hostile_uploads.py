@@ -126,8 +126,8 @@ def test_a_slot_reserves_its_size_and_the_quota_refuses_slots_past_it(api, alice
     assert api.get("/me", alice["token"]).json_body["reserved"] == {"bytes": 0}
 
 
-@pytest.mark.parametrize("body, status", [({"name": "x"}, 400), ({"size": 0}, 400), ({"size": "12"}, 400),
-                                          ({"size": True}, 400), ({"size": 6 * 1024**3}, 413)])
+@pytest.mark.parametrize("body, status", [({"name": "x"}, 422), ({"size": 0}, 422), ({"size": "12"}, 422),
+                                          ({"size": True}, 422), ({"size": 6 * 1024**3}, 413)])
 def test_a_slot_must_declare_a_size_one_link_takes(api, alice, body, status):
     response = api.client.http.post("/recordings", body=json.dumps(body), headers={
         "Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"})
