@@ -83,6 +83,22 @@ LOOSE_OBJECT = {"type": "object"}
 
 @functools.lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
+    from chalicelib.api.openapi_compat import compat_paths  # it builds on the pieces here
+
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Cloud Sound", "version": "1.0.0",
+                 "description": "Upload audio, get MP3s and metadata. Errors: {error: {code, message}}."},
+        "paths": {**_site_paths(), **_recording_paths(), **compat_paths()},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": _error_responses(),
+            "schemas": _schemas(),
+        },
+    }
+
+
+def _error_responses() -> dict[str, Any]:
     responses = {
         f"E{status}": _json(ERROR, description)
         for status, description in [
@@ -94,7 +110,11 @@ def openapi_document() -> dict[str, Any]:
         ]
     }
     responses["E429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
-    paths: dict[str, Any] = {
+    return responses
+
+
+def _site_paths() -> dict[str, Any]:
+    return {
         "/": {"get": {"summary": "the web page", "security": [],
                       "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {
                           "type": "string"}}}}}}},
@@ -119,6 +139,11 @@ def openapi_document() -> dict[str, Any]:
                         "security": SECURED,
                         "responses": {"200": _json({"$ref": "#/components/schemas/Me"}, "you"),
                                       **_errors(401)}}},
+    }
+
+
+def _recording_paths() -> dict[str, Any]:
+    return {
         "/recordings": {
             "post": {
                 "summary": "upload audio (raw or multipart, ≤ 4 MiB) or create an upload slot (JSON with the file's "
@@ -163,106 +188,6 @@ def openapi_document() -> dict[str, Any]:
             "responses": {"200": _json({"type": "object", "required": ["peaks", "duration"], "properties": {
                 "peaks": {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1}},
                 "duration": {"type": "number"}}}, "peaks"), **_errors(401, 404, 409)}}},
-    }
-    paths.update(_compat_paths())
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Cloud Sound", "version": "1.0.0",
-                 "description": "Upload audio, get MP3s and metadata. Errors: {error: {code, message}}."},
-        "paths": paths,
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "responses": responses,
-            "schemas": _schemas(),
-        },
-    }
-
-
-def _compat_paths() -> dict[str, Any]:
-    legacy_upload_form = {"required": True, "content": {"multipart/form-data": {"schema": {
-        "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}}
-    kind_param = _path_param("kind", {"type": "string", "maxLength": 32})
-    audio_id = _path_param("audio_id", {"type": "string", "pattern": ID_PATTERN})
-    file_server_errors = _errors(400, 401, 403, 404, 409, 413)
-    return {
-        "/post": {"post": {"summary": "seeds/000: store raw audio", "tags": ["compat"], "security": OPTIONAL_AUTH,
-                           "parameters": [_query("name", {"type": "string", "maxLength": 255})],
-                           "requestBody": AUDIO_BODY,
-                           "responses": {"200": _json(RECORDING, "stored"),
-                                         **_errors(400, 401, 411, 413, 415, 422, 429)}}},
-        "/list": {"get": {"summary": "seeds/000: list", "tags": ["compat"], "security": OPTIONAL_AUTH,
-                          "parameters": [_query("maxduration", {"type": "number", "minimum": 0}),
-                                         _query("minduration", {"type": "number", "minimum": 0}), *LIST_FILTERS],
-                          "responses": {"200": _json({"type": "array", "items": RECORDING}, "recordings"),
-                                        **_errors(400, 401)}}},
-        "/download": {"get": {"summary": "seeds/000: a file's content by name", "tags": ["compat"],
-                              "security": OPTIONAL_AUTH,
-                              "parameters": [_query("name", {"type": "string"}), _query("id", {"type": "string"}),
-                                             _query("format", {"type": "string", "enum": ["original", "mp3"]})],
-                              "responses": {**DOWNLOAD, **_errors(400, 401, 404, 409)}}},
-        "/info": {"get": {"summary": "seeds/000: metadata by name", "tags": ["compat"], "security": OPTIONAL_AUTH,
-                          "parameters": [_query("name", {"type": "string"}), _query("id", {"type": "string"})],
-                          "responses": {"200": _json(RECORDING, "the newest with that name"),
-                                        **_errors(400, 401, 404)}}},
-        "/api/audio/create": {"post": {
-            "summary": "seeds/001: create audio file metadata", "tags": ["compat"], "security": OPTIONAL_AUTH,
-            "requestBody": {"required": True, "content": {"application/json": {"schema": LOOSE_OBJECT}}},
-            "responses": {"200": _json(RECORDING, "created"), **file_server_errors, **_errors(429)}}},
-        "/api/audio/{kind}": {"get": {
-            "summary": "seeds/001: list a kind", "tags": ["compat"], "security": OPTIONAL_AUTH,
-            "parameters": [kind_param],
-            "responses": {"200": _json({"type": "array", "items": RECORDING}, "the kind's files"),
-                          **file_server_errors}}},
-        "/api/audio/{kind}/{audio_id}": {
-            "parameters": [kind_param, audio_id],
-            "get": {"summary": "seeds/001: one", "tags": ["compat"], "security": OPTIONAL_AUTH,
-                    "responses": {"200": _json(RECORDING, "the file's metadata"), **file_server_errors}},
-            "put": {"summary": "seeds/001: attach the audio (multipart) or change metadata (JSON)",
-                    "tags": ["compat"], "security": OPTIONAL_AUTH,
-                    "requestBody": {"required": True, "content": {
-                        **legacy_upload_form["content"], "application/json": {"schema": LOOSE_OBJECT}}},
-                    "responses": {"200": _json(RECORDING, "updated"), **file_server_errors,
-                                  **_errors(411, 415, 429)}},
-            "delete": {"summary": "seeds/001: delete", "tags": ["compat"], "security": OPTIONAL_AUTH,
-                       "responses": {"200": _json(LOOSE_OBJECT, "deleted"), **file_server_errors}},
-        },
-        "/user": {"post": {"summary": "seeds/003 (PigWav): a user by name; seeds/002: by id", "tags": ["compat"],
-                           "security": [],
-                           "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                               "type": "object", "properties": {"name": TEXT, "id": {"type": "integer",
-                                                                                     "minimum": 1}}}}}},
-                           "responses": {"200": _json({"type": "object", "required": ["id", "token"]}, "created"),
-                                         **_errors(400, 409, 422, 429)}}},
-        "/user/{user_id}": {"get": {
-            "summary": "seeds/002: does the user exist", "tags": ["compat"], "security": [],
-            "parameters": [_path_param("user_id", {"type": "string", "pattern": "^[0-9]{1,16}$"})],
-            "responses": {"200": _json({"$ref": "#/components/schemas/User"}, "yes"), **_errors(400, 404)}}},
-        "/record": {
-            "post": {"summary": "seeds/003 (PigWav): upload a WAV with user_id and token", "tags": ["compat"],
-                     "security": [], "requestBody": legacy_upload_form,
-                     "responses": {"200": _json({"type": "object", "required": ["url"]}, "the download URL"),
-                                   **_errors(400, 401, 403, 404, 411, 413, 415, 422)}},
-            "get": {"summary": "seeds/003 (PigWav): download the MP3", "tags": ["compat"], "security": [],
-                    "parameters": [_query("id", {"type": "string"}, required=True),
-                                   _query("user", {"type": "string"}, required=True)],
-                    "responses": {**DOWNLOAD, **_errors(400, 401, 404, 409)}},
-        },
-        "/api/registration": {"post": {
-            "summary": "seeds/004: register", "tags": ["compat"], "security": [],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "properties": {"username": TEXT}}}}},
-            "responses": {"200": _json({"type": "object", "required": ["id_user", "user_token"]}, "created"),
-                          **_errors(400, 409, 422, 429)}}},
-        "/api/upload_audiorecord": {"post": {
-            "summary": "seeds/004: upload a WAV (form: user_token, id_user, file_wav)", "tags": ["compat"],
-            "security": [], "requestBody": legacy_upload_form,
-            "responses": {"200": _json({"type": "object", "required": ["URL for download"]}, "the download URL"),
-                          **_errors(400, 401, 403, 404, 411, 413, 415, 422)}}},
-        "/api/download": {"get": {
-            "summary": "seeds/004: download the MP3", "tags": ["compat"], "security": [],
-            "parameters": [_query("id_record", {"type": "string"}, required=True),
-                           _query("id_user", {"type": "string"}, required=True)],
-            "responses": {**DOWNLOAD, **_errors(400, 401, 404, 409)}}},
     }
 
 
