@@ -112,14 +112,9 @@ def arrival(recording: Recording | None, etag: str | None, size: int | None) -> 
         return Gone(delete_file=True)
     if etag is None or size is None:
         return Gone()
-    if converted_already(recording, etag):
+    if recording.converted_from(etag):
         return Duplicate()
     return Convert(claim=recording.status != "processing")
-
-
-def converted_already(recording: Recording, etag: str) -> bool:
-    """Whether the file with `etag` has had its conversion: ready, or failed for a reason that is the file's."""
-    return recording.source_etag == etag and recording.status in ("ready", "failed")
 
 
 def claim(etag: str, current_etag: str | None) -> Superseded | Convert:

@@ -7,10 +7,12 @@ S3 and SQS deliver at least once, so everything here tolerates repeats:
 - a second delivery for an object version already converted (or already failed) is skipped;
 - the MP3 becomes visible only when its upload completes, and the metadata turns `ready` after that, in one
   conditional write that never recreates a deleted recording.
-What happens at each step is decided by the pure functions of conversion_decisions.py; this module fetches the facts
-they need, encodes, and stores what they decide. A file that cannot be decoded is a result, not an error: the recording reads `failed` with the reason and the
+A file that cannot be decoded is a result, not an error: the recording reads `failed` with the reason and the
 original is kept. Anything else (S3 or DynamoDB unavailable) raises, so SQS retries and, after N receives, moves
 the message to the dead-letter queue.
+
+What happens at each step is decided by the pure functions of conversion_decisions.py (tested without AWS); this
+module fetches the facts they need, encodes, and stores what they decide.
 """
 
 from __future__ import annotations

@@ -154,6 +154,11 @@ class Recording:
         stored = int(self.original.get("size") or 0) + int((self.mp3.get("size") if self.mp3 else None) or 0)
         return Usage(stored + reserved, self.duration or 0.0 if self.status == "ready" else 0.0, reserved)
 
+    def converted_from(self, etag: str) -> bool:
+        """Whether the file with `etag` has had its conversion: ready, or failed for a reason that is the file's. A
+        repeat delivery of its event, or an upload's write that its conversion overtook, then changes nothing."""
+        return self.source_etag == etag and self.status in ("ready", "failed")
+
     def kind_fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in ALL_KIND_FIELDS if getattr(self, name) is not None}
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import urllib.parse
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 log = logging.getLogger("cloudsound.pipeline")
 

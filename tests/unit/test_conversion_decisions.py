@@ -21,13 +21,14 @@ MiB = 1024 * 1024
 QUOTA = Quota(bytes=100 * MiB, seconds=3600.0)
 ROOMY = Room(QUOTA, Usage())
 WAV = AudioKind(format="wav", content_type="audio/wav", demuxer="wav")
+LOUD = Loudness(integrated=-20.0, range=5.5, true_peak=-1.25)
 
 
 def recording(status: str = "processing", **fields) -> Recording:
     return new_recording(1, "take1.wav", status=status, **fields)
 
 
-def conversion(loudness: Loudness | None = Loudness(integrated=-20.0, range=5.5, true_peak=-1.25)) -> Conversion:
+def conversion(loudness: Loudness | None = LOUD) -> Conversion:
     return Conversion(source=SourceInfo(format="wav", codec="pcm_s16le", sample_rate=44100, channels=2,
                                         bits_per_sample=16),
                       duration=12.5, mp3_size=200_000, mp3_bitrate_kbps=128, mp3_sample_rate=44100, peaks=[0.5],
