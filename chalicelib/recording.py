@@ -11,13 +11,16 @@ import dataclasses
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping, TypedDict, get_args
 
 from chalicelib.clock import now_iso
 
-KINDS = ("song", "podcast", "audiobook", "other")
-STATUSES = ("awaiting_upload", "processing", "ready", "failed")
-VISIBILITIES = ("public", "private")
+Kind = Literal["song", "podcast", "audiobook", "other"]
+Status = Literal["awaiting_upload", "processing", "ready", "failed"]
+Visibility = Literal["public", "private"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+STATUSES: tuple[Status, ...] = get_args(Status)
+VISIBILITIES: tuple[Visibility, ...] = get_args(Visibility)
 FORMATS = ("mp3", "original")  # what a recording's audio is downloaded as
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "song": (),
@@ -26,6 +29,54 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "other": (),
 }
 ALL_KIND_FIELDS = ("host", "participants", "title", "author", "narrator")
+
+
+class Original(TypedDict, total=False):
+    """The uploaded file, as the store keeps it. At upload, what the sniff saw (content type, size, format) and the
+    file's name; once converted, also what decoding it told (codec, rate, channels, sample width, duration) and its
+    text tags. A dict, not a class: the store and the API carry it as it is."""
+
+    content_type: str
+    size: int
+    format: str
+    codec: str
+    sample_rate: int
+    channels: int | None
+    bits_per_sample: int | None
+    duration: float
+    filename: str
+    tags: dict[str, list[str]]
+
+
+class Mp3(TypedDict):
+    """The converted file: its size (the tag included), bitrate (bit/s, as encoded), duration and sample rate."""
+
+    size: int
+    bitrate: int
+    duration: float
+    sample_rate: int
+
+
+class Loudness(TypedDict):
+    """EBU R128 of the converted audio: integrated (LUFS), range (LU), true peak (dBTP; None for digital silence)."""
+
+    integrated: float
+    range: float
+    true_peak: float | None
+
+
+class RecordingChanges(TypedDict, total=False):
+    """What a write changes on a recording: a field left out stays as it is, a None clears it."""
+
+    status: Status
+    error: str | None
+    original: Original | None
+    mp3: Mp3 | None
+    duration: float | None
+    loudness: Loudness | None
+    source_etag: str | None
+    reserved: int | None
+    expires_at: int | None
 
 
 @dataclass(frozen=True)
@@ -52,11 +103,11 @@ class Recording:
     id: str
     owner: int
     name: str
-    status: str
+    status: Status
     created_at: str
     updated_at: str
-    kind: str = "other"
-    visibility: str = "public"
+    kind: Kind = "other"
+    visibility: Visibility = "public"
     owner_name: str | None = None  # the owner's user name when the recording was made (user names never change)
     host: str | None = None
     participants: tuple[str, ...] | None = None
@@ -65,9 +116,9 @@ class Recording:
     narrator: str | None = None
     error: str | None = None
     duration: float | None = None
-    original: Mapping[str, Any] = field(default_factory=dict)
-    mp3: Mapping[str, Any] | None = None
-    loudness: Mapping[str, Any] | None = None  # EBU R128 of the converted audio: integrated, range, true_peak
+    original: Original = field(default_factory=Original)
+    mp3: Mp3 | None = None
+    loudness: Loudness | None = None
     source_etag: str | None = None
     expires_at: int | None = None  # an unused upload slot's end (DynamoDB's TTL removes it later)
     reserved: int | None = None  # bytes held against the quota for a file announced but not converted yet
@@ -100,8 +151,13 @@ class Recording:
         """What this recording counts against its owner's quota: its stored files and what is reserved for the file
         it waits for, and its audio once converted."""
         reserved = self.reserved or 0
-        stored = int(self.original.get("size") or 0) + int((self.mp3 or {}).get("size") or 0)
+        stored = int(self.original.get("size") or 0) + int((self.mp3.get("size") if self.mp3 else None) or 0)
         return Usage(stored + reserved, self.duration or 0.0 if self.status == "ready" else 0.0, reserved)
+
+    def converted_from(self, etag: str) -> bool:
+        """Whether the file with `etag` has had its conversion: ready, or failed for a reason that is the file's. A
+        repeat delivery of its event, or an upload's write that its conversion overtook, then changes nothing."""
+        return self.source_etag == etag and self.status in ("ready", "failed")
 
     def kind_fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in ALL_KIND_FIELDS if getattr(self, name) is not None}
@@ -128,7 +184,7 @@ def _field_value(name: str, value: Any) -> Any:
     return value
 
 
-def new_recording(owner: int, name: str, *, status: str, **fields: Any) -> Recording:
+def new_recording(owner: int, name: str, *, status: Status, **fields: Any) -> Recording:
     """A new recording with a fresh id, created now."""
     created_at = now_iso()
     return Recording(id=str(uuid.uuid4()), owner=owner, name=name, status=status, created_at=created_at,

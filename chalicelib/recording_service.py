@@ -20,7 +20,7 @@ from chalicelib.listing import ListQuery, list_recordings
 from chalicelib.metadata import clean_filename, declared_size, validate_metadata
 from chalicelib.quotas import Quota, Quotas
 from chalicelib.reservations import Reservations
-from chalicelib.recording import Recording, Usage, looks_like_id, new_recording
+from chalicelib.recording import Original, Recording, RecordingChanges, Status, Usage, looks_like_id, new_recording
 from chalicelib.recording_store import RecordingStore
 from chalicelib.storage import UPLOAD_HEADERS, AudioStorage, download_name, mp3_key, original_key, peaks_key
 from chalicelib.tagging import Mp3Tagger, tags_for
@@ -70,8 +70,9 @@ class RecordingService:
         if formats is not None and audio.format not in formats:
             raise NotAudio(f"only {', '.join(f.upper() for f in formats)} recordings are accepted here")
         metadata["name"] = name or f"recording.{audio.format}"
-        original = {"content_type": audio.content_type, "size": len(body), "format": audio.format,
-                    **({"filename": clean_filename(filename)} if clean_filename(filename) else {})}
+        original: Original = {"content_type": audio.content_type, "size": len(body), "format": audio.format}
+        if kept_name := clean_filename(filename):
+            original["filename"] = kept_name
         recording = self._new(owner, metadata, status="processing", original=original)
         # Metadata first, then the object: the converter's event always finds its recording, and the body's bytes
         # are reserved before they are stored. If the object cannot be stored, the metadata goes too, so a failed
@@ -122,7 +123,7 @@ class RecordingService:
         audio = _identify(body)
         size = len(body)
 
-        def hold(current: Recording) -> dict[str, Any]:
+        def hold(current: Recording) -> RecordingChanges:
             return {"reserved": (current.reserved or 0) + size}
 
         self.reservations.within_quota(user.id, lambda room: self.store.modify(recording, hold, room), size,
@@ -133,11 +134,11 @@ class RecordingService:
         except BaseException:
             self.store.modify(recording_id, lambda current: _released(current, size))
             raise
-        original = {"content_type": audio.content_type, "size": size, "format": audio.format}
+        original: Original = {"content_type": audio.content_type, "size": size, "format": audio.format}
 
-        def change(current: Recording) -> dict[str, Any]:
+        def change(current: Recording) -> RecordingChanges:
             released = _released(current, size)
-            if current.source_etag == etag and current.status in ("ready", "failed"):
+            if current.converted_from(etag):
                 return released  # converted already, faster than this write
             if self.storage.original_etag(recording_id) != etag:
                 return released  # replaced again meanwhile: the newer upload's own write tells its state
@@ -145,8 +146,8 @@ class RecordingService:
 
         return self.store.modify(recording_id, change)
 
-    def _new(self, owner: User, metadata: Mapping[str, Any], *, status: str,
-             original: dict[str, Any] | None = None, extra: Mapping[str, Any] | None = None) -> Recording:
+    def _new(self, owner: User, metadata: Mapping[str, Any], *, status: Status,
+             original: Original | None = None, extra: Mapping[str, Any] | None = None) -> Recording:
         attributes = {name: value for name, value in validate_metadata(metadata).items() if value is not None}
         return new_recording(owner.id, attributes.pop("name"), status=status, original=original,
                              owner_name=owner.name,
@@ -235,7 +236,7 @@ class RecordingService:
             raise NotReady("the MP3 is not ready yet, try again shortly", status=recording.status, retry_after=2)
         return AudioFile(mp3_key(recording.id, recording.source_etag or ""), download_name(recording.name, ".mp3"),
                          "audio/mpeg",
-                         (recording.mp3 or {}).get("size"))
+                         recording.mp3.get("size") if recording.mp3 else None)
 
     def audio_link(self, recording_id: str, viewer_id: int | None, audio_format: str = "mp3") -> str:
         return self.presigned(self.audio_file(self.visible(recording_id, viewer_id), audio_format))
@@ -263,7 +264,7 @@ def _owned_by(recording: Recording | None, user: User, recording_id: str = "") -
     return recording
 
 
-def _released(current: Recording, size: int) -> dict[str, Any]:
+def _released(current: Recording, size: int) -> RecordingChanges:
     """The change that gives back a reservation of `size` bytes."""
     return {"reserved": max((current.reserved or 0) - size, 0) or None}
 

@@ -20,11 +20,10 @@ object itself. Only the pictures are taken from the MP3 as it is; everything els
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from chalicelib.audio.mp3_tags import Picture, Tags, id3_tag, merged, read_tag, tag_size
 from chalicelib.errors import RecordingGone
-from chalicelib.recording import Recording
+from chalicelib.recording import Loudness, Recording
 from chalicelib.recording_store import RecordingStore
 from chalicelib.storage import AudioStorage, mp3_key, with_extension
 
@@ -64,12 +63,13 @@ def tags_for(recording: Recording, pictures: tuple[Picture, ...] = ()) -> Tags:
                 pictures=tuple(pictures))
 
 
-def replaygain(loudness: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def replaygain(loudness: Loudness | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """ReplayGain 2.0 track gain and peak from EBU R128 figures; nothing for silence."""
     if not loudness or loudness.get("integrated") is None or loudness["integrated"] <= _SILENCE_LUFS:
         return ()
     gain = REPLAYGAIN_REFERENCE_LUFS - loudness["integrated"]
-    peak = 10 ** (loudness["true_peak"] / 20) if loudness.get("true_peak") is not None else 0.0
+    true_peak = loudness.get("true_peak")
+    peak = 10 ** (true_peak / 20) if true_peak is not None else 0.0
     return (("REPLAYGAIN_TRACK_GAIN", (f"{gain:.2f} dB",)), ("REPLAYGAIN_TRACK_PEAK", (f"{peak:.6f}",)))
 
 
@@ -148,7 +148,7 @@ class Mp3Tagger:
         """`mp3.size` as the object is now (a tag of another length changed it)."""
         head = self.storage.head(key)
         size = head["ContentLength"] if head else None
-        if size is None or size == (recording.mp3 or {}).get("size"):
+        if size is None or size == (recording.mp3.get("size") if recording.mp3 else None):
             return recording
         etag = recording.source_etag
         try:

@@ -1,5 +1,6 @@
 """What ffmpeg's log says: the source's first audio stream (container, codec, rate, channels, sample width), its
-cover picture, and the loudness the ebur128 filter measured. Pure parsing, no process, no AWS."""
+cover picture, the loudness the ebur128 filter measured, and whether a signal stopped it. Pure parsing, no process,
+no AWS: `note_line` keeps what each line tells as `facts`, and the functions here read values from those."""
 
 from __future__ import annotations
 
@@ -120,3 +121,39 @@ def loudness(facts: dict[str, str]) -> Loudness | None:
     peak = float(values["true_peak"])
     return Loudness(integrated=max(integrated, -70.0) if integrated == integrated else -70.0,
                     range=float(values["range"]), true_peak=None if peak == float("-inf") else round(peak, 2))
+
+
+PROGRESS_KEYS = ("out_time_us", "progress", "total_size")  # `-progress`'s lines (key=value) that are kept
+# ffmpeg traps SIGINT, SIGTERM and SIGXCPU: it stops reading, finishes its outputs and says so, then exits 255 — or 0
+# when the signal came while it was still opening the input (observed with 7.0.2), so the exit code alone cannot
+# tell. A fourth signal makes it exit 123 at once with the second message.
+SIGNAL_EXIT_LINE = re.compile(r"^Exiting normally, received signal (\d+)\.")
+HARD_EXIT = "Received > 3 system signals, hard exiting"
+
+
+def note_line(line: str, facts: dict[str, str]) -> None:
+    """Keep in `facts` what one line of the log (not a progress line) tells: the input's container and first audio
+    stream, its cover picture, the loudness summary, the true peak, a signal that stopped ffmpeg."""
+    if match := SIGNAL_EXIT_LINE.match(line):
+        facts["signal"] = match.group(1)  # kept here, where the 200-line tail cannot push it out
+    elif line.startswith(HARD_EXIT):
+        facts.setdefault("signal", "")
+    if "format" not in facts and (match := INPUT_LINE.match(line)):
+        facts["format"] = match.group(1)
+    elif "stream" not in facts and STREAM_LINE.search(line):
+        facts["stream"] = line  # the first audio stream printed is the input's; the output's comes later
+    elif "picture_stream" not in facts and "Output #" not in facts and (match := PICTURE_LINE.search(line)):
+        facts["picture_stream"], facts["picture_codec"] = match["index"], match["codec"]
+    elif line.startswith("Output #"):
+        facts["Output #"] = ""
+    elif line.endswith("Summary:"):  # ebur128's; its "[Parsed_ebur128_0 @ …]" may land on a -progress line
+        facts["loudness"] = ""
+    if "picture_stream" in facts and "picture_comment" not in facts and "Output #" not in facts:
+        if match := PICTURE_COMMENT.match(line):
+            facts["picture_comment"] = match["comment"].strip()
+    if "loudness" in facts:
+        for name, pattern in LOUDNESS_LINES.items():
+            if match := pattern.match(line):
+                facts[f"loudness_{name}"] = match.group(1)
+    if match := TRUE_PEAK_LINE.search(line):
+        facts["loudness_true_peak"] = match.group(1)
