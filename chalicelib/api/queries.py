@@ -1,5 +1,6 @@
 """A list's query string, read into a ListQuery: every value checked, each mistake a 400 that names its field.
-Absent and empty values both mean "no filter"."""
+Absent and empty values both mean "no filter"; a parameter the list does not know is a mistake too, not ignored
+(a filter that is silently dropped answers with the unfiltered list)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ from chalicelib.recording import KINDS, STATUSES
 from chalicelib.users import MAX_USER_ID
 
 MAX_NAME_LENGTH = 255
+LIST_PARAMETERS = ("owner", "kind", "name", "status", "min_duration", "max_duration", "limit", "cursor")
+# The 000 spec's names (its /list route takes them): elsewhere the refusal says which name to use.
+_SPELLED_HERE = {"maxduration": "max_duration", "minduration": "min_duration"}
 
 
 def list_query(params: Mapping[str, str]) -> ListQuery:
+    unknown_parameter(params, LIST_PARAMETERS)
     return ListQuery(
         owner=_integer(params, "owner", 0, MAX_USER_ID),  # 0: the anonymous uploads of the earlier specs
         kind=_choice(params, "kind", KINDS),
@@ -25,6 +30,17 @@ def list_query(params: Mapping[str, str]) -> ListQuery:
         limit=_integer(params, "limit", 1, MAX_LIMIT) or DEFAULT_LIMIT,
         cursor=params.get("cursor") or None,
     )
+
+
+def unknown_parameter(params: Mapping[str, str], known: tuple[str, ...]) -> None:
+    """Refuse the first (alphabetically) parameter that is not one of `known`, naming it."""
+    unknown = sorted(name for name in params if name not in known)
+    if not unknown:
+        return
+    name = unknown[0]
+    hint = f"; did you mean {_SPELLED_HERE[name]}?" if _SPELLED_HERE.get(name) in known else ""
+    raise InvalidParameter(f"unknown query parameter {name!r}: this list takes {', '.join(known)}{hint}",
+                           field=name)
 
 
 def _integer(params: Mapping[str, str], name: str, low: int, high: int) -> int | None:
