@@ -1,7 +1,8 @@
-"""cloudsound — register, upload (any size, with progress), list, inspect, download, edit and delete recordings.
+"""cloudsound — register or log in; upload (any size, with progress), list, inspect, download, edit, delete.
 
 The base URL comes from --url, CLOUDSOUND_URL or the config file; the token from --token, CLOUDSOUND_TOKEN or the
-config file that `register` writes ($XDG_CONFIG_HOME/cloudsound/config.json, or CLOUDSOUND_CONFIG).
+config file that `register` and `login` write ($XDG_CONFIG_HOME/cloudsound/config.json, or CLOUDSOUND_CONFIG).
+Options go before or after the command: `cloudsound upload take.wav --json` is `cloudsound --json upload take.wav`.
 Uploads go through the presigned flow (the file travels straight to S3), so any size works.
 """
 
@@ -20,7 +21,8 @@ from typing import Any
 import requests
 from tqdm import tqdm
 
-from cloudsound.client import CHUNK, DEFAULT_URL, CliError, Client, ProgressFile, load_config, save_config
+from cloudsound.account import add_account_commands
+from cloudsound.client import CHUNK, DEFAULT_URL, Client, CliError, ProgressFile, load_config, output
 
 KIND_OPTIONS = ("host", "title", "author", "narrator")
 
@@ -84,25 +86,11 @@ def describe(recording: dict[str, Any]) -> str:
             f"{f'  ({size} bytes)' if size else ''}")
 
 
-def output(args: argparse.Namespace, value: Any, text: str) -> None:
-    print(json.dumps(value, indent=2) if args.json else text)
-
-
 def filename_from(response: requests.Response, fallback: str) -> str:
     disposition = response.headers.get("Content-Disposition", "")
     match = re.search(r"filename\*=UTF-8''([^;]+)", disposition) or re.search(r'filename="([^"]+)"', disposition)
     name = urllib.parse.unquote(match.group(1)) if match else fallback
     return Path(name).name or fallback
-
-
-def command_register(client: Client, args: argparse.Namespace) -> None:
-    body: dict[str, Any] = {"name": args.name}
-    if args.id is not None:
-        body["id"] = args.id
-    user = client.call("POST", "/users", json=body).json()
-    path = save_config({"url": client.url, "token": user["token"], "user_id": user["id"]})
-    output(args, user, f"registered {user['name']} as user {user['id']}; token saved in {path}\n"
-                       f"token: {user['token']}  (shown once: keep it)")
 
 
 def command_upload(client: Client, args: argparse.Namespace) -> None:
@@ -189,19 +177,33 @@ def add_kind_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--narrator", help="an audiobook's narrator")
 
 
+def common_options() -> argparse.ArgumentParser:
+    """The options every command takes, before or after its name. SUPPRESS: an option not given at one position
+    sets nothing there, so it cannot reset what another position gave (`--json list` and `list --json` alike)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--url", default=argparse.SUPPRESS,
+                        help=f"the service's base URL (CLOUDSOUND_URL; default {DEFAULT_URL})")
+    common.add_argument("--token", default=argparse.SUPPRESS,
+                        help="your access token (CLOUDSOUND_TOKEN; `register` and `login` save one)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print machine-readable JSON")
+    return common
+
+
+GLOBAL_DEFAULTS = {"url": None, "token": None, "json": False}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cloudsound", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", help=f"the service's base URL (CLOUDSOUND_URL; default {DEFAULT_URL})")
-    parser.add_argument("--token", help="your access token (CLOUDSOUND_TOKEN; `register` saves one)")
-    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    common = common_options()
+    parser = argparse.ArgumentParser(prog="cloudsound", description=__doc__.split("\n\n")[0], parents=[common])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_account_commands(commands, common)
+    add_transfer_commands(commands, common)
+    add_recording_commands(commands, common)
+    return parser
 
-    register = commands.add_parser("register", help="create a user and save its token")
-    register.add_argument("name")
-    register.add_argument("--id", type=int, help="choose your numeric user id")
-    register.set_defaults(run=command_register)
 
-    upload = commands.add_parser("upload", help="upload audio files (any size, straight to storage)")
+def add_transfer_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    upload = commands.add_parser("upload", parents=[common], help="upload audio files (any size, straight to storage)")
     upload.add_argument("files", nargs="+", metavar="FILE")
     upload.add_argument("--name", help="the recording's name (default: the file name)")
     upload.add_argument("--private", action="store_true", help="visible to you only")
@@ -209,7 +211,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_kind_options(upload)
     upload.set_defaults(run=command_upload)
 
-    listing = commands.add_parser("list", help="list recordings, newest first")
+    download = commands.add_parser("download", parents=[common], help="download the MP3 (or the original)")
+    download.add_argument("id")
+    download.add_argument("-o", "--output", metavar="FILE")
+    download.add_argument("--original", action="store_true", help="the uploaded file, byte-exact")
+    download.set_defaults(run=command_download)
+
+
+def add_recording_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    listing = commands.add_parser("list", parents=[common], help="list recordings, newest first")
     listing.add_argument("--owner", help="a user id, or `me`")
     listing.add_argument("--kind", choices=["song", "podcast", "audiobook", "other"])
     listing.add_argument("--name", help="exact name")
@@ -220,21 +230,15 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--all", action="store_true", help="follow every page")
     listing.set_defaults(run=command_list)
 
-    info = commands.add_parser("info", help="one recording's metadata")
+    info = commands.add_parser("info", parents=[common], help="one recording's metadata")
     info.add_argument("id")
     info.set_defaults(run=command_info)
 
-    download = commands.add_parser("download", help="download the MP3 (or the original)")
-    download.add_argument("id")
-    download.add_argument("-o", "--output", metavar="FILE")
-    download.add_argument("--original", action="store_true", help="the uploaded file, byte-exact")
-    download.set_defaults(run=command_download)
-
-    remove = commands.add_parser("rm", help="delete your recordings")
+    remove = commands.add_parser("rm", parents=[common], help="delete your recordings")
     remove.add_argument("ids", nargs="+", metavar="ID")
     remove.set_defaults(run=command_rm)
 
-    edit = commands.add_parser("edit", help="change a recording's name, kind fields or visibility")
+    edit = commands.add_parser("edit", parents=[common], help="change a recording's name, kind fields or visibility")
     edit.add_argument("id")
     edit.add_argument("--name")
     visibility = edit.add_mutually_exclusive_group()
@@ -242,11 +246,18 @@ def build_parser() -> argparse.ArgumentParser:
     visibility.add_argument("--public", dest="visibility", action="store_const", const="public")
     add_kind_options(edit)
     edit.set_defaults(run=command_edit)
-    return parser
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    args = build_parser().parse_args(argv)
+    for name, default in GLOBAL_DEFAULTS.items():
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     config = load_config()
     url = args.url or os.environ.get("CLOUDSOUND_URL") or config.get("url") or DEFAULT_URL
     token = args.token or os.environ.get("CLOUDSOUND_TOKEN") or config.get("token")
@@ -259,5 +270,3 @@ def main(argv: list[str] | None = None) -> int:
         print("cloudsound: interrupted", file=sys.stderr)
         return 130
     return 0
-
-

@@ -1,8 +1,9 @@
-"""The CLI's side of the service: where it is (the config file), how it calls it, and a file that reports its
-progress as it is read."""
+"""The CLI's side of the service: where it is (the config file), how it calls it, how an answer is printed, and a
+file that reports its progress as it is read."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -43,6 +44,10 @@ def save_config(values: dict[str, Any]) -> Path:
     return path
 
 
+def output(args: argparse.Namespace, value: Any, text: str) -> None:
+    print(json.dumps(value, indent=2) if args.json else text)
+
+
 class Client:
     def __init__(self, url: str, token: str | None) -> None:
         self.url = url.rstrip("/")
@@ -53,7 +58,8 @@ class Client:
         headers = kwargs.pop("headers", {})
         if auth or self.token:
             if not self.token:
-                raise CliError("this needs a token: run `cloudsound register NAME`, or pass --token")
+                raise CliError("this needs a token: run `cloudsound register NAME` or `cloudsound login`, "
+                               "or pass --token")
             headers["Authorization"] = f"Bearer {self.token}"
         try:
             response = self.session.request(method, f"{self.url}{path}", headers=headers, timeout=60, **kwargs)

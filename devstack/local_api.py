@@ -13,6 +13,10 @@ thread forever. API Gateway refuses such requests up front (10 MB payload limit,
 - every socket read has a timeout (CLOUDSOUND_LOCAL_READ_TIMEOUT_SECONDS, 30 s by default): a body that stalls is
   answered 408 and the connection closed; an idle keep-alive connection is closed. A body cut short by the client
   is dropped unanswered, never handed to the app truncated.
+- a path no route matches is answered 404 in the API's JSON error shape, with or without an `Authorization` header
+  (chalice local answers API Gateway's 403 "Missing Authentication Token" there, or a SigV4 complaint about the
+  header; the deployed API maps those to the same 404 in infra/template.json); a method the server has no handler
+  for (TRACE, PROPFIND, …) on a route is 405 with `Allow`, as the app answers any other method it lacks.
 Everything else is Chalice's: the same gateway, event, routes and responses. This lives in devstack/ only; the
 service does not know about it.
 """
@@ -27,7 +31,7 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from chalice import local
 from chalice.local import ChaliceRequestHandler
@@ -43,6 +47,8 @@ CEILING_MARGIN_BYTES = 64 * 1024
 # socket with unread bytes sends a reset, which can destroy the answer before the client has read it.
 LINGER_SECONDS = 1.0
 BEARER_ONLY = [{"bearer": []}]  # an operation's OpenAPI `security` when a token is required (no anonymous `{}`)
+# The deployed API answers an unknown path with the same words (infra/template.json, its gateway responses).
+NO_SUCH_ROUTE = "no such route: the API's routes are listed at /openapi.json"
 
 
 class _Stalled(Exception):
@@ -61,6 +67,7 @@ class GuardedHandler(ChaliceRequestHandler):
     ceiling: int = 0
     secured: frozenset[tuple[str, str]] = frozenset()
     routes: local.RouteMatcher | None = None
+    methods: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     @classmethod
     def configure(cls, app_object: Any, max_body_bytes: int, read_timeout: float,
@@ -68,6 +75,7 @@ class GuardedHandler(ChaliceRequestHandler):
         cls.timeout = read_timeout
         cls.ceiling = max_body_bytes + CEILING_MARGIN_BYTES
         cls.routes = local.RouteMatcher(list(app_object.routes))
+        cls.methods = {path: tuple(methods) for path, methods in app_object.routes.items()}
         cls.secured = frozenset((path, method.upper()) for path, item in operations.items()
                                 for method, operation in item.items()
                                 if isinstance(operation, dict) and operation.get("security") == BEARER_ONLY)
@@ -93,6 +101,19 @@ class GuardedHandler(ChaliceRequestHandler):
     # Chalice binds these to its own _generic_handle when its class is made: bind them to ours.
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (http.server answers 501 in HTML for a `do_*` it lacks): 404 or 405 in our shape."""
+        if not name.startswith("do_"):
+            raise AttributeError(name)
+        return self._unsupported_method
+
+    def _unsupported_method(self) -> None:
+        if self._answered_early():
+            return
+        self._send_error(405, "method_not_allowed", f"Unsupported method: {self.command}",
+                         headers={"Allow": ", ".join(self.methods.get(self._route() or "", ()))})
+        self._linger()  # the body, if any, is never read
+
     def _parse_payload(self) -> tuple[dict[str, Any], bytes | None]:
         length = int(self.headers.get("content-length") or 0)  # a number: _answered_early checked it
         body = None
@@ -108,9 +129,11 @@ class GuardedHandler(ChaliceRequestHandler):
     def _answered_early(self) -> bool:
         """Answer now, without reading the body, if it would be refused anyway."""
         declared = (self.headers.get("content-length") or "").strip()
-        if not declared:
+        if self._route() is None:
+            self._send_error(404, "not_found", NO_SUCH_ROUTE)
+        elif not declared:
             return False
-        if not (declared.isascii() and declared.isdigit()):
+        elif not (declared.isascii() and declared.isdigit()):
             self._send_error(400, "bad_request", "the Content-Length header is not a number of bytes")
         elif int(declared) > self.ceiling:
             self._send_error(413, "too_large", f"the body is larger than {self.ceiling} bytes, more than this API "
@@ -122,12 +145,15 @@ class GuardedHandler(ChaliceRequestHandler):
         self._linger()
         return True
 
-    def _needs_token(self) -> bool:
+    def _route(self) -> str | None:
+        """The route the path matches, or None."""
         try:
-            route = self.routes.match_route(self.path).route if self.routes is not None else None
-        except ValueError:  # no such route: the app answers it, with the body read as before
-            return False
-        return (route, self.command.upper()) in self.secured
+            return self.routes.match_route(self.path).route if self.routes is not None else None
+        except ValueError:
+            return None
+
+    def _needs_token(self) -> bool:
+        return (self._route(), self.command.upper()) in self.secured
 
     def _sent_unauthorised(self) -> bool:
         """Put the request to the app without its body; send the answer if it is a 401 (the route needs a token
@@ -144,10 +170,11 @@ class GuardedHandler(ChaliceRequestHandler):
         self._send_http_response(401, headers, self._handle_binary(response)["body"])
         return True
 
-    def _send_error(self, status: int, code: str, message: str, **details: Any) -> None:
+    def _send_error(self, status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                    **details: Any) -> None:
         """The API's own error shape ({"error": {"code", "message", …}}), and the connection closed after it."""
         self.close_connection = True
-        self._send_http_response(status, {"Content-Type": "application/json", "Connection": "close"},
+        self._send_http_response(status, {"Content-Type": "application/json", "Connection": "close", **(headers or {})},
                                  json.dumps({"error": {"code": code, "message": message, **details}}))
 
     def _linger(self) -> None:

@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from chalice.test import Client
 
+from app import app
 from chalicelib.api.http import BINARY_TYPES
 from chalicelib import config
 from chalicelib.config import settings
 from chalicelib.recording_store import INDEXES, SORT_KEY
+from devstack.local_api import NO_SUCH_ROUTE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -188,3 +191,60 @@ def test_the_converter_cannot_touch_users_and_the_api_cannot_read_the_queue(reso
 
     assert "-users" not in convert and "s3:PutObject" in convert
     assert "sqs:" not in api and "dynamodb:Scan" not in api
+
+
+def gateway_responses(template: dict[str, Any]) -> dict[str, Any]:
+    return template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+
+
+def rendered(response: dict[str, Any]) -> dict[str, Any]:
+    """A gateway response's body as API Gateway fills it in ($context variables; templates are not VTL)."""
+    body = response["responseTemplates"]["application/json"]
+    body = body.replace("$context.error.messageString", json.dumps('Say "hi" \\ bye'))
+    return json.loads(body.replace("$context.error.responseType", "THROTTLED"))
+
+
+@pytest.mark.parametrize("kind", ["MISSING_AUTHENTICATION_TOKEN", "INVALID_SIGNATURE", "EXPIRED_TOKEN"])
+def test_an_unknown_path_is_our_404_with_or_without_an_authorization_header(template, kind):
+    # API Gateway's answer to a path no route has: 403 "Missing Authentication Token", or with a Bearer header a
+    # complaint about its SigV4 signature. Declared in the API's definition, so every deployment carries them.
+    response = gateway_responses(template)[kind]
+
+    assert response["statusCode"] == "404"
+    assert rendered(response) == {"error": {"code": "not_found", "message": NO_SUCH_ROUTE}}  # as `make run` says
+
+
+def test_every_other_answer_of_the_gateway_has_our_error_shape(template):
+    responses = gateway_responses(template)
+    expected = {"REQUEST_TOO_LARGE": ("413", "too_large"), "THROTTLED": ("429", "too_many_requests"),
+                "DEFAULT_4XX": (None, "bad_request"), "DEFAULT_5XX": (None, "internal_error")}
+
+    for kind, (status, code) in expected.items():
+        error = rendered(responses[kind])["error"]
+        assert (responses[kind].get("statusCode"), error["code"]) == (status, code), kind
+        assert error["message"], kind
+    assert rendered(responses["DEFAULT_5XX"])["error"]["message"] == 'Say "hi" \\ bye'
+    assert "presigned" in rendered(responses["REQUEST_TOO_LARGE"])["error"]["message"]
+    assert responses["THROTTLED"]["responseParameters"] == {"gatewayresponse.header.Retry-After": "'1'"}
+
+
+def test_every_route_sends_a_method_it_lacks_to_the_app(template):
+    paths = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+
+    assert set(paths) == set(app.routes)
+    for path, methods in app.routes.items():
+        item = paths[path]
+        anything = item["x-amazon-apigateway-any-method"]
+        for method in methods:
+            declared = item[method.lower()]
+            assert anything["x-amazon-apigateway-integration"] == declared["x-amazon-apigateway-integration"]
+            assert anything.get("parameters") == declared.get("parameters"), (path, method)
+
+
+def test_the_app_answers_a_method_a_route_lacks_405_naming_the_ones_it_takes():
+    with Client(app) as client:
+        response = client.http.put("/users/7")
+
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"
+    assert response.json_body["error"]["code"] == "method_not_allowed"

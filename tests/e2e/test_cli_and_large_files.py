@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.conftest import generate_audio
+from tests.e2e.conftest import PROJECT_ROOT
 from tests.e2e.test_journey import decoded_seconds
 
 
@@ -19,10 +20,13 @@ from tests.e2e.test_journey import decoded_seconds
 def cli(local_stack, tmp_path):
     config = tmp_path / "config.json"
 
-    def run(*args: str, check: bool = True, cwd: Path = tmp_path) -> subprocess.CompletedProcess:
+    def run(*args: str, check: bool = True, cwd: Path = tmp_path, stdin: str | None = None,
+            **env: str) -> subprocess.CompletedProcess:
+        # PYTHONPATH: the CLI of this checkout, whichever checkout the venv's editable install points at.
         result = subprocess.run([sys.executable, "-m", "cloudsound", *args], capture_output=True, text=True,
-                                cwd=cwd, timeout=300,
-                                env={**os.environ, "CLOUDSOUND_URL": local_stack.url, "CLOUDSOUND_CONFIG": str(config)})
+                                cwd=cwd, timeout=300, input=stdin if stdin is not None else "",
+                                env={**os.environ, "CLOUDSOUND_URL": local_stack.url, "CLOUDSOUND_CONFIG": str(config),
+                                     "PYTHONPATH": str(PROJECT_ROOT), **env})
         if check:
             assert result.returncode == 0, result.stderr
         return result
@@ -111,3 +115,46 @@ def test_a_100_mb_wav_goes_through_the_presigned_flow_with_flat_memory(cli, loca
     assert len(mp3.content) == uploaded["mp3"]["size"]
     # The worker streamed 100 MiB in and 9 MiB out; a design that held the file would peak far above this.
     assert worker_peak_rss_mib(local_stack.process.pid) < 200
+
+
+def test_options_are_taken_before_or_after_the_command(cli, make_audio, local_stack):
+    wav = make_audio("anywhere.wav", seconds=1, rate=8000)
+    registered = json.loads(cli("register", "gina", "--json").stdout)
+    uploaded = json.loads(cli("upload", str(wav), "--json", "--wait", "--kind", "song").stdout)
+    assert (uploaded["status"], uploaded["owner"], uploaded["kind"]) == ("ready", registered["id"], "song")
+
+    dead = "http://127.0.0.1:9"
+    for args in (["list", "--owner", "me", "--json"], ["--json", "list", "--url", local_stack.url, "--owner", "me"],
+                 ["--url", local_stack.url, "list", "--owner", "me", "--json"],  # not reset by the command's parser
+                 ["--url", dead, "list", "--url", local_stack.url, "--json", "--owner", "me"]):  # the later one
+        env = {} if args[0] == "list" else {"CLOUDSOUND_URL": dead}
+        assert [item["id"] for item in json.loads(cli(*args, **env).stdout)["items"]] == [uploaded["id"]], args
+    unreachable = cli("list", "--url", dead, check=False)
+    assert unreachable.returncode == 1 and f"cannot reach {dead}" in unreachable.stderr
+    assert json.loads(cli("info", uploaded["id"], "--json").stdout)["id"] == uploaded["id"]
+    stranger = cli("rm", uploaded["id"], "--token", "not-a-token", check=False)
+    assert stranger.returncode == 1 and "HTTP 401" in stranger.stderr
+
+
+def test_login_saves_a_token_from_the_page_once_the_service_takes_it_and_whoami_shows_whose(cli, local_stack):
+    # The page registers with POST /users and shows the token once; the CLI is then given that token.
+    user = requests.post(f"{local_stack.url}/users", json={"name": "hana"}, timeout=10).json()
+
+    refused = cli("login", "0d9f8e1c-0000-4000-8000-000000000000", check=False)
+    assert refused.returncode == 1 and "nothing saved" in refused.stderr and not cli.config.exists()
+    assert "login" in cli("whoami", check=False).stderr  # no token yet: says how to get one
+
+    said = cli("login", user["token"]).stdout
+    assert "hana" in said and str(user["id"]) in said
+    assert json.loads(cli.config.read_text()) == {"url": local_stack.url, "token": user["token"], "user_id": user["id"]}
+    me = json.loads(cli("whoami", "--json").stdout)
+    assert (me["id"], me["name"]) == (user["id"], "hana")
+    assert {"usage", "quota"} <= set(me) and me["usage"]["bytes"] == 0 and me["quota"]["bytes"] > 0
+    shown = cli("whoami").stdout
+    assert f"user {user['id']}: hana" in shown and "MiB" in shown and "hours" in shown
+
+    cli.config.unlink()
+    assert json.loads(cli("login", "--json", stdin=user["token"] + "\n").stdout)["id"] == user["id"]  # piped in
+    cli.config.unlink()
+    assert json.loads(cli("login", "--token", user["token"], "--json").stdout)["name"] == "hana"
+    assert json.loads(cli.config.read_text())["token"] == user["token"]

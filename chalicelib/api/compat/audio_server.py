@@ -15,7 +15,7 @@ from chalicelib.api.auth import caller_or_guest, viewer_id
 from chalicelib.api.limits import count_upload
 from chalicelib.api.compat.common import query, serve
 from chalicelib.api.http import BadRequest, json_errors, link_root
-from chalicelib.api.queries import list_query
+from chalicelib.api.queries import list_query, unknown_parameter
 from chalicelib.api.representation import recording_view
 from chalicelib.api.uploads import upload_of
 from chalicelib.recording import Recording
@@ -40,7 +40,9 @@ def post_audio() -> Response:
 @blueprint.route("/list", methods=["GET"])
 @json_errors
 def list_audio() -> list:
-    params = {_RENAMED.get(key, key): value for key, value in query(blueprint.current_request).items()}
+    raw = query(blueprint.current_request)
+    unknown_parameter(raw, tuple(_RENAMED))
+    params = {_RENAMED.get(key, key): value for key, value in raw.items()}
     params.setdefault("limit", "200")
     recordings, _ = wiring.recording_service().list(list_query(params), viewer_id(blueprint.current_request.headers))
     root = link_root(blueprint.current_request)
