@@ -8,13 +8,15 @@ request needs AWS.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, Literal
 
 from chalicelib.config import settings
 
+Service = Literal["s3", "dynamodb", "sqs"]  # the services the app uses
+
 
 @functools.lru_cache(maxsize=None)
-def _client(service: str, region: str, endpoint_url: str | None) -> Any:
+def _client(service: Service, region: str, endpoint_url: str | None) -> Any:
     import boto3
     from botocore.config import Config
 
@@ -29,7 +31,7 @@ def _client(service: str, region: str, endpoint_url: str | None) -> Any:
     )
 
 
-def client(service: str) -> Any:
+def client(service: Service) -> Any:
     current = settings()
     return _client(service, current.region, current.endpoint_url)
 

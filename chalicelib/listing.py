@@ -45,7 +45,7 @@ class Selection:
     """One index range and the filters on it: exactly the recordings a list may show, in one value."""
 
     index: str
-    partition: Any = None
+    partition: int | str | None = None  # the owner's id, the name or the kind
     listed_only: bool = False  # others' unlisted recordings in the owner index
     unexpired_at: int | None = None  # hide upload slots that expired by then
     name: str | None = None

@@ -18,10 +18,11 @@ from chalicelib.clock import now_iso
 Kind = Literal["song", "podcast", "audiobook", "other"]
 Status = Literal["awaiting_upload", "processing", "ready", "failed"]
 Visibility = Literal["public", "private"]
+AudioFormat = Literal["mp3", "original"]  # what a recording's audio is downloaded as
 KINDS: tuple[Kind, ...] = get_args(Kind)
 STATUSES: tuple[Status, ...] = get_args(Status)
 VISIBILITIES: tuple[Visibility, ...] = get_args(Visibility)
-FORMATS = ("mp3", "original")  # what a recording's audio is downloaded as
+FORMATS: tuple[AudioFormat, ...] = get_args(AudioFormat)
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "song": (),
     "podcast": ("host", "participants"),

@@ -7,6 +7,7 @@ compatibility routes alike.
 
 from __future__ import annotations
 
+import builtins
 import datetime
 import json
 import logging
@@ -168,7 +169,7 @@ class RecordingService:
     def list(self, query: ListQuery, viewer_id: int | None) -> tuple[list[Recording], str | None]:
         return list_recordings(self.store, query, viewer_id)
 
-    def named(self, name: str, viewer_id: int | None, limit: int = 50) -> list[Recording]:
+    def named(self, name: str, viewer_id: int | None, limit: int = 50) -> builtins.list[Recording]:
         """Listed recordings with exactly this name, newest first: names are not unique."""
         recordings, _ = self.list(ListQuery(name=name, limit=limit), viewer_id)
         if not recordings:
@@ -245,7 +246,8 @@ class RecordingService:
         """The waveform: up to 1,000 peaks (0..1) spread evenly over `duration` seconds."""
         recording = self.visible(recording_id, viewer_id)
         self.audio_file(recording, "mp3")  # the same 409 while there is no conversion yet
-        return json.loads(self.storage.read(peaks_key(recording_id, recording.source_etag or "")))
+        peaks: dict[str, Any] = json.loads(self.storage.read(peaks_key(recording_id, recording.source_etag or "")))
+        return peaks
 
     def presigned(self, audio: AudioFile) -> str:
         return self.storage.presigned_get(audio.key, self.links.download_seconds, filename=audio.filename,

@@ -128,7 +128,7 @@ class DynamoRecordingStore(RecordingStore):
                      {"Delete": {"Key": {"id": target.id}}})
         delta = _charge(new) - _charge(current)
         limited = room is not None and delta.bytes > 0
-        if limited and delta.bytes > room:
+        if limited and room is not None and delta.bytes > room:
             raise QuotaExceeded("over the quota", adding_bytes=delta.bytes)
         client = self._table.meta.client
         try:
@@ -196,9 +196,9 @@ class DynamoRecordingStore(RecordingStore):
 
 def _filter_expression(selection: Selection) -> Any:
     """`Selection.passes_filters`, as a DynamoDB FilterExpression (None when there is nothing to filter)."""
-    from boto3.dynamodb.conditions import Attr
+    from boto3.dynamodb.conditions import Attr, ConditionBase
 
-    conditions = []
+    conditions: list[ConditionBase] = []
     if selection.listed_only:
         conditions += [Attr("visibility").eq("public"), Attr("status").ne("awaiting_upload"),
                        Attr("status").ne("failed")]
@@ -212,7 +212,7 @@ def _filter_expression(selection: Selection) -> Any:
         conditions.append(Attr("duration").gte(_number(selection.min_duration)))
     if selection.max_duration is not None:
         conditions.append(Attr("duration").lte(_number(selection.max_duration)))
-    expression = None
+    expression: ConditionBase | None = None
     for condition in conditions:
         expression = condition if expression is None else expression & condition
     return expression
@@ -255,7 +255,8 @@ def to_item(recording: Recording) -> dict[str, Any]:
     if "participants" in item:
         item["participants"] = list(item["participants"])
     item["original"] = dict(recording.original)
-    return _to_dynamo({**item, **index_attributes(recording)})
+    dynamo_item: dict[str, Any] = _to_dynamo({**item, **index_attributes(recording)})
+    return dynamo_item
 
 
 def from_item(item: Mapping[str, Any]) -> Recording:

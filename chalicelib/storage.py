@@ -88,7 +88,8 @@ class AudioStorage:
                                                                "412", "409", "NoSuchKey"):
                 raise Conflict("another upload replaced this recording's file meanwhile; try again") from error
             raise
-        return response["ETag"].strip('"')
+        etag: str = response["ETag"]
+        return etag.strip('"')
 
     def original_etag(self, recording_id: str) -> str | None:
         """The ETag of the recording's file as S3 holds it now (None: no file): which upload is the current one."""
@@ -97,11 +98,13 @@ class AudioStorage:
 
     def read(self, key: str) -> bytes:
         """A whole (small) object: for clients that expect the bytes in the response, not a redirect."""
-        return self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        body: bytes = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        return body
 
     def head(self, key: str) -> dict[str, Any] | None:
         try:
-            return self._s3.head_object(Bucket=self.bucket, Key=key)
+            head: dict[str, Any] = self._s3.head_object(Bucket=self.bucket, Key=key)
+            return head
         except self._s3.exceptions.ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
@@ -121,18 +124,20 @@ class AudioStorage:
             params["ResponseContentDisposition"] = content_disposition(filename)
         if content_type is not None:
             params["ResponseContentType"] = content_type
-        return self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
+        url: str = self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
+        return url
 
     def presigned_put_original(self, recording_id: str, expires_in: int, size: int) -> str:
         """A SigV4 PUT link for the original of exactly `size` bytes (the length is a signed header: S3 refuses any
         other, so a link takes no more than was reserved), usable once: `If-None-Match: *` is signed into it, so
         the uploader sends that header (UPLOAD_HEADERS) and S3 refuses a second file (412). The Content-Type is not
         signed: `curl -T` and a browser's PUT with the file's own type both work."""
-        return self._s3.generate_presigned_url(
+        url: str = self._s3.generate_presigned_url(
             "put_object", Params={"Bucket": self.bucket, "Key": original_key(recording_id), "IfNoneMatch": "*",
                                   "ContentLength": size},
             ExpiresIn=expires_in,
         )
+        return url
 
     def open_original(self, recording_id: str, etag: str, size: int) -> Any:
         """One version of a recording's file as a seekable file of ranged reads (chalicelib/object_reader.py)."""
@@ -175,7 +180,8 @@ class AudioStorage:
             if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound", "InvalidRange"):
                 return None
             raise
-        return response["Body"].read()
+        body: bytes = response["Body"].read()
+        return body
 
     def replace_prefix(self, key: str, old_length: int, prefix: bytes, content_type: str) -> int | None:
         """Replace the first `old_length` bytes of an object with `prefix`, the rest unchanged, without fetching the
@@ -184,7 +190,7 @@ class AudioStorage:
         head = self.head(key)
         if head is None:
             return None
-        size = head["ContentLength"]
+        size: int = head["ContentLength"]
         etag = head["ETag"]
         try:
             if size - old_length <= PART_BYTES:  # small: one PUT of the whole

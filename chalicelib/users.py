@@ -135,7 +135,7 @@ def _skip(misses: int) -> int:
     per id, and the ids tried cannot be predicted and squatted in turn."""
     if misses < 3:
         return 1
-    base = 2 ** (misses - 2)
+    base: int = 2 ** (misses - 2)
     return base + secrets.randbelow(base)
 
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from chalicelib import wiring
@@ -27,7 +28,7 @@ def caller(headers: Any, *, anonymous: User | None = None, required: bool = Fals
     return user_for_token(token)
 
 
-def bearer_token(headers: Any) -> str | None:
+def bearer_token(headers: Mapping[str, str]) -> str | None:
     """The token of a well-formed `Authorization: Bearer <token>`; None without the header; 401 for any other."""
     header = headers.get("authorization")
     if header is None or not header.strip():

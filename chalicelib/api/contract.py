@@ -25,13 +25,9 @@ from chalicelib.api.http import BadRequest
 from chalicelib.errors import Invalid, InvalidParameter
 from chalicelib.listing import MAX_LIMIT
 from chalicelib.metadata import MAX_FILENAME_LENGTH, MAX_OBJECT_BYTES, MAX_PARTICIPANTS, MAX_TEXT
-from chalicelib.recording import FORMATS, KINDS, STATUSES, VISIBILITIES
+from chalicelib.recording import AudioFormat, Kind, Status, Visibility
 from chalicelib.users import MAX_NAME_LENGTH, MAX_USER_ID
 
-Kind = Literal[KINDS]  # type: ignore[valid-type]
-Status = Literal[STATUSES]  # type: ignore[valid-type]
-Visibility = Literal[VISIBILITIES]  # type: ignore[valid-type]
-AudioFormat = Literal[FORMATS]  # type: ignore[valid-type]
 Text = Annotated[str, Meta(max_length=MAX_TEXT)]
 Name = Annotated[str, Meta(max_length=MAX_FILENAME_LENGTH)]
 UserName = Annotated[str, Meta(max_length=MAX_NAME_LENGTH)]
@@ -231,11 +227,11 @@ class Error(Struct, kw_only=True):
 
 # ---- validation -------------------------------------------------------------------------------------------------
 
-T = TypeVar("T")
+T = TypeVar("T", bound=Struct)
 _PATH = re.compile(r"at `\$\.([A-Za-z_]+)|required field `([A-Za-z_]+)`")
 
 
-def decode_body(raw: bytes, kind: type[T]) -> T:
+def decode_body(raw: str | bytes, kind: type[T]) -> T:
     """The JSON body as `kind`: 400 if it is not a JSON object, 422 naming the field that does not fit."""
     if not raw or not raw.strip():
         raw = b"{}"
@@ -257,7 +253,7 @@ def decode_body(raw: bytes, kind: type[T]) -> T:
 def decode_query(params: Mapping[str, str] | None, kind: type[T], *, unknown_ok: bool = False) -> T:
     """A query string as `kind`: empty values are absent; an unknown (unless `unknown_ok`) or unreadable parameter
     is a 400 naming it (a list given `?q=` must not quietly answer the unfiltered list)."""
-    known = set(kind.__struct_fields__)  # type: ignore[attr-defined]
+    known = set(kind.__struct_fields__)
     given = {name: value for name, value in (params or {}).items() if value != "" and (name in known or not unknown_ok)}
     for name in given:
         if name not in known:

@@ -9,7 +9,10 @@ Types are named, not imported: this module is on the API's cold start and msgspe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
+
+if TYPE_CHECKING:
+    from chalice import Chalice
 
 Auth = Literal["open", "optional", "token"]  # nobody needed; a token changes what is seen; a token required
 
@@ -33,10 +36,12 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
-def route(app: Any, method: str, path: str, **declaration: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def route(
+    app: Chalice, method: str, path: str, **declaration: Any
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """`@app.route(path, methods=[method])` that also declares the operation (api/declared.Operation's fields)."""
     operation = Operation(method=method, path=path, **declaration)
     OPERATIONS.append(operation)
     content_types = ["*/*"] if operation.body or operation.other_bodies else None
     options: dict[str, Any] = {"methods": [method], **({"content_types": content_types} if content_types else {})}
-    return app.route(path, **options)  # type: ignore[no-any-return]
+    return app.route(path, **options)

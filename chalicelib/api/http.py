@@ -65,7 +65,7 @@ def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
 
 
 def error_response(error: CloudSoundError) -> Response:
-    headers = {"Content-Type": "application/json"}
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     body = error_body(error.code, error.message, **error.details)
     if isinstance(error, NotReady):  # where the recording is, and when to ask again
         headers["Retry-After"] = str(error.details.get("retry_after", 2))
@@ -128,7 +128,7 @@ def base_url(request: Any, configured: str | None) -> str:
     return f"{scheme}://{host}{prefix}"
 
 
-def json_object(raw_body: bytes) -> dict[str, Any]:
+def json_object(raw_body: str | bytes) -> dict[str, Any]:
     """The request body as a JSON object; an empty body is an empty object."""
     if not raw_body or not raw_body.strip():
         return {}

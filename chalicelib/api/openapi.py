@@ -14,7 +14,8 @@ from chalicelib.api.declared import OPERATIONS, Operation
 ERROR = {"$ref": "#/components/schemas/Error"}
 RECORDING = {"$ref": "#/components/schemas/Recording"}
 ID_PATTERN = "^[A-Za-z0-9-]{1,64}$"
-SECURITY = {"open": [], "optional": [{"bearer": []}, {}], "token": [{"bearer": []}]}
+SECURITY: dict[str, list[dict[str, list[str]]]] = {
+    "open": [], "optional": [{"bearer": []}, {}], "token": [{"bearer": []}]}
 OPTIONAL_AUTH = SECURITY["optional"]
 TEXT = {"type": "string", "maxLength": 100}
 LOOSE_OBJECT = {"type": "object"}

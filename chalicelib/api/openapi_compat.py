@@ -9,7 +9,7 @@ from chalicelib.api.openapi import (
     _query,
 )
 
-LEGACY_UPLOAD_FORM = {"required": True, "content": {"multipart/form-data": {"schema": {
+LEGACY_UPLOAD_FORM: dict[str, Any] = {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}}
 
 

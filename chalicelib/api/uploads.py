@@ -102,7 +102,8 @@ def _read_multipart(content_type: str, body: bytes, file_field: str) -> Upload:
     fields: dict[str, str] = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)  # bytes, or None for a part that is itself multipart
+        payload = payload if isinstance(payload, bytes) else b""
         if name == file_field or (audio is None and part.get_filename() is not None and name not in fields):
             if audio is None:
                 audio, filename = payload, part.get_filename()

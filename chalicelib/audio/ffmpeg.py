@@ -26,7 +26,8 @@ def _locate(override: str | None) -> str:
         if found:
             return found
         raise RuntimeError("no ffmpeg: install imageio-ffmpeg, attach the layer or set FFMPEG_BINARY") from None
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    path: str = imageio_ffmpeg.get_ffmpeg_exe()
+    return path
 
 
 def ffmpeg_binary() -> str:

@@ -16,6 +16,7 @@ crc32_combine does for CRC-32).
 
 from __future__ import annotations
 
+import builtins
 import itertools
 from dataclasses import dataclass
 from typing import Sequence
@@ -85,7 +86,7 @@ class FrameWalker:
         while position + 4 <= end:
             byte2 = data[position + 2]
             length = known.get(byte2)
-            if length is None or data[position] != 0xFF or data[position + 1] != self._first[1]:  # type: ignore[index]
+            if length is None or self._first is None or data[position] != 0xFF or data[position + 1] != self._first[1]:
                 length = self._learn(data, position)
             if position + length > end:
                 break
@@ -200,14 +201,16 @@ class InfoFrame:
         return self._field(12, 4)
 
     @property
-    def delay_and_padding(self) -> bytes:  # 12 bits each
+    def delay_and_padding(self) -> builtins.bytes:  # 12 bits each (`builtins.`: `bytes` is a property here)
         return self.data[self.tag_offset + 141:self.tag_offset + 144]
 
     @property
     def music_crc(self) -> int:  # of the audio frames
         return self._field(152, 2)
 
-    def rebuilt(self, frame_lengths: Sequence[int], music_crc: int, delay_and_padding: bytes) -> bytes:
+    def rebuilt(
+        self, frame_lengths: Sequence[int], music_crc: int, delay_and_padding: builtins.bytes
+    ) -> builtins.bytes:
         """This frame describing a stream of audio frames of `frame_lengths`, whose CRC is `music_crc`."""
         size = len(self.data) + sum(frame_lengths)
         frame = bytearray(self.data)

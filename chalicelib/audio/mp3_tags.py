@@ -49,8 +49,8 @@ def id3_tag(tags: Tags) -> bytes:
     from mutagen.id3 import APIC, COMM, ID3, TIPL, TXXX, Encoding, Frames  # not on the API's cold start
 
     tag = ID3()
-    for name, values in tags.text:
-        values = [value for value in values if value]
+    for name, given in tags.text:
+        values = [value for value in given if value]
         if not values:
             continue
         if name == "comment":

@@ -146,7 +146,7 @@ class Joiner:
     head: bytearray = field(default_factory=bytearray)
     size: int = 0  # bytes of the joined stream so far: its Info frame and the audio frames
     tag_end: int = 0  # the end of ffmpeg's ID3 tag in the first segment's file (the source's own tags)
-    _lengths: array.array = field(default_factory=lambda: array.array("I"))
+    _lengths: array.array[int] = field(default_factory=lambda: array.array("I"))
     _walker: FrameWalker = field(default_factory=FrameWalker)
     _streamed: list[_Streamed] = field(default_factory=list)
 

@@ -92,7 +92,7 @@ def content_security_policy() -> str:
     return "; ".join(directives)
 
 
-def page_headers() -> dict[str, str]:
+def page_headers() -> dict[str, str | list[str]]:  # as chalice's Response takes them
     """Every header of `GET /`. `Referrer-Policy: no-referrer` rather than strict-origin-when-cross-origin: nothing
     the page calls needs a Referer (the API and S3 check tokens and signatures, and no bucket policy reads
     aws:Referer), so none is sent: S3's access logs and any site a link leads to learn nothing of where it came

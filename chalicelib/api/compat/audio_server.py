@@ -8,6 +8,8 @@ included.
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
@@ -39,7 +41,7 @@ def post_audio() -> Response:
 
 @blueprint.route("/list", methods=["GET"])
 @json_errors
-def list_audio() -> list:
+def list_audio() -> list[dict[str, Any]]:
     raw = query(blueprint.current_request)
     unknown_parameter(raw, tuple(_RENAMED))
     params = {_RENAMED.get(key, key): value for key, value in raw.items()}
@@ -71,7 +73,7 @@ def download_audio() -> Response:
 
 @blueprint.route("/info", methods=["GET"])
 @json_errors
-def audio_info() -> dict:
+def audio_info() -> dict[str, Any]:
     newest, *older = _by_name_or_id()
     return {**recording_view(newest, link_root(blueprint.current_request)),
             "other_ids": [recording.id for recording in older]}

@@ -102,9 +102,9 @@ def _find(kind: str, audio_id: str, user: User) -> Recording:
 @blueprint.route("/api/audio/create", methods=["POST"], content_types=["*/*"])
 @json_errors
 @_as_400
-def create_audio_file() -> dict:
+def create_audio_file() -> dict[str, Any]:
     body = json_object(blueprint.current_request.raw_body)
-    nested = body.get("audioFileMetadata") if isinstance(body.get("audioFileMetadata"), dict) else {}
+    nested = given if isinstance(given := body.get("audioFileMetadata"), dict) else {}
     kind = _kind(body.get("audioFileType") or body.get("filetype") or body.get("audio_file_type")
                  or nested.get("audioFileType"))
     metadata, extra = _metadata(kind, body)
@@ -117,7 +117,7 @@ def create_audio_file() -> dict:
 @blueprint.route("/api/audio/{kind}", methods=["GET"])
 @json_errors
 @_as_400
-def list_audio_files(kind: str) -> list:
+def list_audio_files(kind: str) -> list[dict[str, Any]]:
     user = _user()
     recordings, _ = wiring.recording_service().list(ListQuery(owner=user.id, kind=_kind(kind), limit=200), user.id)
     return [_view(recording) for recording in recordings]
@@ -126,14 +126,14 @@ def list_audio_files(kind: str) -> list:
 @blueprint.route("/api/audio/{kind}/{audio_id}", methods=["GET"])
 @json_errors
 @_as_400
-def get_audio_file(kind: str, audio_id: str) -> dict:
+def get_audio_file(kind: str, audio_id: str) -> dict[str, Any]:
     return _view(_find(kind, audio_id, _user()))
 
 
 @blueprint.route("/api/audio/{kind}/{audio_id}", methods=["PUT"], content_types=["*/*"])
 @json_errors
 @_as_400
-def put_audio_file(kind: str, audio_id: str) -> dict:
+def put_audio_file(kind: str, audio_id: str) -> dict[str, Any]:
     request = blueprint.current_request
     user = _user()
     recording = _find(kind, audio_id, user)
@@ -150,7 +150,7 @@ def put_audio_file(kind: str, audio_id: str) -> dict:
 @blueprint.route("/api/audio/{kind}/{audio_id}", methods=["DELETE"])
 @json_errors
 @_as_400
-def delete_audio_file(kind: str, audio_id: str) -> dict:
+def delete_audio_file(kind: str, audio_id: str) -> dict[str, Any]:
     user = _user()
     _find(kind, audio_id, user)
     wiring.recording_service().delete(audio_id, user)

@@ -6,6 +6,8 @@ The link works for whoever may see the recording: anyone for a public one, only 
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint, Response
 
 from chalicelib.api.auth import bearer_token
@@ -18,7 +20,7 @@ blueprint = Blueprint(__name__)
 
 @blueprint.route("/record", methods=["POST"], content_types=["*/*"])
 @json_errors
-def pigwav_upload() -> dict:
+def pigwav_upload() -> dict[str, Any]:
     request = blueprint.current_request
     upload = upload_of(request)
     fields = {**query(request), **upload.fields}

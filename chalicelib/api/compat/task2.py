@@ -4,6 +4,8 @@ downloads the MP3 (a private recording's only with its owner's token)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
@@ -19,7 +21,7 @@ blueprint = Blueprint(__name__)
 
 @blueprint.route("/api/registration", methods=["POST"], content_types=["*/*"])
 @json_errors
-def task2_register() -> dict:
+def task2_register() -> dict[str, Any]:
     body = fields_of(blueprint.current_request)
     name = validate_user_name(body.get("username") or body.get("name"))
     if name is None:
@@ -31,7 +33,7 @@ def task2_register() -> dict:
 
 @blueprint.route("/api/upload_audiorecord", methods=["POST"], content_types=["*/*"])
 @json_errors
-def task2_upload() -> dict:
+def task2_upload() -> dict[str, Any]:
     request = blueprint.current_request
     upload = upload_of(request, "file_wav")
     fields = {**query(request), **upload.fields}

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint
 
 from chalicelib import wiring
@@ -17,7 +19,7 @@ blueprint = Blueprint(__name__)
 
 @blueprint.route("/user", methods=["POST"], content_types=["*/*"])
 @json_errors
-def create_user() -> dict:
+def create_user() -> dict[str, Any]:
     body = fields_of(blueprint.current_request)
     name = validate_user_name(body.get("name") or body.get("username") or body.get("user"))
     user_id = validate_user_id(body["id"]) if body.get("id") is not None else None
@@ -30,7 +32,7 @@ def create_user() -> dict:
 
 @blueprint.route("/user/{user_id}", methods=["GET"])
 @json_errors
-def user_exists(user_id: str) -> dict:
+def user_exists(user_id: str) -> dict[str, Any]:
     """200 with the user if it exists, else 404."""
     parsed = parse_user_id(user_id)
     user = wiring.user_store().get(parsed) if parsed is not None else None
