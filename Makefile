@@ -9,7 +9,7 @@ ARCH ?= x86_64
 PACKAGE_DIR ?= build/package
 LAYER_ZIP := layers/ffmpeg/build/ffmpeg-layer.zip
 
-.PHONY: run reset test install browser layer package bench fuzz clean
+.PHONY: run reset test lint install browser layer package bench fuzz screenshots clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,17 @@ run: install
 reset: install
 	$(PY) -m devstack --reset-only
 
-test: install browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+# Lint, types, then every test, two at a time (pytest-xdist; each worker starts its own moto and stacks on free ports).
+test: install browser lint
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+# The README's screenshots (docs/*.png), from a real stack in Chromium: commit what it writes.
+screenshots: install browser
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/e2e/test_web_list.py -k screenshots -q
 
 # The browser tests drive Debian's Chromium (Playwright from PyPI, never a downloaded browser). Installed with apt
 # when missing and possible; otherwise those tests skip, saying why.

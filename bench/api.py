@@ -48,7 +48,7 @@ def seed(table: Any, first: int, count: int, me: int, rng: random.Random) -> lis
     from chalicelib.recording import KINDS, Recording
     from chalicelib.recording_store import to_item
 
-    epoch = datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc)
+    epoch = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
     public_ids = []
     with table.batch_writer() as batch:
         for number in range(first, first + count):

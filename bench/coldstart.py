@@ -20,8 +20,8 @@ import app
 if sys.argv[1] == "convert":
     import chalicelib.pipeline
 elapsed = time.perf_counter() - start
-print(json.dumps({"ms": elapsed * 1000, "modules": [m for m in %r if m in sys.modules]}))
-""" % (HEAVY,)
+print(json.dumps({"ms": elapsed * 1000, "modules": [m for m in HEAVY if m in sys.modules]}))
+""".replace("HEAVY", repr(HEAVY))
 
 
 def import_times(function: str, runs: int = 9) -> tuple[float, list[str]]:

@@ -28,7 +28,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from bench.aws_costs import CONVERTER_MEMORY_MB, FULL_VCPU_MB, LAMBDA_GB_SECOND, LAMBDA_REQUEST, lambda_seconds
 from chalicelib import config
@@ -270,7 +270,8 @@ def _medians(name: str, runs: list[dict], raw: list[dict]) -> dict:
     shared machine slows both, and cancels out."""
     row = {f"{name}_wall": statistics.median(run["wall"] for run in runs),
            f"{name}_cpu": statistics.median(run["cpu"] for run in runs),
-           f"{name}_ratio": statistics.median(ours["wall"] / theirs["wall"] for ours, theirs in zip(runs, raw))}
+           f"{name}_ratio": statistics.median(ours["wall"] / theirs["wall"]
+                                              for ours, theirs in zip(runs, raw, strict=True))}
     if "peak_rss_mib" in runs[0]:
         row[f"{name}_rss"] = max(run["peak_rss_mib"] for run in runs)
         row[f"{name}_children_rss"] = max(run["children_rss_mib"] for run in runs)
@@ -286,7 +287,8 @@ def table(rows: list[dict]) -> str:
         lines.append(
             f"| {row['seconds']} s | {row['wav_mib']:.1f} | {row['handler_wall']:.2f} | {row['handler_aws']:.3f} "
             f"| {row['ffmpeg_wall']:.2f} "
-            f"| {row['handler_ratio']:.2f} | {row['handler_cpu']:.2f} | {row['ffmpeg_cpu']:.2f} | {row['moto_cpu']:.2f} "
+            f"| {row['handler_ratio']:.2f} | {row['handler_cpu']:.2f} | {row['ffmpeg_cpu']:.2f} "
+            f"| {row['moto_cpu']:.2f} "
             f"| {row['seconds'] / row['handler_wall']:.0f} | {row['handler_rss']:.0f} | {row['naive_wall']:.2f} "
             f"| {row['naive_rss']:.0f} |")
     return "\n".join(lines)
@@ -299,13 +301,15 @@ def parallel_table(rows: list[dict]) -> str:
     parallel = [row for row in rows if "segments_wall" in row]
     if not parallel:
         return "No row was encoded in segments (one CPU, or every duration under CLOUDSOUND_PARALLEL_FROM_SECONDS)."
-    lines = ["| audio | raw ffmpeg, serial | raw ffmpeg, serial, beside a busy core | segments' raw ffmpeg at once (the "
+    lines = ["| audio | raw ffmpeg, serial | raw ffmpeg, serial, beside a busy core "
+             "| segments' raw ffmpeg at once (the "
              "ceiling) | handler, encoders as configured | handler, segments | handler CPU s | Python peak RSS MiB "
              "| ffmpeg processes' peak RSS MiB (summed) |",
              "|---|---|---|---|---|---|---|---|---|"]
     for row in parallel:
         lines.append(
-            f"| {row['seconds'] / 60:g} min | {row['ffmpeg_wall']:.2f} s | {row['busy_wall']:.2f} s = {row['busy_ratio']:.2f}× "
+            f"| {row['seconds'] / 60:g} min | {row['ffmpeg_wall']:.2f} s "
+            f"| {row['busy_wall']:.2f} s = {row['busy_ratio']:.2f}× "
             f"| {row['segments']} × ffmpeg: {row['ceiling_wall']:.2f} s = {row['ceiling_ratio']:.2f}× "
             f"| {row['encoders']}: {row['handler_wall']:.2f} s = {row['handler_ratio']:.2f}× "
             f"| {row['segments']}: {row['segments_wall']:.2f} s = {row['segments_ratio']:.2f}× "

@@ -52,7 +52,7 @@ def write_library(data_dir: Path, recordings: int, total_bytes: int) -> list[dic
     mp3_bytes = int(per_recording * MP3_SHARE)
     original_bytes = per_recording - mp3_bytes
     noise = random.Random(15).randbytes(original_bytes)  # shared bulk; a unique head makes every ETag unique
-    now = dt.datetime(2026, 11, 25, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
     items, samples = [], []
     for number in range(recordings):
         recording_id = str(uuid.UUID(int=random.Random(number).getrandbits(128), version=4))

@@ -15,7 +15,7 @@ from chalicelib.config import settings
 Service = Literal["s3", "dynamodb", "sqs"]  # the services the app uses
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _client(service: Service, region: str, endpoint_url: str | None) -> Any:
     import boto3
     from botocore.config import Config
@@ -44,7 +44,7 @@ def dynamodb() -> Any:
     return client("dynamodb")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _dynamodb_resource(region: str, endpoint_url: str | None) -> Any:
     import boto3
 

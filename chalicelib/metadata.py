@@ -9,7 +9,8 @@ are refused; when the kind changes, the old kind's fields go.
 from __future__ import annotations
 
 import posixpath
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from chalicelib.errors import Invalid, TooLarge
 from chalicelib.recording import ALL_KIND_FIELDS, KIND_FIELDS, KINDS, VISIBILITIES, Recording

@@ -54,6 +54,7 @@ class RangedObject(io.RawIOBase):
         return len(body)
 
 
-def open_version(s3: Any, bucket: str, key: str, etag: str, size: int, buffer_bytes: int = 1 << 16) -> io.BufferedReader:
+def open_version(s3: Any, bucket: str, key: str, etag: str, size: int,
+                 buffer_bytes: int = 1 << 16) -> io.BufferedReader:
     """The object's version `etag` as a buffered file (reads of `buffer_bytes` at least: one GET per 64 KiB)."""
     return io.BufferedReader(RangedObject(s3, bucket, key, etag, size), buffer_size=buffer_bytes)

@@ -9,7 +9,8 @@ Gateway's stage throttling (infra/template.json) bounds the request rate as a wh
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from chalicelib.errors import TooManyRequests
 

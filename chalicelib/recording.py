@@ -11,7 +11,8 @@ import dataclasses
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, TypedDict, get_args
+from typing import Any, Literal, TypedDict, get_args
+from collections.abc import Mapping
 
 from chalicelib.clock import now_iso
 
@@ -92,10 +93,10 @@ class Usage:
     def stored(self) -> int:
         return self.bytes - self.reserved
 
-    def __add__(self, other: "Usage") -> "Usage":
+    def __add__(self, other: Usage) -> Usage:
         return Usage(self.bytes + other.bytes, round(self.seconds + other.seconds, 6), self.reserved + other.reserved)
 
-    def __sub__(self, other: "Usage") -> "Usage":
+    def __sub__(self, other: Usage) -> Usage:
         return Usage(self.bytes - other.bytes, round(self.seconds - other.seconds, 6), self.reserved - other.reserved)
 
 
@@ -163,7 +164,7 @@ class Recording:
     def kind_fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in ALL_KIND_FIELDS if getattr(self, name) is not None}
 
-    def with_changes(self, changes: Mapping[str, Any]) -> "Recording":
+    def with_changes(self, changes: Mapping[str, Any]) -> Recording:
         """This recording with `changes` applied (None clears a field)."""
         return dataclasses.replace(self, **{name: _field_value(name, value) for name, value in changes.items()})
 

@@ -13,7 +13,8 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from chalicelib.audio.sniff import AudioKind, UnreadableAudio, format_named, identify_audio
 from chalicelib.errors import NotAudio, NotFound, NotOwner, NotReady
@@ -109,7 +110,7 @@ class RecordingService:
             "url": self.storage.presigned_put_original(recording.id, ttl, size),
             "method": "PUT",
             "headers": dict(UPLOAD_HEADERS),
-            "expires_at": datetime.datetime.fromtimestamp(now + ttl, datetime.timezone.utc)
+            "expires_at": datetime.datetime.fromtimestamp(now + ttl, datetime.UTC)
             .strftime("%Y-%m-%dT%H:%M:%SZ"),
             "size": size,
             "max_bytes": size,

@@ -24,7 +24,8 @@ import abc
 import random
 import time
 from decimal import Decimal
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 from chalicelib.clock import now_iso
 from chalicelib.errors import Conflict, ItemTooLarge, QuotaExceeded, RecordingGone
@@ -141,7 +142,7 @@ class DynamoRecordingStore(RecordingStore):
         except client.exceptions.ConditionalCheckFailedException:
             return False
         except client.exceptions.ClientError as error:
-            raise _too_large(error) or error
+            raise _too_large(error) or error from None
         usage_update: dict[str, Any] = {
             "TableName": self._table.name, "Key": {"id": _usage_key(target.owner)},
             "UpdateExpression": "ADD #bytes :bytes, #seconds :seconds, #reserved :reserved",
@@ -167,7 +168,7 @@ class DynamoRecordingStore(RecordingStore):
                 if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
                     raise QuotaExceeded("over the quota", adding_bytes=delta.bytes) from None
                 if "ValidationError" in reasons:
-                    raise _too_large(error) or error
+                    raise _too_large(error) or error from None
                 # Another transaction held one of the items (the owner's usage, shared by their writes): again.
                 _back_off(attempt)
         raise Conflict("too many writes at once for this owner; try again")

@@ -12,7 +12,7 @@ when an owner's quota looks full (a Query of the owner's index, on that path onl
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from chalicelib.errors import QuotaExceeded
 from chalicelib.listing import BY_OWNER, Selection

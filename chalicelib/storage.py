@@ -167,7 +167,7 @@ class AudioStorage:
     def delete(self, key: str) -> None:
         self._s3.delete_object(Bucket=self.bucket, Key=key)
 
-    def writer(self, key: str, content_type: str) -> "StreamingWriter":
+    def writer(self, key: str, content_type: str) -> StreamingWriter:
         """A writer whose first part (`part_bytes` of the object, plus what goes before them) is given last, to
         `close()`: S3 takes a multipart upload's parts in any order."""
         return StreamingWriter(self._s3, self.bucket, key, content_type)

@@ -24,61 +24,61 @@ if TYPE_CHECKING:
     from chalicelib.users import UserStore
 
 
-def user_store() -> "UserStore":
+def user_store() -> UserStore:
     return _user_store(settings())
 
 
-def recording_store() -> "RecordingStore":
+def recording_store() -> RecordingStore:
     return _recording_store(settings())
 
 
-def audio_storage() -> "AudioStorage":
+def audio_storage() -> AudioStorage:
     return _audio_storage(settings())
 
 
-def recording_service() -> "RecordingService":
+def recording_service() -> RecordingService:
     return _recording_service(settings())
 
 
-def rate_limiter() -> "RateLimiter":
+def rate_limiter() -> RateLimiter:
     return _rate_limiter(settings())
 
 
-def converter() -> "Converter":
+def converter() -> Converter:
     """The conversion pipeline (imported only here, when asked for: the API's cold start never loads it)."""
     return _converter(settings())
 
 
 @functools.lru_cache(maxsize=4)
-def _user_store(current: Settings) -> "UserStore":
+def _user_store(current: Settings) -> UserStore:
     from chalicelib.users import UserStore
 
     return UserStore(aws.table(current.users_table))
 
 
 @functools.lru_cache(maxsize=4)
-def _rate_limiter(current: Settings) -> "RateLimiter":
+def _rate_limiter(current: Settings) -> RateLimiter:
     from chalicelib.rate_limits import RateLimiter
 
     return RateLimiter(aws.table(current.users_table))
 
 
 @functools.lru_cache(maxsize=4)
-def _recording_store(current: Settings) -> "RecordingStore":
+def _recording_store(current: Settings) -> RecordingStore:
     from chalicelib.recording_store import DynamoRecordingStore
 
     return DynamoRecordingStore(aws.table(current.recordings_table))
 
 
 @functools.lru_cache(maxsize=4)
-def _audio_storage(current: Settings) -> "AudioStorage":
+def _audio_storage(current: Settings) -> AudioStorage:
     from chalicelib.storage import AudioStorage
 
     return AudioStorage(aws.s3(), current.bucket)
 
 
 @functools.lru_cache(maxsize=4)
-def _recording_service(current: Settings) -> "RecordingService":
+def _recording_service(current: Settings) -> RecordingService:
     from chalicelib.recording_service import LinkTimes, RecordingService
 
     return RecordingService(_recording_store(current), _audio_storage(current),
@@ -87,7 +87,7 @@ def _recording_service(current: Settings) -> "RecordingService":
 
 
 @functools.lru_cache(maxsize=4)
-def _converter(current: Settings) -> "Converter":
+def _converter(current: Settings) -> Converter:
     from chalicelib.pipeline import Converter, ConversionSettings
 
     return Converter(_recording_store(current), _audio_storage(current),
@@ -99,7 +99,7 @@ def _converter(current: Settings) -> "Converter":
                                         max_wall_seconds=current.convert_timeout_seconds))
 
 
-def _quotas(current: Settings) -> "Quotas":
+def _quotas(current: Settings) -> Quotas:
     from chalicelib.quotas import Quota, Quotas
 
     return Quotas(user=Quota(current.quota_bytes, current.quota_seconds),

@@ -27,7 +27,8 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Iterator
+from typing import Any, BinaryIO
+from collections.abc import Callable, Iterable, Iterator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "local-data"
@@ -201,7 +202,7 @@ class DataDirectory:
         self._stores: dict[str, ObjectStore] = {}
 
     @classmethod
-    def open(cls, root: Path, wait_seconds: float = 0.0) -> "DataDirectory":
+    def open(cls, root: Path, wait_seconds: float = 0.0) -> DataDirectory:
         """Open and lock `root`. If another stack holds it, wait up to `wait_seconds` for it to let go: `make run`
         right after Ctrl-C starts while the previous stack is still stopping (`make` does not wait for it)."""
         root.mkdir(parents=True, exist_ok=True)

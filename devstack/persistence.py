@@ -38,7 +38,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from typing import Any, BinaryIO, Callable, Iterable
+from typing import Any, BinaryIO
+from collections.abc import Callable, Iterable
 
 from devstack.datadir import DataDirectory, ObjectEntry, ObjectStore
 

@@ -9,7 +9,8 @@ import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from devstack.datadir import DataDirectory, ObjectEntry, ObjectStore
 from devstack.persistence import ORIGINALS_PREFIX, multipart_etag
@@ -84,7 +85,8 @@ def restore(data: DataDirectory, s3: Any, dynamodb: Any, bucket: str, tables: li
     entries = store.entries()
     changed: list[str] = []
     with ThreadPoolExecutor(RESTORE_THREADS, thread_name_prefix="restore") as pool:
-        for entry, etag in zip(entries, pool.map(lambda e: restore_object(s3, bucket, store, e), entries)):
+        for entry, etag in zip(entries, pool.map(lambda e: restore_object(s3, bucket, store, e), entries),
+                                strict=True):
             if etag != entry.etag:
                 changed.append(entry.key)
     for key in changed:

@@ -14,7 +14,7 @@ import hmac
 import re
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Mapping
+from collections.abc import Mapping
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -96,7 +96,7 @@ def verify_presigned(method: str, raw_path: str, raw_query: str, headers: Mappin
                        "Error parsing the X-Amz-Credential parameter; the credential is mal-formed.")
     access_key, date, region, service, _ = credential
     try:
-        signed_at = dt.datetime.strptime(query["X-Amz-Date"], TIMESTAMP_FORMAT).replace(tzinfo=dt.timezone.utc)
+        signed_at = dt.datetime.strptime(query["X-Amz-Date"], TIMESTAMP_FORMAT).replace(tzinfo=dt.UTC)
         expires_in = int(query["X-Amz-Expires"])
     except ValueError:
         return Refusal(400, "AuthorizationQueryParametersError",

@@ -33,7 +33,8 @@ import threading
 import urllib.parse
 import uuid
 import xml.etree.ElementTree as ElementTree
-from typing import Any, Callable, Iterable, Mapping, Protocol
+from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Mapping
 from xml.sax.saxutils import escape
 
 from devstack.sigv4 import Refusal, is_presigned_v4, verify_presigned
@@ -134,7 +135,7 @@ class StrictS3:
     """The WSGI layer around moto's application (see the module's docstring)."""
 
     def __init__(self, moto_app: WsgiApp, secrets: Mapping[str, str],
-                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> None:
+                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
         self.moto_app = moto_app
         self.secrets = dict(secrets)
         self.clock = clock

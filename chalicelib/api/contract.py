@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, Literal, Mapping, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
+from collections.abc import Mapping
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -247,7 +248,8 @@ def decode_body(raw: str | bytes, kind: type[T]) -> T:
         return msgspec.convert({name: _integral(item) for name, item in value.items()}, kind)
     except msgspec.ValidationError as error:
         field = _field(error)
-        raise Invalid(f"{field}: {_reason(error)}" if field else str(error), **({"field": field} if field else {}))
+        details = {"field": field} if field else {}
+        raise Invalid(f"{field}: {_reason(error)}" if field else str(error), **details) from None
 
 
 def decode_query(params: Mapping[str, str] | None, kind: type[T], *, unknown_ok: bool = False) -> T:
@@ -262,12 +264,13 @@ def decode_query(params: Mapping[str, str] | None, kind: type[T], *, unknown_ok:
         return msgspec.convert(given, kind, strict=False)
     except msgspec.ValidationError as error:
         field = _field(error)
-        raise InvalidParameter(f"{field}: {_reason(error)}" if field else str(error),
-                               **({"field": field} if field else {}))
+        details = {"field": field} if field else {}
+        raise InvalidParameter(f"{field}: {_reason(error)}" if field else str(error), **details) from None
 
 
 def _integral(value: Any) -> Any:
-    """JSON Schema's integer admits 255.0 (and clients send it): an integral float is that integer. A string never is."""
+    """JSON Schema's integer admits 255.0 (and clients send it): an integral float is that integer; a string never
+    is."""
     return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 2**63 else value
 
 

@@ -9,7 +9,8 @@ Types are named, not imported: this module is on the API's cold start and msgspe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Mapping
 
 if TYPE_CHECKING:
     from chalice import Chalice

@@ -14,7 +14,8 @@ LEGACY_UPLOAD_FORM: dict[str, Any] = {"required": True, "content": {"multipart/f
 
 
 def compat_paths(list_filters: list[dict[str, Any]]) -> dict[str, Any]:
-    """`list_filters`: the primary list's query parameters (from its declared type), which seeds/000's /list takes too."""
+    """`list_filters`: the primary list's query parameters (from its declared type), which seeds/000's /list takes
+    too."""
     return {**_seed_000_paths(list_filters), **_file_server_paths(), **_legacy_account_paths()}
 
 

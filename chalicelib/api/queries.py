@@ -4,7 +4,7 @@ values both mean "no filter"."""
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from chalicelib.errors import InvalidParameter
 from chalicelib.listing import DEFAULT_LIMIT, ListQuery

@@ -9,7 +9,7 @@ showed one.
 from __future__ import annotations
 
 import subprocess
-from typing import Mapping
+from collections.abc import Mapping
 
 from chalicelib.audio.ffmpeg import ffmpeg_binary
 from chalicelib.audio.ffmpeg_log import PICTURE_MIME_TYPES, PICTURE_TYPES

@@ -13,7 +13,7 @@ import shutil
 LAYER_PATH = "/opt/bin/ffmpeg"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _locate(override: str | None) -> str:
     if override:
         return override

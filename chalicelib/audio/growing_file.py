@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import subprocess
 import time
-from typing import BinaryIO, Callable
+from typing import BinaryIO
+from collections.abc import Callable
 
 from chalicelib.audio.mp3_tags import tag_size
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import builtins
 import itertools
 from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence
 
 SAMPLES_MPEG1 = 1152  # samples per Layer III frame at 32, 44.1 and 48 kHz
 SAMPLES_MPEG2 = 576  # at 16-24 kHz (MPEG-2) and 8-12 kHz (MPEG-2.5)
@@ -179,7 +179,7 @@ class InfoFrame:
     tag_offset: int  # where "Info" starts
 
     @classmethod
-    def parse(cls, data: bytes) -> "InfoFrame":
+    def parse(cls, data: bytes) -> InfoFrame:
         header = parse_header(data)
         if len(data) != header.length:
             raise NotAFrame(f"an Info frame of {len(data)} bytes where its header says {header.length}")

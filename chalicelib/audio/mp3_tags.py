@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Iterable
+from collections.abc import Iterable
 
 # Generic name → ID3v2.4 text frame (the frames ffmpeg's ID3 writer and reader use for them).
 TEXT_FRAMES = {

@@ -12,7 +12,7 @@ Python took ~4 s.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 PEAKS_RATE = 8000  # Hz: keeps the envelope of everything under 4 kHz, where nearly all of a sound's energy lies
 BUCKET_SECONDS = 0.02

@@ -3,7 +3,7 @@ converter read from a WAV's head."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 
 def chunks(data: bytes) -> Iterator[tuple[bytes, int, int]]:

@@ -27,7 +27,8 @@ import array
 import math
 import subprocess
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable
+from typing import BinaryIO
+from collections.abc import Callable
 
 from chalicelib.audio.ffmpeg import ffmpeg_binary
 from chalicelib.audio.growing_file import GrowingFile

@@ -19,7 +19,7 @@ import os
 import re
 import urllib.request
 from dataclasses import dataclass
-from typing import Mapping
+from collections.abc import Mapping
 
 from chalicelib.audio.riff import chunks
 

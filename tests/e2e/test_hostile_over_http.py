@@ -5,7 +5,7 @@ front, each one either stored or refused with 413."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 import requests

@@ -27,7 +27,8 @@ def session_processes(session: int) -> list[str]:
     listed = subprocess.run(["ps", "-e", "-o", "sid=,stat=,pid=,args="], capture_output=True, text=True,
                             check=True).stdout
     rows = [line.split(None, 3) for line in listed.splitlines()]
-    return [" ".join(row[2:]) for row in rows if len(row) >= 3 and row[0] == str(session) and not row[1].startswith("Z")]
+    return [" ".join(row[2:]) for row in rows
+            if len(row) >= 3 and row[0] == str(session) and not row[1].startswith("Z")]
 
 
 def wait_until_the_session_is_empty(stack: RunningStack, timeout: float = EXIT_SECONDS) -> float:

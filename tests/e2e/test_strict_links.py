@@ -8,7 +8,7 @@ import http.client
 import time
 import urllib.parse
 import xml.etree.ElementTree as ElementTree
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -42,7 +42,8 @@ def recording(strict_stack: RunningStack, owner: dict[str, str], tmp_path_factor
 
 def fresh_link(recording: dict) -> str:
     """A presigned GET of the original, issued now (valid for LINK_SECONDS)."""
-    return requests.get(recording["links"]["original"], headers={"Accept": "application/json"}, timeout=10).json()["url"]
+    answer = requests.get(recording["links"]["original"], headers={"Accept": "application/json"}, timeout=10)
+    return answer.json()["url"]
 
 
 def s3_error(response: requests.Response) -> str:

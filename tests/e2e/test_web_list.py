@@ -49,7 +49,7 @@ def seeded(local_stack, tmp_path_factory) -> dict:
     mine = [(alice, f"alice take {i:02}.wav", "public", {}) for i in range(1, 23)]
     mine += [(alice, f"alice private {i:02}.wav", "private", {}) for i in range(1, 9)]
     mine += [(alice, name, "public", params) for name, params in SPECIAL]  # the newest of all
-    order = [plan[0]] + [item for pair in zip(plan[1:], mine[:-len(SPECIAL)]) for item in pair] \
+    order = [plan[0]] + [item for pair in zip(plan[1:], mine[:-len(SPECIAL)], strict=False) for item in pair] \
         + plan[len(mine) - len(SPECIAL) + 1:] + mine[-len(SPECIAL):]
     assert len(order) == 68
     created = [api_upload(base, owner, name, shaped if (name, params) in SPECIAL else wav,

@@ -7,7 +7,8 @@ import json
 import os
 import urllib.request
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from chalice.test import Client

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.request
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

@@ -134,7 +134,7 @@ def test_every_call_each_function_makes_is_allowed_by_its_own_policy(api, client
     policies = {function: template.resolve(json.loads((PROJECT_ROOT / ".chalice" / name).read_text()))
                 for function, name in POLICIES.items()}
     by_function = defaultdict(set)
-    for function, action, resource in calls.seen:
+    for function, action, _resource in calls.seen:
         by_function[function].add(action)
     assert {"s3:PutObject", "dynamodb:Query", "dynamodb:DeleteItem"} <= by_function["api"]
     assert {"s3:GetObject", "s3:DeleteObject", "dynamodb:PutItem"} <= by_function["convert"]

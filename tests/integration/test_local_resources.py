@@ -16,7 +16,8 @@ def test_local_tables_and_indexes_match_the_template(stack):
 
         assert table["KeySchema"] == declared["KeySchema"]
         assert sorted(table["AttributeDefinitions"], key=str) == sorted(declared["AttributeDefinitions"], key=str)
-        local_indexes = {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in table.get("GlobalSecondaryIndexes", [])}
+        local_indexes = {i["IndexName"]: (i["KeySchema"], i["Projection"])
+                         for i in table.get("GlobalSecondaryIndexes", [])}
         declared_indexes = {i["IndexName"]: (i["KeySchema"], i["Projection"])
                             for i in declared.get("GlobalSecondaryIndexes", [])}
         assert local_indexes == declared_indexes

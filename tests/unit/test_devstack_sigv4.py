@@ -26,7 +26,7 @@ def check(url: str, method: str = "GET", headers: dict[str, str] | None = None,
           now: dt.datetime | None = None):
     parts = urllib.parse.urlsplit(url)
     sent = {"host": parts.netloc, **{name.lower(): value for name, value in (headers or {}).items()}}
-    return verify_presigned(method, parts.path, parts.query, sent, SECRETS, now or dt.datetime.now(dt.timezone.utc))
+    return verify_presigned(method, parts.path, parts.query, sent, SECRETS, now or dt.datetime.now(dt.UTC))
 
 
 def test_a_link_as_botocore_presigned_it_is_accepted():
@@ -61,7 +61,7 @@ def test_the_method_is_signed():
 
 def test_an_expired_link_is_refused_as_access_denied_request_has_expired():
     url = presign("get_object", {"Bucket": "audio", "Key": "k"}, expires_in=60)
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=61)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=61)
 
     refusal = check(url, now=later)
 

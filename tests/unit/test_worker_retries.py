@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import boto3
 import pytest

@@ -26,7 +26,7 @@ INLINE_BYTES = 4 * 1024 * 1024  # what fits a Lambda response
 _BINARY_ACCEPT = ("*/*", "audio/")
 
 
-def serve(request: Any, audio: "AudioFile") -> Response:
+def serve(request: Any, audio: AudioFile) -> Response:
     """The file's bytes in the answer when it is small and the client takes binary (curl and requests do), as
     those specs' servers answered; a presigned redirect otherwise."""
     service = wiring.recording_service()

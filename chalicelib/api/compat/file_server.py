@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime
 import functools
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from chalice import Blueprint
 
@@ -79,8 +80,8 @@ def _uploaded_time(value: Any) -> str:
     except ValueError:
         raise BadRequest("uploaded_time must be an ISO 8601 date and time", field="uploaded_time") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    if moment < datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5):
+        moment = moment.replace(tzinfo=datetime.UTC)
+    if moment < datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5):
         raise BadRequest("uploaded_time cannot be in the past", field="uploaded_time")
     return moment.isoformat()
 
