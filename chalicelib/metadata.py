@@ -115,3 +115,11 @@ def declared_size(value: Any, *, required: bool) -> int | None:
         raise TooLarge(f"size is over {MAX_LINK_UPLOAD_BYTES} bytes, the most one upload link takes",
                        limit=MAX_LINK_UPLOAD_BYTES, field="size")
     return int(value)
+
+
+def vocabulary() -> dict[str, Any]:
+    """The kinds, each kind's fields and the fields it needs, and the text limits: what clients (the page) need to
+    build their forms, from the one place they are defined."""
+    return {"kinds": list(KINDS), "kind_fields": {kind: list(fields) for kind, fields in KIND_FIELDS.items()},
+            "required": {kind: list(fields) for kind, fields in REQUIRED.items()},
+            "limits": {"text": MAX_TEXT, "name": MAX_FILENAME_LENGTH, "participants": MAX_PARTICIPANTS}}

@@ -169,7 +169,7 @@ def command_edit(client: Client, args: argparse.Namespace) -> None:
 
 
 def add_kind_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kind", choices=["song", "podcast", "audiobook", "other"])
+    parser.add_argument("--kind", help="the kind of recording (the service says which there are and their fields)")
     parser.add_argument("--host", help="a podcast's host")
     parser.add_argument("--participant", action="append", help="a podcast's participant (repeat, up to 10)")
     parser.add_argument("--title", help="an audiobook's title")
@@ -221,9 +221,9 @@ def add_transfer_commands(commands: Any, common: argparse.ArgumentParser) -> Non
 def add_recording_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     listing = commands.add_parser("list", parents=[common], help="list recordings, newest first")
     listing.add_argument("--owner", help="a user id, or `me`")
-    listing.add_argument("--kind", choices=["song", "podcast", "audiobook", "other"])
+    listing.add_argument("--kind", help="only recordings of this kind")
     listing.add_argument("--name", help="exact name")
-    listing.add_argument("--status", choices=["awaiting_upload", "processing", "ready", "failed"])
+    listing.add_argument("--status", help="only recordings in this state of conversion")
     listing.add_argument("--min-duration", type=float, metavar="SECONDS")
     listing.add_argument("--max-duration", type=float, metavar="SECONDS")
     listing.add_argument("--limit", type=int)

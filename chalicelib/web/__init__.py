@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import json
 import re
 import urllib.parse
 from pathlib import Path
@@ -25,7 +26,12 @@ _ORIGIN_PROBE_KEY = "originals/csp-origin-probe"
 
 @functools.lru_cache(maxsize=1)
 def page_html() -> str:
-    return (Path(__file__).with_name("index.html")).read_text(encoding="utf-8")
+    """index.html with the service's vocabulary (kinds, their fields, limits) written into its script, so the page
+    never repeats them; the CSP hashes are taken from this, the page as served."""
+    from chalicelib.metadata import vocabulary
+
+    known = json.dumps(vocabulary(), separators=(",", ":")).replace("</", "<\\/")
+    return (Path(__file__).with_name("index.html")).read_text(encoding="utf-8").replace("__VOCABULARY__", known)
 
 
 def _hash_source(text: str) -> str:
