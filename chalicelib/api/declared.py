@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from collections.abc import Callable, Mapping
 
 if TYPE_CHECKING:
-    from chalice import Chalice
+    from chalice import Blueprint, Chalice
 
 Auth = Literal["open", "optional", "token"]  # nobody needed; a token changes what is seen; a token required
 
@@ -38,9 +38,9 @@ OPERATIONS: list[Operation] = []
 
 
 def route(
-    app: Chalice, method: str, path: str, **declaration: Any
+    app: Chalice | Blueprint, method: str, path: str, **declaration: Any
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """`@app.route(path, methods=[method])` that also declares the operation (api/declared.Operation's fields)."""
+    """`@app.route(path, methods=[method])` (an app or a blueprint) that also declares the operation (api/declared.Operation's fields)."""
     operation = Operation(method=method, path=path, **declaration)
     OPERATIONS.append(operation)
     content_types = ["*/*"] if operation.body or operation.other_bodies else None
