@@ -40,7 +40,7 @@ OPERATIONS: list[Operation] = []
 def route(
     app: Chalice | Blueprint, method: str, path: str, **declaration: Any
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """`@app.route(path, methods=[method])` (an app or a blueprint) that also declares the operation (api/declared.Operation's fields)."""
+    """`@app.route(path, methods=[method])`, of an app or a blueprint, that also declares the operation."""
     operation = Operation(method=method, path=path, **declaration)
     OPERATIONS.append(operation)
     content_types = ["*/*"] if operation.body or operation.other_bodies else None

@@ -121,10 +121,19 @@ def _schemas() -> dict[str, Any]:
     """Every declared type's JSON Schema, by its name (msgspec makes them from the same Structs that validate)."""
     import msgspec
 
-    from chalicelib.api import contract
-
-    types = [getattr(contract, name) for name in dir(contract)
-             if isinstance(getattr(contract, name), type) and issubclass(getattr(contract, name), msgspec.Struct)
-             and getattr(contract, name) is not msgspec.Struct]
-    _, components = msgspec.json.schema_components(types, ref_template="#/components/schemas/{name}")
+    types = [value for module in _contract_modules() for value in vars(module).values()
+             if isinstance(value, type) and issubclass(value, msgspec.Struct) and value is not msgspec.Struct]
+    unique = tuple(dict.fromkeys(types))
+    _, components = msgspec.json.schema_components(unique, ref_template="#/components/schemas/{name}")
     return components
+
+
+def _contract_modules() -> list[Any]:
+    """api/contract.py and every module of api/schemas/."""
+    import importlib
+    import pkgutil
+
+    from chalicelib.api import contract, schemas
+
+    names = sorted(info.name for info in pkgutil.iter_modules(schemas.__path__))
+    return [contract, *(importlib.import_module(f"{schemas.__name__}.{name}") for name in names)]
