@@ -116,14 +116,21 @@ class UserStore:
         table_name = self._table.name
         condition = "attribute_not_exists(pk)"
         user_item = {"pk": f"user#{user_id}", **user.public(), "token_hash": token_hash}
-        token_item = {"pk": f"token#{token_hash}", "token_hash": token_hash, "user_id": user_id,
-                      "name": user.name, "created_at": user.created_at}
+        token_item = {
+            "pk": f"token#{token_hash}",
+            "token_hash": token_hash,
+            "user_id": user_id,
+            "name": user.name,
+            "created_at": user.created_at,
+        }
         client = self._table.meta.client
         try:
-            client.transact_write_items(TransactItems=[
-                {"Put": {"TableName": table_name, "Item": user_item, "ConditionExpression": condition}},
-                {"Put": {"TableName": table_name, "Item": token_item, "ConditionExpression": condition}},
-            ])
+            client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": table_name, "Item": user_item, "ConditionExpression": condition}},
+                    {"Put": {"TableName": table_name, "Item": token_item, "ConditionExpression": condition}},
+                ]
+            )
         except client.exceptions.TransactionCanceledException as error:
             raise Conflict(f"user id {user_id} is taken", id=user_id) from error
         return user, token
