@@ -57,12 +57,13 @@ def table() -> str:
     api_ms, api_modules = import_times("api")
     convert_ms, convert_modules = import_times("convert")
     package, layer = package_sizes()
+    api_heavy, convert_heavy = ", ".join(api_modules) or "none", ", ".join(convert_modules) or "none"
     return "\n".join(
         [
             "| what | import time (median of 9 fresh processes) | heavy modules loaded |",
             "|---|---|---|",
-            f"| API function (`import app`) | {api_ms:.0f} ms | {', '.join(api_modules) or 'none'} |",
-            f"| converter (`import app` + the pipeline) | {convert_ms:.0f} ms | {', '.join(convert_modules) or 'none'} |",
+            f"| API function (`import app`) | {api_ms:.0f} ms | {api_heavy} |",
+            f"| converter (`import app` + the pipeline) | {convert_ms:.0f} ms | {convert_heavy} |",
             "",
             f"Deployment package (`deployment.zip`, without the layer): {package / 1024:.0f} KiB. "
             f"ffmpeg layer: {layer / 2**20:.1f} MiB zipped.",
