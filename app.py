@@ -11,7 +11,7 @@ from chalice.app import Request, SQSEvent
 from chalicelib import logs, wiring
 from chalicelib.api.auth import signed_in, viewer_id
 from chalicelib.api.compat import BLUEPRINTS
-from chalicelib.api.declared import route
+from chalicelib.api.declared import AUDIO_BODIES, route
 from chalicelib.api.limits import count_registration
 from chalicelib.api.http import (
     BINARY_TYPES,
@@ -50,7 +50,6 @@ def current_request() -> Request:
 
 ID = {"type": "string", "pattern": "^[A-Za-z0-9-]{1,64}$"}
 RECORDING = {"recording_id": ID}
-AUDIO_BODIES = ("application/octet-stream", "audio/wav", "multipart/form-data")
 
 
 @route(

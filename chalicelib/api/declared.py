@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 if TYPE_CHECKING:
     from chalice import Blueprint, Chalice
 
+AUDIO_BODIES = ("application/octet-stream", "audio/wav", "multipart/form-data")  # the media types of an audio body
 Auth = Literal["open", "optional", "token"]  # nobody needed; a token changes what is seen; a token required
 
 
@@ -24,7 +25,7 @@ class Operation:
     path: str
     summary: str
     auth: Auth
-    returns: Mapping[int, str | None]  # status -> the contract type of its JSON body (None: no JSON body)
+    returns: Mapping[int, str | None]  # status -> the contract type of its JSON body ("T[]": a list; None: no body)
     errors: tuple[int, ...] = ()
     body: str | None = None  # the contract type of a JSON body
     required_body: bool = False
@@ -32,6 +33,7 @@ class Operation:
     query: str | None = None  # the contract type of the query string
     path_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     media: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # non-JSON answers: status -> response
+    tags: tuple[str, ...] = ()  # "compat" for the earlier specs' calls
 
 
 OPERATIONS: list[Operation] = []
