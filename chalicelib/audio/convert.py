@@ -50,7 +50,8 @@ from chalicelib.audio.ffmpeg_watch import Watch
 from chalicelib.audio.growing_file import GrowingFile, hand_on
 from chalicelib.audio.mp3_tags import Tags, read_tag
 from chalicelib.audio.peaks import downsample
-from chalicelib.audio.segments import Helper, Joiner, JoinFailed, Segment, join, mp3_rate, plan, start_helpers, stop
+from chalicelib.audio.mp3_join import Joiner, JoinFailed, join
+from chalicelib.audio.segments import Helper, Segment, mp3_rate, plan, start_helpers, stop
 from chalicelib.audio.source_layout import SourceLayout, read_layout
 
 __all__ = [
