@@ -57,7 +57,8 @@ from chalicelib.quotas import Quotas
 from chalicelib.recording import Recording, RecordingChanges
 from chalicelib.recording_store import RecordingStore
 from chalicelib.s3_events import CreatedObject, s3_objects
-from chalicelib.storage import AudioStorage, StreamingWriter, mp3_key, original_key, peaks_key, recording_id_from_key
+from chalicelib.object_writer import StreamingWriter
+from chalicelib.storage import AudioStorage, mp3_key, original_key, peaks_key, recording_id_from_key
 from chalicelib.tagging import Mp3Tagger, tag_bytes, tags_for
 
 # The S3 events are read in s3_events.py; they stay importable from here, where the converter's callers look.
