@@ -19,8 +19,8 @@ from chalicelib.recording import Recording
 from chalicelib.storage import content_disposition
 from chalicelib.users import User
 
-if TYPE_CHECKING:  # the service module is loaded by the first request that needs it, not by the cold start
-    from chalicelib.recording_service import AudioFile
+if TYPE_CHECKING:  # loaded with the service by the first request that needs it, not by the cold start
+    from chalicelib.downloads import AudioFile
 
 INLINE_BYTES = 4 * 1024 * 1024  # what fits a Lambda response
 _BINARY_ACCEPT = ("*/*", "audio/")
