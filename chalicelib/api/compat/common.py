@@ -20,8 +20,8 @@ from chalicelib.recording import Recording
 from chalicelib.storage import content_disposition
 from chalicelib.users import User
 
-if TYPE_CHECKING:  # the service module is loaded by the first request that needs it, not by the cold start
-    from chalicelib.recording_service import AudioFile
+if TYPE_CHECKING:  # loaded with the service by the first request that needs it, not by the cold start
+    from chalicelib.downloads import AudioFile
 
 COMPAT = ("compat",)  # the OpenAPI tag of the earlier specs' calls
 BINARY = {"type": "string", "format": "binary"}
