@@ -28,8 +28,9 @@ from collections.abc import Callable, Mapping
 
 from chalicelib.clock import now_iso
 from chalicelib.errors import Conflict, ItemTooLarge, QuotaExceeded, RecordingGone
-from chalicelib.listing import FEED, Selection
+from chalicelib.listing import BY_WORD, FEED, Selection
 from chalicelib.recording import Recording, Usage
+from chalicelib.search_index import SearchIndex
 from chalicelib.recording_items import (
     INDEXES,
     PUBLIC_FEED,
@@ -107,6 +108,7 @@ class RecordingStore(abc.ABC):
 class DynamoRecordingStore(RecordingStore):
     def __init__(self, table: Any) -> None:
         self._table = table
+        self._search = SearchIndex(table)
 
     def get(self, recording_id: str) -> Recording | None:
         item = self._table.get_item(Key={"id": recording_id}, ConsistentRead=True).get("Item")
@@ -117,6 +119,13 @@ class DynamoRecordingStore(RecordingStore):
         return Usage(int(item.get("bytes", 0)), float(item.get("seconds", 0)), int(item.get("reserved", 0)))
 
     def write(self, current: Recording | None, new: Recording | None, room: int | None = None) -> bool:
+        """The write, then the search index's entries that it changed (search_index.py)."""
+        written = self._write(current, new, room)
+        if written:
+            self._search.update(current, new)
+        return written
+
+    def _write(self, current: Recording | None, new: Recording | None, room: int | None) -> bool:
         target = new or current
         assert target is not None
         condition = _still(current)
@@ -181,6 +190,9 @@ class DynamoRecordingStore(RecordingStore):
     def page(self, selection: Selection, limit: int, after: str | None) -> tuple[list[Recording], str | None]:
         from boto3.dynamodb.conditions import Key
 
+        if selection.index == BY_WORD:  # the index's page of ids, then those recordings, checked whole
+            ids, last_read = self._search.page(str(selection.partition), limit, after)
+            return [found for found in self._search.fetch(ids, from_item) if selection.admits(found)], last_read
         index, partition_attribute = INDEXES[selection.index]
         partition = PUBLIC_FEED if selection.index == FEED else selection.partition
         arguments: dict[str, Any] = {

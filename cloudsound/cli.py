@@ -112,6 +112,7 @@ def command_list(client: Client, args: argparse.Namespace) -> None:
             "min_duration": args.min_duration,
             "max_duration": args.max_duration,
             "limit": args.limit,
+            "q": args.search,
         }.items()
         if value is not None
     }
@@ -225,6 +226,9 @@ def add_recording_commands(commands: Any, common: argparse.ArgumentParser) -> No
     listing.add_argument("--owner", help="a user id, or `me`")
     listing.add_argument("--kind", help="only recordings of this kind")
     listing.add_argument("--name", help="exact name")
+    listing.add_argument(
+        "--search", metavar="WORDS", help="words that begin words of the name, the kind fields, title or artist"
+    )
     listing.add_argument("--status", help="only recordings in this state of conversion")
     listing.add_argument("--min-duration", type=float, metavar="SECONDS")
     listing.add_argument("--max-duration", type=float, metavar="SECONDS")

@@ -104,13 +104,16 @@ def test_the_cli_lists_with_known_parameters_only(capsys):
             "2",
             "--limit",
             "5",
+            "--search",
+            "ember cafe",
         ]
     )
 
     command_list(client, args)
+    assert client.params[0]["q"] == "ember cafe"
 
     assert client.params and set(client.params[0]) <= set(list_parameters())
-    assert len(client.params[0]) == 7
+    assert len(client.params[0]) == 8
 
 
 def test_the_page_lists_with_known_parameters_only():
