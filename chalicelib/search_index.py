@@ -59,6 +59,10 @@ class SearchIndex:
                     item["expires_at"] = target.expires_at
                 batch.put_item(Item=item)
 
+    def entry_ids(self, recording: Recording) -> list[str]:
+        """The item ids of a recording's entries."""
+        return [_entry_id(key, recording.id) for key in index_keys(recording)]
+
     def page(self, key: str, limit: int, after: str | None) -> tuple[list[str], str | None]:
         """The ids of up to `limit` recordings under `key`, newest first, after the sort key `after`; and the sort
         key of the last entry read (None when the key's entries have ended)."""

@@ -204,6 +204,11 @@ class Stack:
             self.mirror = persistence.Mirror(self.data, s3, dynamodb, bucket, tables)
             self.mirror.start()
             self.moto.layer.listener = self.mirror
+            indexed = restore.index_for_search(
+                endpoint, self.region, self.env["CLOUDSOUND_RECORDINGS_TABLE"], LOCAL_CREDENTIALS
+            )
+            if indexed:
+                log.info("indexed %d recording(s) of an older data directory for search", indexed)
             sqs = devstack_client("sqs", endpoint, self.region)
             queue_url = sqs.get_queue_url(QueueName=self.env["CLOUDSOUND_QUEUE"])["QueueUrl"]
             resumed = restore.enqueue_interrupted(

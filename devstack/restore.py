@@ -101,6 +101,24 @@ def restore(data: DataDirectory, s3: Any, dynamodb: Any, bucket: str, tables: li
     )
 
 
+def index_for_search(endpoint: str, region: str, table: str, credentials: dict[str, str]) -> int:
+    """Search entries for the recordings of a data directory written before the search index existed (none if it
+    has entries): after the mirror started, so that they are kept too."""
+    import boto3
+
+    from chalicelib.search_backfill import backfill
+
+    [(access_key, secret_key)] = credentials.items()
+    dynamodb = boto3.resource(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+    )
+    return backfill(dynamodb.Table(table), only_if_missing=True)
+
+
 # --- conversions that the stop interrupted --------------------------------------------------------------------------
 def synthetic_created_event(bucket: str, key: str, etag: str, size: int, region: str) -> dict[str, Any]:
     """The S3 ObjectCreated notification S3 itself would have sent for this object (what the converter reads:

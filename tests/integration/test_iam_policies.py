@@ -76,6 +76,8 @@ class Calls:
                     for item in params["TransactItems"]
                     for kind, body in item.items()
                 ]
+            if operation in ("BatchGetItem", "BatchWriteItem"):
+                return [(f"dynamodb:{operation}", table + name) for name in params["RequestItems"]]
             index = f"/index/{params['IndexName']}" if params.get("IndexName") else ""
             return [(f"dynamodb:{operation}", table + params["TableName"] + index)]
         return []
@@ -151,6 +153,7 @@ def test_every_call_each_function_makes_is_allowed_by_its_own_policy(api, client
         "/recordings",
         f"/recordings?owner={alice['id']}",
         "/recordings?name=kept.wav",
+        "/recordings?q=kept",
         "/list",
         "/recordings?kind=other",
         f"/download?id={kept['id']}",

@@ -134,3 +134,22 @@ def test_a_search_past_its_limit_is_refused_naming_q(api, query):
     response = api.get("/recordings?" + urllib.parse.urlencode({"q": query}))
     assert response.status_code == 400
     assert response.json_body["error"]["field"] == "q"
+
+
+def test_recordings_written_before_the_index_are_indexed_by_the_backfill_once(api, alice, tone):
+    from chalicelib import aws, wiring
+    from chalicelib.config import settings
+    from chalicelib.recording_items import to_item
+    from chalicelib.search_backfill import backfill
+
+    table = aws.table(settings().recordings_table)
+    take = upload(api, alice, tone, "Older ember take")
+    recording = wiring.recording_store().get(take["id"])
+    for key in search_index.SearchIndex(table).entry_ids(recording):  # as an item written before the index was
+        table.delete_item(Key={"id": key})
+    table.put_item(Item=to_item(recording))
+    assert found(api, "older") == []
+
+    assert backfill(table, only_if_missing=True) == 1
+    assert found(api, "older ember") == ["Older ember take"]
+    assert backfill(table, only_if_missing=True) == 0  # entries exist: nothing to do

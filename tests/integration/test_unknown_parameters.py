@@ -12,7 +12,7 @@ from chalicelib.errors import InvalidParameter
 @pytest.mark.parametrize(
     "query, field",
     [
-        ("q=piano", "q"),
+        ("search=piano", "search"),
         ("sort=name", "sort"),
         ("maxduration=300", "maxduration"),
         ("minduration=1", "minduration"),
@@ -53,7 +53,7 @@ def test_the_000_list_keeps_its_own_names_and_the_lists(client, query):
     assert response.json_body == []
 
 
-@pytest.mark.parametrize("query, field", [("q=piano", "q"), ("sort=name", "sort"), ("maxduration=300&foo=1", "foo")])
+@pytest.mark.parametrize("query, field", [("search=piano", "search"), ("sort=name", "sort"), ("maxduration=300&foo=1", "foo")])
 def test_the_000_list_refuses_an_unknown_parameter_naming_it(client, query, field):
     response = client.http.get(f"/list?{query}")
 
@@ -63,7 +63,7 @@ def test_the_000_list_refuses_an_unknown_parameter_naming_it(client, query, fiel
 
 def test_list_query_refuses_before_it_reads_any_value():
     with pytest.raises(InvalidParameter) as refused:
-        list_query({"limit": "ten", "q": "x"})
+        list_query({"limit": "ten", "search": "x"})
 
-    assert refused.value.details == {"field": "q"}
+    assert refused.value.details == {"field": "search"}
     assert list_query({"limit": "7"}).limit == 7
