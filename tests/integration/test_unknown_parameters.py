@@ -53,7 +53,9 @@ def test_the_000_list_keeps_its_own_names_and_the_lists(client, query):
     assert response.json_body == []
 
 
-@pytest.mark.parametrize("query, field", [("search=piano", "search"), ("sort=name", "sort"), ("maxduration=300&foo=1", "foo")])
+@pytest.mark.parametrize(
+    "query, field", [("search=piano", "search"), ("sort=name", "sort"), ("maxduration=300&foo=1", "foo")]
+)
 def test_the_000_list_refuses_an_unknown_parameter_naming_it(client, query, field):
     response = client.http.get(f"/list?{query}")
 
