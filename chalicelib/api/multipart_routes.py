@@ -52,7 +52,7 @@ def announced_upload(user: User, announced: dict[str, Any], root: str) -> tuple[
 )
 @json_errors
 def upload_state(recording_id: str) -> dict[str, Any]:
-    from chalicelib.api.contract import decode_query
+    from chalicelib.api.decoding import decode_query
     from chalicelib.api.schemas.multipart import UploadPartsParams
     from chalicelib.multipart_uploads import PAGE_LIMIT
 
