@@ -220,7 +220,7 @@ class PartReader:
         return self._size
 
     def read(self, size: int = -1) -> bytes:
-        data = self._handle.read(min(self._left, CHUNK if size is None or size < 0 else size))
+        data = self._handle.read(min(self._left, CHUNK))  # whole chunks whatever is asked (http.client asks 8 KiB)
         self._left -= len(data)
         self._sent[0] += len(data)
         self._bar.update(len(data))
