@@ -14,6 +14,7 @@ from chalicelib.api import page_routes, user_routes
 from chalicelib.api.auth import signed_in, viewer_id
 from chalicelib.api.compat import BLUEPRINTS
 from chalicelib.api.declared import AUDIO_BODIES, route
+from chalicelib.api.multipart_routes import announced_upload, bp as multipart_routes
 from chalicelib.api.http import (
     BINARY_TYPES,
     access_log,
@@ -34,7 +35,7 @@ app.api.binary_types.extend(t for t in BINARY_TYPES if t not in app.api.binary_t
 app.register_middleware(uniform_errors, "http")
 app.register_middleware(access_log, "http")
 logs.configure()
-for blueprint in (*BLUEPRINTS, page_routes.blueprint, user_routes.blueprint):
+for blueprint in (*BLUEPRINTS, page_routes.blueprint, user_routes.blueprint, multipart_routes):
     app.register_blueprint(blueprint)
 
 
@@ -72,7 +73,9 @@ def create_recording() -> Response:
         from chalicelib.api.contract import UploadSlotRequest, decode_body, fields_given
 
         announced = fields_given(decode_body(request.raw_body, UploadSlotRequest))
-        recording, upload_slot = service.create_pending(user, announced)
+        recording, upload_slot = announced_upload(user, announced, link_root(request)) or service.create_pending(
+            user, announced
+        )
         view = {**recording_view(recording, link_root(request)), "upload": upload_slot}
         return Response(body=view, status_code=201, headers={"Location": view["links"]["self"]})
     upload = upload_of(request)
@@ -152,7 +155,7 @@ def edit_recording(recording_id: str) -> dict[str, Any]:
 )
 @json_errors
 def delete_recording(recording_id: str) -> Response:
-    wiring.recording_service().delete(recording_id, signed_in(current_request().headers))
+    wiring.multipart_uploads().delete(recording_id, signed_in(current_request().headers))  # aborts one in parts
     return Response(body="", status_code=204)
 
 

@@ -4,7 +4,7 @@ measured here. Prints Markdown tables.
 
 Environment: BENCH_DURATIONS (seconds of audio, default 10,60,600,3600), BENCH_REPEAT (interleaved runs per size,
 default 5; at most 3 from 30 minutes of audio), BENCH_API_REQUESTS and BENCH_API_SECONDS (the bound of each API
-load line, default 400 and 8).
+load line, default 400 and 8), BENCH_UPLOAD_MIB (the file of the uploads' lines, default 256).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 import os
 import platform
 
-from bench import api, coldstart, conversion, limits, retag
+from bench import api, coldstart, conversion, limits, retag, uploads
 from bench.aws_costs import (
     CONVERTER_MEMORY_MB,
     DYNAMODB_WRITE,
@@ -85,6 +85,8 @@ def main() -> None:
     print(api.table(api.measure(total, seconds, concurrency=4), total, seconds, concurrency=4))
     print("\n### The slowest input the limits allow\n")
     print(limits.table(limits.measure()))
+    print("\n### Uploads in parts\n")
+    print(uploads.table(uploads.measure(int(os.environ.get("BENCH_UPLOAD_MIB", "256")), 1024)))
     print("\n### Cost on Lambda\n")
     print(cost_table(rows))
 

@@ -57,6 +57,9 @@ class Settings:
     registrations_per_window: int
     anonymous_uploads_per_window: int
     rate_window_seconds: int
+    multipart_from_bytes: int  # announced files above this go up in parts (chalicelib/multipart.py)
+    multipart_part_bytes: int
+    multipart_ttl_seconds: int  # how long an upload in parts may take (the bucket's lifecycle rule covers it)
 
 
 def _int(name: str, default: int) -> int:
@@ -92,6 +95,9 @@ def settings() -> Settings:
         registrations_per_window=_int("CLOUDSOUND_REGISTRATIONS_PER_WINDOW", 60),
         anonymous_uploads_per_window=_int("CLOUDSOUND_ANONYMOUS_UPLOADS_PER_WINDOW", 120),
         rate_window_seconds=_int("CLOUDSOUND_RATE_WINDOW_SECONDS", 600),
+        multipart_from_bytes=_int("CLOUDSOUND_MULTIPART_FROM_BYTES", 64 * 1024**2),
+        multipart_part_bytes=_int("CLOUDSOUND_MULTIPART_PART_BYTES", 8 * 1024**2),
+        multipart_ttl_seconds=_int("CLOUDSOUND_MULTIPART_TTL_SECONDS", 24 * 3600),
     )
 
 

@@ -67,6 +67,15 @@ class Loudness(TypedDict):
     true_peak: float | None
 
 
+class Multipart(TypedDict):
+    """An upload in parts (S3 multipart) a recording waits for: S3's upload id, the declared size and the part size
+    (chalicelib/multipart.py)."""
+
+    upload_id: str
+    size: int
+    part_size: int
+
+
 class RecordingChanges(TypedDict, total=False):
     """What a write changes on a recording: a field left out stays as it is, a None clears it."""
 
@@ -79,6 +88,7 @@ class RecordingChanges(TypedDict, total=False):
     source_etag: str | None
     reserved: int | None
     expires_at: int | None
+    multipart: Multipart | None
 
 
 @dataclass(frozen=True)
@@ -126,6 +136,7 @@ class Recording:
     reserved: int | None = None  # bytes held against the quota for a file announced but not converted yet
     declared_duration: float | None = None  # the audio file server spec's client-declared duration
     uploaded_time: str | None = None  # the audio file server spec's client-given time
+    multipart: Multipart | None = None  # the upload in parts it waits for (or had)
     version: int = 0  # bumped by every write: the store's optimistic lock
 
     @property

@@ -15,6 +15,7 @@ from chalicelib import aws
 from chalicelib.config import Settings, settings
 
 if TYPE_CHECKING:
+    from chalicelib.multipart_uploads import MultipartUploads
     from chalicelib.pipeline import Converter
     from chalicelib.quotas import Quotas
     from chalicelib.rate_limits import RateLimiter
@@ -38,6 +39,10 @@ def audio_storage() -> AudioStorage:
 
 def recording_service() -> RecordingService:
     return _recording_service(settings())
+
+
+def multipart_uploads() -> MultipartUploads:
+    return _multipart_uploads(settings())
 
 
 def rate_limiter() -> RateLimiter:
@@ -90,6 +95,23 @@ def _recording_service(current: Settings) -> RecordingService:
 
 
 @functools.lru_cache(maxsize=4)
+def _multipart_uploads(current: Settings) -> MultipartUploads:
+    from chalicelib.multipart_storage import PartStorage
+    from chalicelib.multipart_uploads import MultipartSettings, MultipartUploads
+
+    return MultipartUploads(
+        _recording_service(current),
+        PartStorage(aws.s3(), current.bucket),
+        MultipartSettings(
+            from_bytes=current.multipart_from_bytes,
+            part_bytes=current.multipart_part_bytes,
+            ttl_seconds=current.multipart_ttl_seconds,
+            link_seconds=current.upload_ttl_seconds,
+        ),
+    )
+
+
+@functools.lru_cache(maxsize=4)
 def _converter(current: Settings) -> Converter:
     from chalicelib.pipeline import Converter, ConversionSettings
 
@@ -119,6 +141,14 @@ def _quotas(current: Settings) -> Quotas:
 
 def reset() -> None:
     """Forget every built object and client (tests that swap endpoints or credentials)."""
-    for cached in (_user_store, _rate_limiter, _recording_store, _audio_storage, _recording_service, _converter):
+    for cached in (
+        _user_store,
+        _rate_limiter,
+        _recording_store,
+        _audio_storage,
+        _recording_service,
+        _converter,
+        _multipart_uploads,
+    ):
         cached.cache_clear()
     aws.reset()

@@ -21,6 +21,7 @@ from typing import Any
 import requests
 from tqdm import tqdm
 
+from cloudsound import parts
 from cloudsound.account import add_account_commands
 from cloudsound.client import CHUNK, DEFAULT_URL, Client, CliError, ProgressFile, load_config, output
 from cloudsound.fields import add_field_options, kind_fields
@@ -29,12 +30,18 @@ from cloudsound.fields import add_field_options, kind_fields
 def upload_one(client: Client, path: Path, args: argparse.Namespace) -> dict[str, Any]:
     if not path.is_file():
         raise CliError(f"{path}: no such file")
+    resumed = parts.resume(client, path, args.parallel)  # an earlier run's upload of this file, in parts
+    if resumed is not None:
+        return resumed
     size = path.stat().st_size
     body = {"name": args.name or path.name, "size": size, **kind_fields(client, args)}
     if args.private:
         body["visibility"] = "private"
     created = client.call("POST", "/recordings", auth=True, json=body).json()
     slot = created["upload"]
+    if slot["method"] == "multipart":  # a large file: in parts, resumable
+        parts.remember(path, created["id"])
+        return parts.send(client, created["id"], path, args.parallel)
     with path.open("rb") as handle:
         body_stream = ProgressFile(handle, size, path.name)
         try:
@@ -205,12 +212,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def positive(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError("from 1 to 64")
+    return value
+
+
 def add_transfer_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     upload = commands.add_parser("upload", parents=[common], help="upload audio files (any size, straight to storage)")
     upload.add_argument("files", nargs="+", metavar="FILE")
     upload.add_argument("--name", help="the recording's name (default: the file name)")
     upload.add_argument("--private", action="store_true", help="visible to you only")
     upload.add_argument("--wait", action="store_true", help="wait until converted (exit 1 if it fails)")
+    upload.add_argument(
+        "--parallel",
+        type=positive,
+        default=4,
+        metavar="N",
+        help="parts in flight at once for a large file (default 4); a large file's upload resumes when run again",
+    )
     add_field_options(upload)
     upload.set_defaults(run=command_upload)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from devstack.moto_events import is_multipart_echo
 from devstack.lifecycle import die_with_parent, kill_children, parent_alive
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +64,9 @@ class QueueConsumer:
             VisibilityTimeout=VISIBILITY_SECONDS,
         )
         for message in response.get("Messages", []):
+            if is_multipart_echo(message["Body"]):  # moto's extra event for a completed upload in parts
+                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
+                continue
             heartbeat = Heartbeat(self.sqs, self.url, message["ReceiptHandle"])
             heartbeat.start()
             try:

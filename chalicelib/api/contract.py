@@ -21,6 +21,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from chalicelib.api.decoding import decode_body as decode_body, decode_query as decode_query
 from chalicelib.api.decoding import fields_given as fields_given
 from chalicelib.listing import MAX_LIMIT, MAX_SEARCH
+from chalicelib.api.schemas.multipart import MultipartUpload
 from chalicelib.metadata import MAX_FILENAME_LENGTH, MAX_OBJECT_BYTES, MAX_PARTICIPANTS, MAX_TEXT
 from chalicelib.recording import AudioFormat, Kind, Status, Visibility
 from chalicelib.users import MAX_NAME_LENGTH, MAX_USER_ID
@@ -66,6 +67,9 @@ class UploadSlotRequest(RecordingFields, kw_only=True):
             description="the file's size in bytes: reserved against the quota, and the link takes exactly this many",
         ),
     ]
+    multipart: (
+        Annotated[bool, Meta(description="upload in parts (the default above 64 MiB, and over 5 GiB)")] | UnsetType
+    ) = UNSET
 
 
 class ListParams(Struct, kw_only=True):
@@ -194,9 +198,8 @@ class Recording(Struct, kw_only=True):
     links: Links
 
 
-class UploadLink(Struct, kw_only=True):
+class UploadLink(Struct, kw_only=True, tag_field="method", tag="PUT"):
     url: str
-    method: Literal["PUT"]
     headers: dict[str, str]
     expires_at: str
     size: int
@@ -204,7 +207,7 @@ class UploadLink(Struct, kw_only=True):
 
 
 class UploadSlot(Recording, kw_only=True):
-    upload: UploadLink
+    upload: UploadLink | MultipartUpload
 
 
 class Page(Struct):

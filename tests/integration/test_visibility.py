@@ -69,6 +69,13 @@ ROUTES = [
         answered,
     ),
     Route("GET", "/api/audio/{kind}", get(lambda r: f"/api/audio/{r['kind']}"), listed),
+    Route("GET", "/recordings/{recording_id}/upload", get(lambda r: f"/recordings/{r['id']}/upload"), answered),
+    Route(
+        "POST",
+        "/recordings/{recording_id}/upload/complete",
+        send("POST", lambda r: f"/recordings/{r['id']}/upload/complete", {}),
+        answered,
+    ),
 ]
 # Deleting is checked for the others only (the owner's delete would end the test), in the test below.
 DELETES = [
@@ -95,7 +102,8 @@ SHOW_NO_RECORDING = {
 
 @pytest.fixture
 def hidden(api, client, alice, make_audio):
-    """Alice's private recording (converted) and her upload slot that never got its file."""
+    """Alice's private recording (converted), her upload slot that never got its file, and her upload in parts that
+    got none of its parts."""
     wav = make_audio("secret.wav", seconds=1, rate=8000).read_bytes()
     private = api.upload(alice["token"], wav, name="secret.wav&kind=song&visibility=private")
     api.convert_pending()
@@ -104,10 +112,15 @@ def hidden(api, client, alice, make_audio):
         body=json.dumps({"name": "slot.wav", "kind": "song", "size": 100}),
         headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"},
     ).json_body
-    return {"private": private, "slot": slot}
+    upload = client.http.post(
+        "/recordings",
+        body=json.dumps({"name": "master.wav", "kind": "song", "size": 100, "multipart": True}),
+        headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"},
+    ).json_body
+    return {"private": private, "slot": slot, "upload": upload}
 
 
-@pytest.mark.parametrize("which", ["private", "slot"])
+@pytest.mark.parametrize("which", ["private", "slot", "upload"])
 @pytest.mark.parametrize("route", ROUTES, ids=[f"{route.method} {route.path} #{n}" for n, route in enumerate(ROUTES)])
 def test_only_the_owner_sees_a_private_recording_or_an_upload_slot(client, alice, bob, hidden, route, which):
     recording = hidden[which]
@@ -119,7 +132,7 @@ def test_only_the_owner_sees_a_private_recording_or_an_upload_slot(client, alice
         assert route.shows(route.request(client, recording, {"Authorization": f"Bearer {alice['token']}"}), recording)
 
 
-@pytest.mark.parametrize("which", ["private", "slot"])
+@pytest.mark.parametrize("which", ["private", "slot", "upload"])
 def test_nobody_else_deletes_a_private_recording(client, alice, bob, hidden, which):
     recording = hidden[which]
     for _, path in DELETES:
