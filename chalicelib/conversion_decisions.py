@@ -26,6 +26,7 @@ from chalicelib.audio.conversion import Conversion, ConversionError, TooLong
 from chalicelib.audio.sniff import NOT_AUDIO, AudioKind
 from chalicelib.quotas import Quota, conversion_fits, describe
 from chalicelib.recording import Loudness, Mp3, Original, Recording, RecordingChanges, Usage
+from chalicelib.naming import name_from_tags
 from chalicelib.tagging import original_tags
 
 Outcome = Literal["ignored", "gone", "duplicate", "superseded", "failed", "ready", "unchanged", "error"]
@@ -224,7 +225,26 @@ def measured(recording: Recording, conversion: Conversion, size: int, kind: Audi
             "range": conversion.loudness.range,
             "true_peak": conversion.loudness.true_peak,
         }
-    return {"duration": conversion.duration, "reserved": None, "original": original, "mp3": mp3, "loudness": loudness}
+    changes: RecordingChanges = {
+        "duration": conversion.duration,
+        "reserved": None,
+        "original": original,
+        "mp3": mp3,
+        "loudness": loudness,
+    }
+    if (tagged_name := name_from_tags(recording.name, recording.kind, original)) is not None:
+        changes["name"] = tagged_name  # nobody named it: its own title names it
+    return changes
+
+
+def as_of_now(changes: RecordingChanges, current: Recording) -> RecordingChanges:
+    """`changes`, decided on the recording as the conversion read it, applied to it as it is now: a name from the
+    original's title only while nobody has named it (an edit during the conversion wins)."""
+    if "name" not in changes:
+        return changes
+    renamed = name_from_tags(current.name, current.kind, changes.get("original") or current.original)
+    kept: RecordingChanges = {key: value for key, value in changes.items() if key != "name"}  # type: ignore[assignment]
+    return kept if renamed is None else {**kept, "name": renamed}
 
 
 def ready(measurements: RecordingChanges, etag: str, tag_bytes: int) -> Ready:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from chalicelib.audio.conversion import Conversion
-from chalicelib.conversion_decisions import Fail, Outcome, Ready, outputs_replaced, still_current, too_large
+from chalicelib.conversion_decisions import Fail, Outcome, Ready, as_of_now, outputs_replaced, still_current, too_large
 from chalicelib.errors import ItemTooLarge, RecordingGone
 from chalicelib.object_writer import StreamingWriter
 from chalicelib.recording import Recording, RecordingChanges
@@ -56,7 +56,7 @@ class OutcomeWriter:
             if not still_current(etag, self.storage.original_etag(recording.id)):
                 raise _Superseded()
             replaced[:] = outputs_replaced(current, etag)
-            return decision.changes
+            return as_of_now(decision.changes, current)
 
         try:
             written = self.store.modify(recording, change)

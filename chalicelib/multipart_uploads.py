@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.naming import slot_names
 from chalicelib.errors import Conflict, NotFound, RecordingGone
 from chalicelib.metadata import validate_metadata
 from chalicelib.multipart import in_parts, page_numbers, part_bytes, part_count, part_size_for, problems
@@ -63,15 +64,16 @@ class MultipartUploads:
         """A recording waiting for its file in parts: the S3 upload is started and the size reserved (QuotaExceeded
         and the upload aborted if it does not fit)."""
         size = int(announced["size"])
-        metadata = {name: value for name, value in announced.items() if name not in ("size", "multipart")}
-        if not metadata.get("name") and metadata.get("kind") not in ("song", "podcast"):  # those need a name
-            metadata["name"] = metadata.get("title") or "recording"
+        metadata, original = slot_names(
+            {key: value for key, value in announced.items() if key not in ("size", "multipart")}
+        )
         attributes = {name: value for name, value in validate_metadata(metadata).items() if value is not None}
         recording = new_recording(
             owner.id,
             attributes.pop("name"),
             status="awaiting_upload",
             owner_name=owner.name,
+            **({"original": original} if original else {}),
             reserved=size,
             expires_at=int(self.clock() + self.settings.ttl_seconds),
             **attributes,

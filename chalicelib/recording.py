@@ -79,6 +79,7 @@ class Multipart(TypedDict):
 class RecordingChanges(TypedDict, total=False):
     """What a write changes on a recording: a field left out stays as it is, a None clears it."""
 
+    name: str
     status: Status
     error: str | None
     original: Original | None

@@ -21,6 +21,7 @@ from chalicelib.downloads import AudioFile, audio_file
 from chalicelib.errors import NotAudio, NotFound, NotOwner
 from chalicelib.listing import ListQuery, list_recordings
 from chalicelib.metadata import clean_filename, declared_size, validate_metadata
+from chalicelib.naming import default_name, slot_names
 from chalicelib.quotas import Quota, Quotas
 from chalicelib.reservations import Reservations, release
 from chalicelib.recording import Original, Recording, RecordingChanges, Status, Usage, looks_like_id, new_recording
@@ -59,16 +60,22 @@ class RecordingService:
         filename: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         formats: tuple[str, ...] | None = None,
+        spec_names: bool = False,
     ) -> Recording:
         """Store an uploaded file as a new recording (status `processing`); S3's event starts the conversion.
-        `formats` narrows what is accepted (the PigWav and task-2 specs take WAV only)."""
+        `formats` narrows what is accepted (the PigWav and task-2 specs take WAV only); `spec_names`: with no name
+        given, the earlier specs' (the file's whole name, or "recording.<format>"), not naming.default_name."""
         metadata = dict(metadata or {})
         given = metadata.get("name")
-        name = given.strip() if isinstance(given, str) and given.strip() else clean_filename(filename)
         audio = _identify(body)
         if formats is not None and audio.format not in formats:
             raise NotAudio(f"only {', '.join(f.upper() for f in formats)} recordings are accepted here")
-        metadata["name"] = name or f"recording.{audio.format}"
+        if isinstance(given, str) and given.strip():
+            metadata["name"] = given.strip()
+        elif spec_names:
+            metadata["name"] = clean_filename(filename) or f"recording.{audio.format}"
+        else:
+            metadata["name"] = default_name(filename)
         original: Original = {"content_type": audio.content_type, "size": len(body), "format": audio.format}
         if kept_name := clean_filename(filename):
             original["filename"] = kept_name
@@ -94,10 +101,9 @@ class RecordingService:
         files later, through the API, reserving then): without a `size`, such a record gets no link."""
         ttl = self.links.upload_seconds
         now = time.time()
-        if not metadata.get("name") and metadata.get("kind") not in ("song", "podcast"):  # those need a name
-            metadata = {**metadata, "name": metadata.get("title") or "recording"}
+        metadata, original = slot_names(metadata)
         extra = {**(extra or {}), **({"expires_at": int(now + 2 * ttl)} if expires else {})}
-        recording = self._new(owner, metadata, status="awaiting_upload", extra=extra)
+        recording = self._new(owner, metadata, status="awaiting_upload", original=original, extra=extra)
         size = declared_size(metadata.get("size"), required=expires)
         recording = recording.with_changes({"reserved": size})
         if size is None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 
 from chalicelib.audio.mp3_tags import Picture, Tags, id3_tag, merged, read_tag, tag_size
+from chalicelib.naming import is_default
 from chalicelib.errors import RecordingGone
 from chalicelib.recording import Loudness, Recording
 from chalicelib.recording_store import RecordingStore
@@ -39,8 +40,9 @@ _HEAD_READ = 1 << 16  # the first read of an MP3: its tag, unless a cover makes 
 def tags_for(recording: Recording, pictures: tuple[Picture, ...] = ()) -> Tags:
     """The tag a recording's MP3 carries, given the pictures it keeps."""
     original = tuple((name, tuple(values)) for name, values in (recording.original.get("tags") or {}).items())
-    # A name only typed if it is not the one an upload without a name gets: its file's name, or "recording.<format>".
-    name_typed = recording.name not in (
+    # A name only typed if it is not the one an upload without a name gets: its file's name (without or, from the
+    # earlier specs, with its extension), "recording", or "recording.<format>".
+    name_typed = not is_default(recording.name, recording.original) and recording.name not in (
         recording.original.get("filename"),
         f"recording.{recording.original.get('format')}",
     )

@@ -34,7 +34,12 @@ def upload_one(client: Client, path: Path, args: argparse.Namespace) -> dict[str
     if resumed is not None:
         return resumed
     size = path.stat().st_size
-    body = {"name": args.name or path.name, "size": size, **kind_fields(client, args)}
+    body = {
+        "filename": path.name,
+        "size": size,
+        **kind_fields(client, args),
+        **({"name": args.name} if args.name else {}),
+    }
     if args.private:
         body["visibility"] = "private"
     created = client.call("POST", "/recordings", auth=True, json=body).json()

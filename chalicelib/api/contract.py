@@ -70,6 +70,12 @@ class UploadSlotRequest(RecordingFields, kw_only=True):
     multipart: (
         Annotated[bool, Meta(description="upload in parts (the default above 64 MiB, and over 5 GiB)")] | UnsetType
     ) = UNSET
+    filename: (
+        Annotated[
+            str, Meta(max_length=MAX_FILENAME_LENGTH, description="the file's name: names it if `name` is not given")
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 class ListParams(Struct, kw_only=True):

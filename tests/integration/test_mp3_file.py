@@ -21,6 +21,7 @@ from chalicelib import aws, wiring
 from chalicelib.audio.ffmpeg import ffmpeg_binary
 from chalicelib.audio.mp3_tags import tag_size
 from chalicelib.object_writer import PART_BYTES, StreamingWriter
+from tests.integration.test_recordings_api import multipart as multipart_body
 from tests.conftest import generate_audio
 from tests.integration.conftest import object_keys
 
@@ -200,8 +201,10 @@ def test_the_originals_tags_and_cover_are_carried_and_survive_a_rename(api, alic
     recording = response.json_body
     api.convert_pending()
 
+    assert recording["name"] == "recording"  # no name and no file name, until its own title is read
     ready = api.get(f"/recordings/{recording['id']}").json_body
     tags = tags_of(download(api, recording["id"]))
+    assert ready["name"] == "Night Drive"  # the original's title names a recording nobody named
     assert ready["original"]["tags"]["album"] == ["Roads"]
     assert text(tags, "TIT2") == ["Night Drive"]  # no name typed: the original's title
     assert text(tags, "TPE1") == ["The Originals"]
@@ -313,3 +316,26 @@ def test_a_tag_rewrite_racing_a_delete_leaves_nothing_behind(api, alice, tmp_pat
 
     assert response.status_code in (200, 404)
     assert [key for key in object_keys(stack["CLOUDSOUND_BUCKET"]) if recording["id"] in key] == []
+
+
+def test_a_name_given_while_it_converts_is_not_replaced_by_the_originals_title(api, alice, tmp_path, monkeypatch):
+    flac, _ = tagged_flac_with_cover(tmp_path)
+    content_type, body = multipart_body("file", "night.flac", flac)
+    response = api.client.http.post(
+        "/recordings", body=body, headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": content_type}
+    )
+    assert response.status_code == 202, response.body
+    recording = response.json_body
+    assert recording["name"] == "night"
+    converter = wiring.converter()
+    finish = converter._finish
+
+    def named_first(*args, **kwargs):
+        patch(api, recording["id"], alice["token"], {"name": "My mix"})
+        return finish(*args, **kwargs)
+
+    monkeypatch.setattr(converter, "_finish", named_first)
+    api.convert_pending()
+
+    assert api.get(f"/recordings/{recording['id']}").json_body["name"] == "My mix"
+    assert text(tags_of(download(api, recording["id"])), "TIT2") == ["My mix"]

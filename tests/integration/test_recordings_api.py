@@ -48,7 +48,7 @@ def test_a_multipart_upload_takes_the_file_field_and_its_name(api, alice, stack,
 
     recording = api.upload(alice["token"], body, name=None, content_type=content_type)
 
-    assert recording["name"] == "my take.wav"
+    assert recording["name"] == "my take"  # a file's name without its extension
     stored = aws.s3().get_object(Bucket=stack["CLOUDSOUND_BUCKET"], Key=f"originals/{recording['id']}")
     assert stored["Body"].read() == wav_with_crlf
 
@@ -68,7 +68,7 @@ def test_only_a_file_name_from_an_upload_loses_its_directories(api, alice, wav):
     from_a_file = api.upload(alice["token"], body, name=None, content_type=content_type)
     typed = api.upload(alice["token"], wav, name=urllib.parse.quote("AC/DC - Back in Black"))
 
-    assert from_a_file["name"] == "take 2.wav"
+    assert from_a_file["name"] == "take 2"
     assert typed["name"] == "AC/DC - Back in Black"
     assert typed["owner_name"] == "alice"
 
@@ -315,3 +315,18 @@ def test_the_web_page_is_served_at_the_root(client):
 
 def recording_mp3_size(api, recording) -> int:
     return api.get(f"/recordings/{recording['id']}").json_body["mp3"]["size"]
+
+
+def test_a_slot_without_a_name_is_named_by_its_files_name_without_the_extension(api, alice, client):
+    headers = {"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"}
+    named = client.http.post("/recordings", body='{"size": 10, "filename": "dir/Pilot 2.wav"}', headers=headers)
+    typed = client.http.post("/recordings", body='{"size": 10, "filename": "x.wav", "name": "Typed"}', headers=headers)
+    bare = client.http.post("/recordings", body='{"size": 10}', headers=headers)
+
+    assert (named.status_code, typed.status_code, bare.status_code) == (201, 201, 201)
+    assert (named.json_body["name"], typed.json_body["name"], bare.json_body["name"]) == (
+        "Pilot 2",
+        "Typed",
+        "recording",
+    )
+    assert named.json_body["original"]["filename"] == "Pilot 2.wav"

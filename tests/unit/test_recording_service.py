@@ -55,7 +55,7 @@ def test_an_upload_is_stored_as_a_processing_recording_named_after_its_file(serv
 
     assert (recording.status, recording.name, recording.kind, recording.owner) == (
         "processing",
-        "take 1.wav",
+        "take 1",
         "song",
         ALICE.id,
     )

@@ -51,6 +51,7 @@ def post_audio() -> Response:
         upload.body,
         filename=upload.filename,
         metadata={"name": query(request).get("name") or upload.fields.get("name")},
+        spec_names=True,
     )
     return Response(body=recording_view(recording, link_root(request)), status_code=200)
 

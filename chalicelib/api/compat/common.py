@@ -78,6 +78,7 @@ def upload_wav(user: User, upload: Upload, name: str | None) -> Recording:
         filename=upload.filename,
         metadata={"name": upload.fields.get("name") or name},
         formats=("wav",),
+        spec_names=True,
     )
 
 
