@@ -125,6 +125,7 @@ def _quotas(current: Settings) -> Quotas:
 
 def reset() -> None:
     """Forget every built object and client (tests that swap endpoints or credentials)."""
-    for cached in (_user_store, _capability_store, _rate_limiter, _recording_store, _audio_storage, _recording_service, _converter):
+    for cached in (_user_store, _rate_limiter, _recording_store, _audio_storage, _recording_service, _converter):
         cached.cache_clear()
+    _capability_store.cache_clear()
     aws.reset()
