@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api import share_routes
+from chalicelib.api import feed_routes, media_routes, page_routes, share_routes
 
-PUBLISHING: tuple[Blueprint, ...] = (share_routes.blueprint,)
+PUBLISHING: tuple[Blueprint, ...] = (
+    share_routes.blueprint,
+    page_routes.blueprint,
+    media_routes.blueprint,
+    feed_routes.blueprint,
+)
