@@ -40,7 +40,7 @@ def _element(name: str, value: object) -> str:
 
 
 def item_xml(recording: Recording, addresses: Addresses, enclosure: str) -> str:
-    size = int((recording.mp3 or {}).get("size") or 0)
+    size = int(recording.mp3["size"] if recording.mp3 else 0)
     author = recording.host or recording.author or recording.owner_name or f"user{recording.owner}"
     summary = recording.title or recording.name
     return (

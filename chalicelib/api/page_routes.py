@@ -19,9 +19,6 @@ ID = {"type": "string", "pattern": "^[A-Za-z0-9-]{1,64}$"}
 SECRET = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
 USER = {"type": "string", "pattern": "^[0-9]{1,16}$"}
 HTML = {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}
-PAGE_ERRORS = {
-    404: {"description": "a page saying not found (HTML)", "content": {"text/html": {"schema": {"type": "string"}}}}
-}
 
 
 def html_errors(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -65,7 +62,7 @@ def _page(html: str, *, embed: bool = False) -> Response:
     query="ShareParams",
     returns={200: None},
     errors=(401, 404),
-    media={200: HTML, **PAGE_ERRORS},
+    media={200: HTML},
 )
 @html_errors
 def recording_page(recording_id: str) -> Response:
@@ -86,7 +83,7 @@ def recording_page(recording_id: str) -> Response:
     path_params={"secret": SECRET},
     returns={200: None},
     errors=(404,),
-    media={200: HTML, **PAGE_ERRORS},
+    media={200: HTML},
 )
 @html_errors
 def share_page(secret: str) -> Response:
@@ -107,7 +104,7 @@ def share_page(secret: str) -> Response:
     query="ShareParams",
     returns={200: None},
     errors=(401, 404),
-    media={200: HTML, **PAGE_ERRORS},
+    media={200: HTML},
 )
 @html_errors
 def embed_page(recording_id: str) -> Response:
@@ -128,7 +125,7 @@ def embed_page(recording_id: str) -> Response:
     path_params={"user_id": USER},
     returns={200: None},
     errors=(404,),
-    media={200: HTML, **PAGE_ERRORS},
+    media={200: HTML},
 )
 @html_errors
 def person_page(user_id: str) -> Response:

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import wiring
 from chalicelib.api.auth import viewer_id
-from chalicelib.shares import Access, original_allowed, readable
+
+if TYPE_CHECKING:
+    from chalicelib.shares import Access
 
 
 def access(request: Any, recording_id: str) -> Access:
     """The recording as this request may read it: through its `share` if it gives one, else as the caller."""
+    from chalicelib.shares import readable  # not on the cold start
+
     secret = (request.query_params or {}).get("share") or None
     return readable(recording_id, None if secret else viewer_id(request.headers), secret)
 
@@ -38,6 +42,8 @@ def audio_url(request: Any, recording_id: str, audio_format: str) -> str:
     """A presigned link to the recording's MP3 or original (the original through a share only if it allows)."""
     seen = access(request, recording_id)
     if audio_format == "original" and seen.share:
+        from chalicelib.shares import original_allowed
+
         original_allowed(seen)
     service = wiring.recording_service()
     return service.presigned(service.audio_file(seen.recording, audio_format))

@@ -35,7 +35,7 @@ def owner_name(recording: Recording) -> str:
 
 
 def description(recording: Recording) -> str:
-    parts = [recording.kind]
+    parts: list[str] = [recording.kind]
     fields = recording.kind_fields()
     for name in ("host", "author", "narrator"):
         if fields.get(name):
