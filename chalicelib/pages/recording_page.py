@@ -110,7 +110,7 @@ def recording_page(shown: Shown) -> str:
 
 def not_found_page(base: str) -> str:
     body = (
-        f"<main><h1>Not found</h1><p>There is no such recording, or it is private, or the link has expired "
-        f'or been revoked.</p><p><a href="{text(base)}/">Cloud Sound</a></p></main>'
+        "<main><h1>Not found</h1><p id='not-found'>There is no such recording, or it is private, or the link has "
+        f'expired or been revoked.</p><p><a href="{text(base)}/">Cloud Sound</a></p></main>'
     )
     return document("Not found · Cloud Sound", body)

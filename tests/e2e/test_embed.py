@@ -139,3 +139,39 @@ def test_a_shared_private_recording_plays_without_a_token_until_revoked(stack, b
     assert page.goto(share["url"]).status == 404
     assert page.goto(embed_src).status == 404
     page.context.close()
+
+
+def test_the_page_makes_lists_and_revokes_share_links_and_old_links_lead_to_the_new_page(stack, browser):  # noqa: F811
+    from tests.e2e.test_web_page import log_in, open_page
+
+    base = stack.url
+    alice = api_user(base, "alice")
+    wav = generate_audio(Path(stack.log_path.parent) / "mine.wav", seconds=2, rate=22050).read_bytes()
+    private = api_upload(base, alice, "mine", wav, visibility="private")
+    public = api_upload(base, alice, "ours", wav)
+    wait_for_status(f"{base}/recordings/{private['id']}", {"ready"}, headers=bearer(alice))
+    wait_for_status(f"{base}/recordings/{public['id']}", {"ready"})
+
+    page = open_page(browser, f"{base}/")
+    log_in(page, alice)
+    page.evaluate(f"location.hash = '#/recordings/{private['id']}'")
+    page.wait_for_selector("#share-form")
+    assert page.get_attribute("#page-link", "href") == f"{base}/r/{private['id']}"
+    assert f"/embed/{private['id']}" in page.input_value("#embed-code")
+    page.select_option("#share-expiry", "3600")
+    page.check("#share-download")
+    page.click("#share-form button[type=submit]")
+    url = page.wait_for_selector("#share-url").get_attribute("href")
+    page.wait_for_selector("#share-list li")
+    shared = requests.get(url, timeout=10)
+    assert shared.status_code == 200 and "mine" in shared.text
+    page.click("#share-list li button.revoke")
+    page.wait_for_function("document.querySelectorAll('#share-list li').length === 0")
+    assert requests.get(url, timeout=10).status_code == 404
+    assert page.errors == []
+
+    visitor = open_page(browser, f"{base}/#/recordings/{public['id']}")  # an old link, no token: the new page
+    visitor.wait_for_url(f"{base}/r/{public['id']}")
+    assert visitor.inner_text("h1") == "ours"
+    visitor.goto(f"{base}/#/recordings/{private['id']}")
+    visitor.wait_for_selector("#not-found")
