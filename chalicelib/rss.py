@@ -17,6 +17,13 @@ NAMESPACES = (
 )
 
 
+# Apple's category list: audiobooks are Arts › Books; a podcast's subject is not known, so Society & Culture.
+CATEGORIES = {
+    "audiobook": '<itunes:category text="Arts"><itunes:category text="Books"/></itunes:category>',
+    "podcast": '<itunes:category text="Society &amp; Culture"/>',
+}
+
+
 @dataclass(frozen=True)
 class Channel:
     title: str
@@ -78,6 +85,7 @@ def feed_xml(channel: Channel, items: list[str]) -> str:
         + _element("itunes:author", channel.author)
         + _element("itunes:explicit", "false")
         + _element("itunes:type", "serial" if channel.kind == "audiobook" else "episodic")
+        + CATEGORIES.get(channel.kind, "")
         + _element("podcast:medium", channel.kind)
         + image
         + _element("generator", "Cloud Sound")

@@ -136,4 +136,6 @@ def oembed() -> Response:
     )
     width, height = rules.size(params.maxwidth, params.maxheight)
     body = rules.answer(seen.recording, Addresses(base, seen.recording.id, seen.share), width, height, thumbnail)
-    return Response(body=body, status_code=200, headers={"Cache-Control": "public, max-age=300"})
+    return Response(
+        body=body, status_code=200, headers={"Cache-Control": "no-store" if seen.share else "public, max-age=300"}
+    )

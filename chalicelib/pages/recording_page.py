@@ -75,7 +75,8 @@ def preview_tags(shown: Shown) -> str:
     oembed = (
         f'<link rel="alternate" type="application/json+oembed" href="{text(at.oembed)}" title="{text(recording.name)}">'
     )
-    return meta_tags(tags) + f'\n<link rel="canonical" href="{text(at.page)}">\n' + oembed
+    unlisted = '<meta name="robots" content="noindex">\n' if at.share or recording.visibility != "public" else ""
+    return unlisted + meta_tags(tags) + f'\n<link rel="canonical" href="{text(at.page)}">\n' + oembed
 
 
 def fields_list(recording: Recording) -> str:
