@@ -3,7 +3,9 @@ pages and the embed point at) and its cover; each answers with a fresh presigned
 
 from __future__ import annotations
 
+import functools
 from typing import Any
+from collections.abc import Callable
 
 from chalice import Response
 
@@ -17,6 +19,19 @@ ID = {"recording_id": {"type": "string", "pattern": "^[A-Za-z0-9-]{1,64}$"}}
 REDIRECT = {302: {"description": "to a fresh presigned link", "headers": {"Location": {"schema": {"type": "string"}}}}}
 
 
+def headless(view: Callable[..., Response]) -> Callable[..., Response]:
+    """A HEAD answer carries no body, its errors' neither (a local server that wrote one would break the
+    connection's framing)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        response = view(*args, **kwargs)
+        response.body = ""
+        return response
+
+    return wrapper
+
+
 def _enclosure(recording_id: str) -> Any:
     """The recording as this request may play it: public, the caller's, or opened by a share or a private feed."""
     from chalicelib.api.contract import decode_query
@@ -25,7 +40,7 @@ def _enclosure(recording_id: str) -> Any:
     from chalicelib.feeds import feed_access
 
     request = blueprint.current_request
-    params = decode_query(request.query_params, EnclosureParams)
+    params = decode_query(request.query_params, EnclosureParams, unknown_ok=True)  # apps add their own
     if params.feed is not None:
         return feed_access(params.feed, recording_id)
     return access(request, recording_id)
@@ -63,6 +78,7 @@ def stable_audio(recording_id: str) -> Response:
     errors=(400, 401, 404, 409),
     media=REDIRECT,
 )
+@headless
 @json_errors
 def stable_audio_head(recording_id: str) -> Response:
     from chalicelib import aws, wiring
@@ -115,14 +131,16 @@ def oembed() -> Response:
     from chalicelib.api.contract import decode_query
     from chalicelib.api.schemas.publishing import OEmbedParams
     from chalicelib.covers import cover_of
-    from chalicelib.errors import NotFound
+    from chalicelib.errors import InvalidParameter, NotFound
     from chalicelib.pages.addresses import Addresses
     from chalicelib.shares import readable, shared
 
     request = blueprint.current_request
     params = decode_query(request.query_params, OEmbedParams, unknown_ok=True)
-    if params.format != "json":
+    if params.format == "xml":  # oEmbed: 501 for a format the provider does not serve
         return Response(body=error_body("not_implemented", "only format=json is served"), status_code=501)
+    if params.format != "json":
+        raise InvalidParameter("format is json (or xml, which is not served)", field="format")
     named = rules.named(params.url)
     if named is None:
         raise NotFound("not the URL of a recording here: /r/{id} or /s/{secret}")

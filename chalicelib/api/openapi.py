@@ -37,6 +37,7 @@ ERRORS = {
     413: "over the size limit, or over the quota (code quota_exceeded)", 415: "not audio",
     422: "a field that does not fit (field names it)",
     429: "too many registrations or anonymous uploads from this address (see retry_after and Retry-After)",
+    501: "a format the route does not serve (oEmbed: json only)",
 }
 
 

@@ -19,6 +19,11 @@ ID = {"type": "string", "pattern": "^[A-Za-z0-9-]{1,64}$"}
 SECRET = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
 USER = {"type": "string", "pattern": "^[0-9]{1,16}$"}
 HTML = {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}
+# Pages answer their errors as pages too (a person or a crawler reads them, not a script).
+PAGE_ERROR = {
+    "description": "not found, or a malformed token (an HTML page)",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
 
 
 def html_errors(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -60,9 +65,8 @@ def _page(html: str, *, embed: bool = False) -> Response:
     auth="optional",
     path_params={"recording_id": ID},
     query="ShareParams",
-    returns={200: None},
-    errors=(401, 404),
-    media={200: HTML},
+    returns={200: None, 401: None, 404: None},
+    media={200: HTML, 401: PAGE_ERROR, 404: PAGE_ERROR},
 )
 @html_errors
 def recording_page(recording_id: str) -> Response:
@@ -81,9 +85,8 @@ def recording_page(recording_id: str) -> Response:
     summary="a share link's page",
     auth="open",
     path_params={"secret": SECRET},
-    returns={200: None},
-    errors=(404,),
-    media={200: HTML},
+    returns={200: None, 404: None},
+    media={200: HTML, 404: PAGE_ERROR},
 )
 @html_errors
 def share_page(secret: str) -> Response:
@@ -102,9 +105,8 @@ def share_page(secret: str) -> Response:
     auth="optional",
     path_params={"recording_id": ID},
     query="ShareParams",
-    returns={200: None},
-    errors=(401, 404),
-    media={200: HTML},
+    returns={200: None, 401: None, 404: None},
+    media={200: HTML, 401: PAGE_ERROR, 404: PAGE_ERROR},
 )
 @html_errors
 def embed_page(recording_id: str) -> Response:
@@ -123,9 +125,8 @@ def embed_page(recording_id: str) -> Response:
     summary="a person's page: public recordings and feeds",
     auth="open",
     path_params={"user_id": USER},
-    returns={200: None},
-    errors=(404,),
-    media={200: HTML},
+    returns={200: None, 404: None},
+    media={200: HTML, 404: PAGE_ERROR},
 )
 @html_errors
 def person_page(user_id: str) -> Response:
