@@ -236,3 +236,39 @@ def test_a_private_feed_carries_private_recordings_until_revoked(client, api, al
         ).status_code
         == 422
     )
+
+
+def test_strangers_get_nothing_from_the_stable_address_and_pages_of_shares_are_unlisted(
+    client, api, alice, bob, make_audio
+):
+    private = api.upload(
+        alice["token"], make_audio("p.wav", seconds=1, rate=8000).read_bytes(), name="p&visibility=private"
+    )
+    api.convert_pending()
+    for headers in ({}, auth(bob)):
+        head = client.http.request("HEAD", f"/recordings/{private['id']}/audio.mp3", headers=headers)
+        assert head.status_code == 404 and head.body in (b"", "")  # a HEAD answer has no body, errors included
+        assert client.http.get(f"/recordings/{private['id']}/audio.mp3", headers=headers).status_code == 404
+        assert client.http.get(f"/recordings/{private['id']}/cover", headers=headers).status_code == 404
+    owner = client.http.get(f"/recordings/{private['id']}/audio.mp3?utm_source=app", headers=auth(alice))
+    assert owner.status_code == 302  # the owner's token opens it; parameters apps add are ignored
+    assert client.http.get("/oembed?url=http%3A%2F%2Fh%2Fr%2Fx&format=yaml").status_code == 400
+
+    share = client.http.post(
+        f"/recordings/{private['id']}/shares", body="{}", headers={**auth(alice), "Content-Type": "application/json"}
+    ).json_body
+    page = client.http.get(path_of(share["url"]))
+    assert page.status_code == 200 and header(page, "referrer-policy") == "no-referrer"
+    assert parsed(page.body).meta.get("robots") == "noindex"
+    assert parsed(page.body).meta["og:audio"].endswith("share=" + share["url"].rsplit("/", 1)[1])
+    assert client.http.get(path_of(share["url"]) + "x").status_code == 404
+
+
+def test_a_persons_page_escapes_their_name_and_lists_only_public_recordings(client, api, podcast):
+    mallory = api.register(name=HOSTILE[:90])
+    page = client.http.get(f"/u/{mallory['id']}")
+    head = parsed(page.body)
+    assert page.status_code == 200 and head.scripts == 0 and HOSTILE[:90] in "".join(head.text)
+    assert "No public recordings" in page.body.decode()
+    alices = client.http.get(f"/u/{podcast['owner']}").body.decode()
+    assert f"/r/{podcast['id']}" in alices and "feed.rss?kind=audiobook" in alices
