@@ -10,9 +10,10 @@ from chalice import Chalice, Response
 from chalice.app import Request, SQSEvent
 
 from chalicelib import logs, wiring
-from chalicelib.api import page_routes, user_routes
+from chalicelib.api import page_routes, shared_reads, user_routes
 from chalicelib.api.auth import signed_in, viewer_id
 from chalicelib.api.compat import BLUEPRINTS
+from chalicelib.api.publishing import PUBLISHING
 from chalicelib.api.declared import AUDIO_BODIES, route
 from chalicelib.api.multipart_routes import announced_upload, bp as multipart_routes
 from chalicelib.api.http import (
@@ -35,7 +36,7 @@ app.api.binary_types.extend(t for t in BINARY_TYPES if t not in app.api.binary_t
 app.register_middleware(uniform_errors, "http")
 app.register_middleware(access_log, "http")
 logs.configure()
-for blueprint in (*BLUEPRINTS, page_routes.blueprint, user_routes.blueprint, multipart_routes):
+for blueprint in (*BLUEPRINTS, page_routes.blueprint, user_routes.blueprint, multipart_routes, *PUBLISHING):
     app.register_blueprint(blueprint)
 
 
@@ -111,13 +112,13 @@ def list_recordings() -> dict[str, Any]:
     summary="a recording",
     auth="optional",
     path_params=RECORDING,
+    query="ShareParams",
     returns={200: "Recording"},
     errors=(401, 404),
 )
 @json_errors
 def get_recording(recording_id: str) -> dict[str, Any]:
-    recording = wiring.recording_service().visible(recording_id, viewer_id(current_request().headers))
-    return recording_view(recording, link_root(current_request()))
+    return shared_reads.view(current_request(), recording_id, link_root(current_request()))
 
 
 @route(
@@ -168,7 +169,7 @@ def delete_recording(recording_id: str) -> Response:
     path_params=RECORDING,
     query="AudioParams",
     returns={200: "AudioLinkAnswer", 302: None},
-    errors=(400, 401, 404, 409),
+    errors=(400, 401, 403, 404, 409),
     media={
         302: {
             "description": "a presigned S3 link to the file (Accept: application/json gets it as JSON)",
@@ -181,7 +182,7 @@ def recording_audio(recording_id: str) -> Response:
     from chalicelib.api.contract import AudioParams, decode_query
 
     audio_format = decode_query(current_request().query_params, AudioParams, unknown_ok=True).format
-    url = wiring.recording_service().audio_link(recording_id, viewer_id(current_request().headers), audio_format)
+    url = shared_reads.audio_url(current_request(), recording_id, audio_format)
     if wants_json(current_request().headers):  # scripts and the page: the link itself, to use as they like
         return Response(body={"url": url, "expires_in": settings().link_ttl_seconds}, status_code=200)
     return redirect(url)
@@ -194,12 +195,13 @@ def recording_audio(recording_id: str) -> Response:
     summary="waveform peaks",
     auth="optional",
     path_params=RECORDING,
+    query="ShareParams",
     returns={200: "Peaks"},
     errors=(401, 404, 409),
 )
 @json_errors
 def recording_peaks(recording_id: str) -> dict[str, Any]:
-    return wiring.recording_service().peaks(recording_id, viewer_id(current_request().headers))
+    return shared_reads.peaks(current_request(), recording_id)
 
 
 @app.on_sqs_message(queue=conversions_queue_name(), batch_size=1)

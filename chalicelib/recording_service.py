@@ -14,7 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 from typing import Any
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from chalicelib.audio.sniff import AudioKind, UnreadableAudio, identify_audio
 from chalicelib.downloads import AudioFile, audio_file
@@ -49,6 +49,7 @@ class RecordingService:
         self.quotas = quotas
         self.tagger = Mp3Tagger(store, storage)
         self.reservations = Reservations(store, quotas)
+        self.on_delete: list[Callable[[str], None]] = []  # what else goes with a deleted recording (its shares)
 
     # ---- creating ---------------------------------------------------------------------------------------------
 
@@ -230,6 +231,8 @@ class RecordingService:
         # The metadata goes first: a conversion finishing after this finds no recording and removes its own MP3.
         self.store.delete(recording_id)
         self.storage.delete_recording(recording_id)
+        for forget in self.on_delete:
+            forget(recording_id)
 
     # ---- audio ------------------------------------------------------------------------------------------------
 

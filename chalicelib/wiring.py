@@ -15,6 +15,7 @@ from chalicelib import aws
 from chalicelib.config import Settings, settings
 
 if TYPE_CHECKING:
+    from chalicelib.capabilities import CapabilityStore
     from chalicelib.multipart_uploads import MultipartUploads
     from chalicelib.pipeline import Converter
     from chalicelib.quotas import Quotas
@@ -49,6 +50,11 @@ def rate_limiter() -> RateLimiter:
     return _rate_limiter(settings())
 
 
+def capability_store(kind: str) -> CapabilityStore:
+    """Share links ("share") and private feeds ("feed"): chalicelib/capabilities.py."""
+    return _capability_store(settings(), kind)
+
+
 def converter() -> Converter:
     """The conversion pipeline (imported only here, when asked for: the API's cold start never loads it)."""
     return _converter(settings())
@@ -66,6 +72,13 @@ def _rate_limiter(current: Settings) -> RateLimiter:
     from chalicelib.rate_limits import RateLimiter
 
     return RateLimiter(aws.table(current.users_table))
+
+
+@functools.lru_cache(maxsize=8)
+def _capability_store(current: Settings, kind: str) -> CapabilityStore:
+    from chalicelib.capabilities import CapabilityStore
+
+    return CapabilityStore(aws.table(current.users_table), kind)
 
 
 @functools.lru_cache(maxsize=4)
@@ -86,12 +99,16 @@ def _audio_storage(current: Settings) -> AudioStorage:
 def _recording_service(current: Settings) -> RecordingService:
     from chalicelib.recording_service import LinkTimes, RecordingService
 
-    return RecordingService(
+    from chalicelib.shares import forget_shares
+
+    service = RecordingService(
         _recording_store(current),
         _audio_storage(current),
         LinkTimes(download_seconds=current.link_ttl_seconds, upload_seconds=current.upload_ttl_seconds),
         _quotas(current),
     )
+    service.on_delete.append(forget_shares)  # a deleted recording's share links go with it
+    return service
 
 
 @functools.lru_cache(maxsize=4)
@@ -151,4 +168,5 @@ def reset() -> None:
         _multipart_uploads,
     ):
         cached.cache_clear()
+    _capability_store.cache_clear()
     aws.reset()

@@ -104,6 +104,7 @@ class ListParams(Struct, kw_only=True):
 
 class AudioParams(Struct, kw_only=True):
     format: AudioFormat = "mp3"
+    share: Annotated[str, Meta(max_length=64, description="a share link's secret")] | None = None
 
 
 class UploadParams(Struct, kw_only=True):

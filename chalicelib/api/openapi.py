@@ -36,6 +36,7 @@ ERRORS = {
     415: "not audio",
     422: "a field that does not fit (field names it)",
     429: "too many registrations or anonymous uploads from this address (see retry_after and Retry-After)",
+    501: "a format the route does not serve (oEmbed: json only)",
 }
 
 

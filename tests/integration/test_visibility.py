@@ -46,6 +46,9 @@ def send(method: str, path: Callable[[dict], str], body: dict) -> Callable[[Any,
     )
 
 
+BOGUS = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"  # shaped like a share's or a feed's secret, and nobody's
+FEED_KIND = "podcast"
+
 ROUTES = [
     Route("GET", "/recordings/{recording_id}", get(lambda r: f"/recordings/{r['id']}"), answered),
     Route("GET", "/recordings/{recording_id}/audio", get(lambda r: f"/recordings/{r['id']}/audio"), answered),
@@ -76,11 +79,82 @@ ROUTES = [
         send("POST", lambda r: f"/recordings/{r['id']}/upload/complete", {}),
         answered,
     ),
+    # Sharing and publishing (issue 27). A share that is not this recording's opens nothing, the owner's token
+    # notwithstanding: a dead link is dead for everyone.
+    Route(
+        "GET",
+        "/recordings/{recording_id}",
+        get(lambda r: f"/recordings/{r['id']}?share={BOGUS}"),
+        answered,
+        owner_sees=False,
+    ),
+    Route(
+        "GET",
+        "/recordings/{recording_id}/audio",
+        get(lambda r: f"/recordings/{r['id']}/audio?share={BOGUS}"),
+        answered,
+        owner_sees=False,
+    ),
+    Route(
+        "GET",
+        "/recordings/{recording_id}/peaks",
+        get(lambda r: f"/recordings/{r['id']}/peaks?share={BOGUS}"),
+        answered,
+        owner_sees=False,
+    ),
+    Route(
+        "POST",
+        "/recordings/{recording_id}/shares",
+        send("POST", lambda r: f"/recordings/{r['id']}/shares", {}),
+        answered,
+    ),
+    Route("GET", "/recordings/{recording_id}/shares", get(lambda r: f"/recordings/{r['id']}/shares"), answered),
+    Route("GET", "/r/{recording_id}", get(lambda r: f"/r/{r['id']}"), answered),
+    Route("GET", "/embed/{recording_id}", get(lambda r: f"/embed/{r['id']}"), answered),
+    Route("GET", "/s/{secret}", get(lambda r: f"/s/{BOGUS}"), answered, owner_sees=False),
+    Route("GET", "/u/{user_id}", get(lambda r: f"/u/{r['owner']}"), listed, owner_sees=False),
+    Route(
+        "GET",
+        "/oembed",
+        get(lambda r: f"/oembed?url=http%3A%2F%2Flocalhost%2Fr%2F{r['id']}"),
+        answered,
+        owner_sees=False,
+    ),
+    Route("GET", "/recordings/{recording_id}/audio.mp3", get(lambda r: f"/recordings/{r['id']}/audio.mp3"), answered),
+    Route(
+        "HEAD",
+        "/recordings/{recording_id}/audio.mp3",
+        lambda client, r, headers: client.http.request("HEAD", f"/recordings/{r['id']}/audio.mp3", headers=headers),
+        answered,
+    ),
+    Route(
+        "GET",
+        "/recordings/{recording_id}/audio.mp3",
+        get(lambda r: f"/recordings/{r['id']}/audio.mp3?feed={BOGUS}"),
+        answered,
+        owner_sees=False,
+    ),
+    Route(
+        "GET",
+        "/recordings/{recording_id}/cover",
+        get(lambda r: f"/recordings/{r['id']}/cover"),
+        answered,
+        owner_sees=False,
+    ),  # a sine has no cover: the owner's answer is a 404 too
+    Route(
+        "GET",
+        "/users/{user_id}/feed.rss",
+        get(lambda r: f"/users/{r['owner']}/feed.rss?kind={FEED_KIND}"),
+        listed,
+        owner_sees=False,
+    ),
+    Route("GET", "/feeds/{secret}/feed.rss", get(lambda r: f"/feeds/{BOGUS}/feed.rss"), answered, owner_sees=False),
 ]
 # Deleting is checked for the others only (the owner's delete would end the test), in the test below.
 DELETES = [
     ("/recordings/{recording_id}", lambda r: f"/recordings/{r['id']}"),
     ("/api/audio/{kind}/{audio_id}", lambda r: f"/api/audio/{r['kind']}/{r['id']}"),
+    ("/recordings/{recording_id}/shares/{share_id}", lambda r: f"/recordings/{r['id']}/shares/0123abcd"),
 ]
 SHOW_NO_RECORDING = {
     ("GET", "/"),
@@ -97,6 +171,9 @@ SHOW_NO_RECORDING = {
     ("POST", "/record"),
     ("POST", "/api/upload_audiorecord"),
     ("POST", "/api/audio/create"),
+    ("POST", "/me/feeds"),
+    ("GET", "/me/feeds"),
+    ("DELETE", "/me/feeds/{feed_id}"),
 }
 
 
@@ -105,7 +182,7 @@ def hidden(api, client, alice, make_audio):
     """Alice's private recording (converted), her upload slot that never got its file, and her upload in parts that
     got none of its parts."""
     wav = make_audio("secret.wav", seconds=1, rate=8000).read_bytes()
-    private = api.upload(alice["token"], wav, name="secret.wav&kind=song&visibility=private")
+    private = api.upload(alice["token"], wav, name="secret.wav&kind=podcast&host=Al&visibility=private")
     api.convert_pending()
     slot = client.http.post(
         "/recordings",
@@ -150,3 +227,37 @@ def test_every_route_is_in_the_table():
     tabled = {(route.method, route.path) for route in ROUTES} | {("DELETE", path) for path, _ in DELETES}
 
     assert declared == tabled | SHOW_NO_RECORDING
+
+
+@pytest.mark.parametrize("which", ["private", "slot"])
+def test_a_share_opens_its_own_recording_only(client, alice, bob, hidden, which):
+    """A live share of Alice's private recording opens it to anyone; it opens nothing else of hers, and Bob cannot
+    make one."""
+    shared = hidden["private"]
+    made = client.http.post(
+        f"/recordings/{shared['id']}/shares",
+        body="{}",
+        headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"},
+    )
+    secret = made.json_body["url"].rsplit("/", 1)[1]
+    for headers in ({}, {"Authorization": f"Bearer {bob['token']}"}):
+        assert client.http.get(f"/recordings/{shared['id']}?share={secret}", headers=headers).status_code == 200
+        if which == "slot":
+            target = hidden["slot"]["id"]
+            for path in (
+                f"/recordings/{target}",
+                f"/recordings/{target}/audio",
+                f"/recordings/{target}/peaks",
+                f"/r/{target}",
+                f"/embed/{target}",
+                f"/recordings/{target}/audio.mp3",
+            ):
+                assert client.http.get(f"{path}?share={secret}", headers=headers).status_code == 404, path
+    assert (
+        client.http.post(
+            f"/recordings/{shared['id']}/shares",
+            body="{}",
+            headers={"Authorization": f"Bearer {bob['token']}", "Content-Type": "application/json"},
+        ).status_code
+        == 404
+    )
