@@ -10,7 +10,9 @@ from chalice.app import Request, SQSEvent
 
 from chalicelib import logs, wiring
 from chalicelib.api.auth import signed_in, viewer_id
+from chalicelib.api.account import ACCOUNT_BLUEPRINTS
 from chalicelib.api.compat import BLUEPRINTS
+from chalicelib.api.scopes import request_scope
 from chalicelib.api.declared import route
 from chalicelib.api.limits import count_registration
 from chalicelib.api.http import (
@@ -28,8 +30,9 @@ app = Chalice(app_name="cloudsound")
 app.api.binary_types.extend(t for t in BINARY_TYPES if t not in app.api.binary_types)
 app.register_middleware(uniform_errors, "http")
 app.register_middleware(access_log, "http")
+app.register_middleware(request_scope, "http")
 logs.configure()
-for blueprint in BLUEPRINTS:
+for blueprint in (*BLUEPRINTS, *ACCOUNT_BLUEPRINTS):
     app.register_blueprint(blueprint)
 
 

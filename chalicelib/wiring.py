@@ -15,6 +15,7 @@ from chalicelib import aws
 from chalicelib.config import Settings, settings
 
 if TYPE_CHECKING:
+    from chalicelib.api_keys import KeyStore
     from chalicelib.pipeline import Converter
     from chalicelib.quotas import Quotas
     from chalicelib.rate_limits import RateLimiter
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 
 def user_store() -> UserStore:
     return _user_store(settings())
+
+
+def key_store() -> KeyStore:
+    return _key_store(settings())
 
 
 def recording_store() -> RecordingStore:
@@ -54,6 +59,13 @@ def _user_store(current: Settings) -> UserStore:
     from chalicelib.users import UserStore
 
     return UserStore(aws.table(current.users_table))
+
+
+@functools.lru_cache(maxsize=4)
+def _key_store(current: Settings) -> KeyStore:
+    from chalicelib.api_keys import KeyStore
+
+    return KeyStore(aws.table(current.users_table))
 
 
 @functools.lru_cache(maxsize=4)
@@ -108,6 +120,6 @@ def _quotas(current: Settings) -> Quotas:
 
 def reset() -> None:
     """Forget every built object and client (tests that swap endpoints or credentials)."""
-    for cached in (_user_store, _rate_limiter, _recording_store, _audio_storage, _recording_service, _converter):
+    for cached in (_user_store, _key_store, _rate_limiter, _recording_store, _audio_storage, _recording_service, _converter):
         cached.cache_clear()
     aws.reset()

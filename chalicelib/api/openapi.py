@@ -17,6 +17,8 @@ ID_PATTERN = "^[A-Za-z0-9-]{1,64}$"
 SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "open": [], "optional": [{"bearer": []}, {}], "token": [{"bearer": []}]}
 OPTIONAL_AUTH = SECURITY["optional"]
+SCOPES = ("A token: the one from registration, or an API key (POST /me/keys). A key of scope `read` may make every "
+          "GET; any other method needs `write` (403 insufficient_scope otherwise). Each operation names its scope.")
 TEXT = {"type": "string", "maxLength": 100}
 LOOSE_OBJECT = {"type": "object"}
 BINARY = {"type": "string", "format": "binary"}
@@ -71,6 +73,7 @@ def openapi_document() -> dict[str, Any]:
     from chalicelib.api.openapi_compat import compat_paths  # it builds on the pieces here
 
     paths.update(compat_paths(_query_parameters(schemas, "ListParams")))
+    _state_scopes(paths)
     responses = {f"E{status}": _json(ERROR, description) for status, description in ERRORS.items()}
     responses["E429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
     return {
@@ -78,9 +81,28 @@ def openapi_document() -> dict[str, Any]:
         "info": {"title": "Cloud Sound", "version": "1.0.0",
                  "description": "Upload audio, get MP3s and metadata. Errors: {error: {code, message}}."},
         "paths": paths,
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": SCOPES}},
                        "responses": responses, "schemas": schemas},
     }
+
+
+def _state_scopes(paths: dict[str, Any]) -> None:
+    """Each operation that takes a token (a bearer header, or a form field of the earlier specs: those answer 401)
+    names the key scope it needs (`read` for GET, `write` otherwise: api/scopes.py), in its security requirement
+    and as `x-required-scope`."""
+    from chalicelib.api.scopes import needed_scope
+
+    for methods in paths.values():
+        for method, described in methods.items():
+            if method not in ("get", "put", "post", "delete", "patch", "head", "options"):
+                continue
+            requirements = described.get("security") or []
+            if not any("bearer" in requirement for requirement in requirements) and "401" not in described.get(
+                    "responses", {}):
+                continue
+            scope = needed_scope(method)
+            described["security"] = [{"bearer": [scope]} if "bearer" in r else r for r in requirements]
+            described["x-required-scope"] = scope
 
 
 def _operation(operation: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
