@@ -34,6 +34,7 @@ test: install browser lint
 
 lint: install
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
 # The README's screenshots (docs/*.png), from a real stack in Chromium: commit what it writes.

@@ -16,7 +16,15 @@ from chalicelib.api.scopes import request_scope
 from chalicelib.api.declared import route
 from chalicelib.api.limits import count_registration
 from chalicelib.api.http import (
-    BINARY_TYPES, BadRequest, access_log, is_json, json_errors, link_root, redirect, uniform_errors, wants_json,
+    BINARY_TYPES,
+    BadRequest,
+    access_log,
+    is_json,
+    json_errors,
+    link_root,
+    redirect,
+    uniform_errors,
+    wants_json,
 )
 from chalicelib.api.queries import list_query
 from chalicelib.api.representation import recording_view
@@ -48,16 +56,30 @@ RECORDING = {"recording_id": ID}
 AUDIO_BODIES = ("application/octet-stream", "audio/wav", "multipart/form-data")
 
 
-@route(app, "GET", "/", summary="the web page", auth="open", returns={200: None},
-       media={200: {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}})
+@route(
+    app,
+    "GET",
+    "/",
+    summary="the web page",
+    auth="open",
+    returns={200: None},
+    media={200: {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}},
+)
 def web_page() -> Response:
     from chalicelib.web import page_headers  # its CSP, nosniff, Referrer-Policy and frame policy
 
     return Response(body=page_html(), status_code=200, headers=page_headers())
 
 
-@route(app, "GET", "/openapi.json", summary="this document (OpenAPI 3.1)", auth="open", returns={200: None},
-       media={200: {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}})
+@route(
+    app,
+    "GET",
+    "/openapi.json",
+    summary="this document (OpenAPI 3.1)",
+    auth="open",
+    returns={200: None},
+    media={200: {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}},
+)
 def openapi() -> dict[str, Any]:
     from chalicelib.api.openapi import openapi_document  # built on the first request, not at the cold start
 
@@ -69,8 +91,16 @@ def health() -> dict[str, Any]:
     return {"status": "ok"}
 
 
-@route(app, "POST", "/users", summary="register: a token, shown once", auth="open", body="NewUser",
-       returns={201: "RegisteredUser"}, errors=(400, 409, 422, 429))
+@route(
+    app,
+    "POST",
+    "/users",
+    summary="register: a token, shown once",
+    auth="open",
+    body="NewUser",
+    returns={201: "RegisteredUser"},
+    errors=(400, 409, 422, 429),
+)
 @json_errors
 def register_user() -> Response:
     from chalicelib.api.contract import NewUser, decode_body
@@ -79,22 +109,44 @@ def register_user() -> Response:
     user_id = validate_user_id(body.id) if body.id is not None else None
     count_registration(current_request())
     user, token = wiring.user_store().register(validate_user_name(body.name), user_id)
-    return Response(body={**user.public(), "token": token}, status_code=201,
-                    headers={"Location": f"{link_root(current_request())}/users/{user.id}"})
+    return Response(
+        body={**user.public(), "token": token},
+        status_code=201,
+        headers={"Location": f"{link_root(current_request())}/users/{user.id}"},
+    )
 
 
-@route(app, "GET", "/me", summary="the token's user, with what their recordings use of their quota", auth="token",
-       returns={200: "Me"}, errors=(401,))
+@route(
+    app,
+    "GET",
+    "/me",
+    summary="the token's user, with what their recordings use of their quota",
+    auth="token",
+    returns={200: "Me"},
+    errors=(401,),
+)
 @json_errors
 def who_am_i() -> dict[str, Any]:
     user = signed_in(current_request().headers)
     usage, quota = wiring.recording_service().usage(user)
-    return {**user.public(), "usage": {"bytes": usage.stored, "seconds": usage.seconds},
-            "reserved": {"bytes": usage.reserved}, "quota": {"bytes": quota.bytes, "seconds": quota.seconds}}
+    return {
+        **user.public(),
+        "usage": {"bytes": usage.stored, "seconds": usage.seconds},
+        "reserved": {"bytes": usage.reserved},
+        "quota": {"bytes": quota.bytes, "seconds": quota.seconds},
+    }
 
 
-@route(app, "GET", "/users/{user_id}", summary="a user", auth="open", returns={200: "User"}, errors=(400, 404),
-       path_params={"user_id": {"type": "string", "pattern": "^[0-9]{1,16}$"}})
+@route(
+    app,
+    "GET",
+    "/users/{user_id}",
+    summary="a user",
+    auth="open",
+    returns={200: "User"},
+    errors=(400, 404),
+    path_params={"user_id": {"type": "string", "pattern": "^[0-9]{1,16}$"}},
+)
 @json_errors
 def get_user(user_id: str) -> dict[str, Any]:
     parsed = parse_user_id(user_id)
@@ -106,11 +158,20 @@ def get_user(user_id: str) -> dict[str, Any]:
     return user.public()
 
 
-@route(app, "POST", "/recordings", auth="token",
-       summary="upload audio (raw or multipart, ≤ 4 MiB), or announce a file of any size (JSON with its size) and "
-               "get an upload link", body="UploadSlotRequest", required_body=True, other_bodies=AUDIO_BODIES,
-       query="UploadParams", returns={201: "UploadSlot", 202: "Recording"},
-       errors=(400, 401, 411, 413, 415, 422, 429))
+@route(
+    app,
+    "POST",
+    "/recordings",
+    auth="token",
+    summary="upload audio (raw or multipart, ≤ 4 MiB), or announce a file of any size (JSON with its size) and "
+    "get an upload link",
+    body="UploadSlotRequest",
+    required_body=True,
+    other_bodies=AUDIO_BODIES,
+    query="UploadParams",
+    returns={201: "UploadSlot", 202: "Recording"},
+    errors=(400, 401, 411, 413, 415, 422, 429),
+)
 @json_errors
 def create_recording() -> Response:
     request = current_request()
@@ -124,14 +185,23 @@ def create_recording() -> Response:
         view = {**recording_view(recording, link_root(request)), "upload": upload_slot}
         return Response(body=view, status_code=201, headers={"Location": view["links"]["self"]})
     upload = upload_of(request)
-    recording = service.upload(user, upload.body, filename=upload.filename,
-                               metadata=metadata_from_params(request.query_params, upload.fields))
+    recording = service.upload(
+        user, upload.body, filename=upload.filename, metadata=metadata_from_params(request.query_params, upload.fields)
+    )
     view = recording_view(recording, link_root(request))
     return Response(body=view, status_code=202, headers={"Location": view["links"]["self"]})
 
 
-@route(app, "GET", "/recordings", summary="list, newest first", auth="optional", query="ListParams",
-       returns={200: "Page"}, errors=(400, 401))
+@route(
+    app,
+    "GET",
+    "/recordings",
+    summary="list, newest first",
+    auth="optional",
+    query="ListParams",
+    returns={200: "Page"},
+    errors=(400, 401),
+)
 @json_errors
 def list_recordings() -> dict[str, Any]:
     query = list_query(current_request().query_params or {})
@@ -140,16 +210,34 @@ def list_recordings() -> dict[str, Any]:
     return {"items": [recording_view(recording, root) for recording in recordings], "next_cursor": next_cursor}
 
 
-@route(app, "GET", "/recordings/{recording_id}", summary="a recording", auth="optional", path_params=RECORDING,
-       returns={200: "Recording"}, errors=(401, 404))
+@route(
+    app,
+    "GET",
+    "/recordings/{recording_id}",
+    summary="a recording",
+    auth="optional",
+    path_params=RECORDING,
+    returns={200: "Recording"},
+    errors=(401, 404),
+)
 @json_errors
 def get_recording(recording_id: str) -> dict[str, Any]:
     recording = wiring.recording_service().visible(recording_id, viewer_id(current_request().headers))
     return recording_view(recording, link_root(current_request()))
 
 
-@route(app, "PATCH", "/recordings/{recording_id}", summary="edit (owner)", auth="token", path_params=RECORDING,
-       body="RecordingFields", required_body=True, returns={200: "Recording"}, errors=(400, 401, 403, 404, 409, 422))
+@route(
+    app,
+    "PATCH",
+    "/recordings/{recording_id}",
+    summary="edit (owner)",
+    auth="token",
+    path_params=RECORDING,
+    body="RecordingFields",
+    required_body=True,
+    returns={200: "Recording"},
+    errors=(400, 401, 403, 404, 409, 422),
+)
 @json_errors
 def edit_recording(recording_id: str) -> dict[str, Any]:
     from chalicelib.api.contract import RecordingFields, decode_body, fields_given
@@ -160,19 +248,40 @@ def edit_recording(recording_id: str) -> dict[str, Any]:
     return recording_view(recording, link_root(request))
 
 
-@route(app, "DELETE", "/recordings/{recording_id}", summary="delete (owner)", auth="token", path_params=RECORDING,
-       returns={204: None}, errors=(401, 403, 404, 409), media={204: {"description": "deleted"}})
+@route(
+    app,
+    "DELETE",
+    "/recordings/{recording_id}",
+    summary="delete (owner)",
+    auth="token",
+    path_params=RECORDING,
+    returns={204: None},
+    errors=(401, 403, 404, 409),
+    media={204: {"description": "deleted"}},
+)
 @json_errors
 def delete_recording(recording_id: str) -> Response:
     wiring.recording_service().delete(recording_id, signed_in(current_request().headers))
     return Response(body="", status_code=204)
 
 
-@route(app, "GET", "/recordings/{recording_id}/audio", summary="download: a presigned link", auth="optional",
-       path_params=RECORDING, query="AudioParams", returns={200: "AudioLinkAnswer", 302: None},
-       errors=(400, 401, 404, 409),
-       media={302: {"description": "a presigned S3 link to the file (Accept: application/json gets it as JSON)",
-                    "headers": {"Location": {"schema": {"type": "string"}}}}})
+@route(
+    app,
+    "GET",
+    "/recordings/{recording_id}/audio",
+    summary="download: a presigned link",
+    auth="optional",
+    path_params=RECORDING,
+    query="AudioParams",
+    returns={200: "AudioLinkAnswer", 302: None},
+    errors=(400, 401, 404, 409),
+    media={
+        302: {
+            "description": "a presigned S3 link to the file (Accept: application/json gets it as JSON)",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+        }
+    },
+)
 @json_errors
 def recording_audio(recording_id: str) -> Response:
     from chalicelib.api.contract import AudioParams, decode_query
@@ -184,8 +293,16 @@ def recording_audio(recording_id: str) -> Response:
     return redirect(url)
 
 
-@route(app, "GET", "/recordings/{recording_id}/peaks", summary="waveform peaks", auth="optional",
-       path_params=RECORDING, returns={200: "Peaks"}, errors=(401, 404, 409))
+@route(
+    app,
+    "GET",
+    "/recordings/{recording_id}/peaks",
+    summary="waveform peaks",
+    auth="optional",
+    path_params=RECORDING,
+    returns={200: "Peaks"},
+    errors=(401, 404, 409),
+)
 @json_errors
 def recording_peaks(recording_id: str) -> dict[str, Any]:
     return wiring.recording_service().peaks(recording_id, viewer_id(current_request().headers))

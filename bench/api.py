@@ -56,16 +56,26 @@ def seed(table: Any, first: int, count: int, me: int, rng: random.Random) -> lis
             recording_id = f"{number:08d}-0000-4000-8000-{rng.getrandbits(48):012x}"
             duration = round(rng.uniform(5, 7200), 3)
             recording = Recording(
-                id=recording_id, name=f"take {number % NAMES}.wav",
+                id=recording_id,
+                name=f"take {number % NAMES}.wav",
                 owner=me if number % 100 == 0 else me + rng.randint(1, OWNERS),
                 kind=KINDS[number % len(KINDS)],
                 visibility="private" if number % 10 == 0 else "public",
                 status="failed" if number % 50 == 7 else "ready",
-                created_at=created, updated_at=created,
-                duration=duration, source_etag=f"{rng.getrandbits(128):032x}",
-                original={"content_type": "audio/wav", "size": int(duration * 176_400) + 44, "format": "wav",
-                          "codec": "pcm_s16le", "sample_rate": 44100, "channels": 2, "bits_per_sample": 16,
-                          "duration": duration},
+                created_at=created,
+                updated_at=created,
+                duration=duration,
+                source_etag=f"{rng.getrandbits(128):032x}",
+                original={
+                    "content_type": "audio/wav",
+                    "size": int(duration * 176_400) + 44,
+                    "format": "wav",
+                    "codec": "pcm_s16le",
+                    "sample_rate": 44100,
+                    "channels": 2,
+                    "bits_per_sample": 16,
+                    "duration": duration,
+                },
                 mp3={"size": int(duration * 16_000), "bitrate": 128_000, "duration": duration},
             )
             batch.put_item(Item=to_item(recording))
@@ -133,9 +143,12 @@ def in_process(requests: list[Request], token: str, rounds: int = 5) -> dict[str
                         dynamodb_ms.append(counter.waited * 1000)
                         shown = len(response.json_body.get("items", [response.json_body]))
                 assert "Scan" not in counter.calls, f"{request.label} scanned the table"
-                results[request.label] = {"items": counter.items / len(app_ms), "shown": shown,
-                                          "app_ms": statistics.median(app_ms),
-                                          "dynamodb_ms": statistics.median(dynamodb_ms)}
+                results[request.label] = {
+                    "items": counter.items / len(app_ms),
+                    "shown": shown,
+                    "app_ms": statistics.median(app_ms),
+                    "dynamodb_ms": statistics.median(dynamodb_ms),
+                }
     finally:
         gc.unfreeze()
         events.unregister("before-call.dynamodb", counter.before)
@@ -144,10 +157,21 @@ def in_process(requests: list[Request], token: str, rounds: int = 5) -> dict[str
 
 
 def load(url: str, request: Request, token: str, total: int, seconds: float, concurrency: int) -> dict:
-    spec = {"url": url, "paths": request.paths, "requests": total, "seconds": seconds, "concurrency": concurrency,
-            "headers": {"Authorization": f"Bearer {token}"} if request.authenticated else {}}
-    output = subprocess.run([sys.executable, "-m", "bench.load", json.dumps(spec)], cwd=PROJECT_ROOT,
-                            capture_output=True, text=True, check=True).stdout
+    spec = {
+        "url": url,
+        "paths": request.paths,
+        "requests": total,
+        "seconds": seconds,
+        "concurrency": concurrency,
+        "headers": {"Authorization": f"Bearer {token}"} if request.authenticated else {},
+    }
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.load", json.dumps(spec)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     result = json.loads(output)
     assert result["failures"] == 0, (request.label, result["first_failures"])
     return result
@@ -158,8 +182,9 @@ def requests_for(public_ids: list[str], me: int, rng: random.Random) -> list[Req
         Request("`GET /recordings` (newest public, 50)", ["/recordings"]),
         Request("`?kind=podcast&min_duration=600`", ["/recordings?kind=podcast&min_duration=600"]),
         Request("`?name=take 7.wav` (exact name)", ["/recordings?name=take%207.wav"]),
-        Request("`?status=failed&max_duration=60` (rare: reads its budget)",
-                ["/recordings?status=failed&max_duration=60"]),
+        Request(
+            "`?status=failed&max_duration=60` (rare: reads its budget)", ["/recordings?status=failed&max_duration=60"]
+        ),
         Request("`?owner=<me>` with my token (private too)", [f"/recordings?owner={me}"], authenticated=True),
         Request("`GET /recordings/{id}`", [f"/recordings/{rid}" for rid in rng.sample(public_ids, 50)]),
     ]
@@ -177,8 +202,12 @@ def measure(total: int, seconds: float, concurrency: int) -> list[dict]:
         from chalicelib.config import settings
 
         url = f"http://127.0.0.1:{stack.port}"
-        registration = urllib.request.Request(f"{url}/users", data=json.dumps({"name": "bench"}).encode(),
-                                              headers={"Content-Type": "application/json"}, method="POST")
+        registration = urllib.request.Request(
+            f"{url}/users",
+            data=json.dumps({"name": "bench"}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
         with urllib.request.urlopen(registration, timeout=30) as response:
             me = json.load(response)
         table = aws.table(settings().recordings_table)
@@ -202,8 +231,11 @@ def measure(total: int, seconds: float, concurrency: int) -> list[dict]:
 
 def table(rows: list[dict], total: int, seconds: float, concurrency: int) -> str:
     small, large = SIZES
-    lines = ["| request | DynamoDB items read (items shown) | requests/s | p50 ms | p99 ms "
-             "| one request alone: app ms + moto ms |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| request | DynamoDB items read (items shown) | requests/s | p50 ms | p99 ms "
+        "| one request alone: app ms + moto ms |",
+        "|---|---|---|---|---|---|",
+    ]
 
     def pair(row: dict, key: str, form: str) -> str:
         return f"{format(row[small][key], form)} → {format(row[large][key], form)}"
@@ -211,17 +243,22 @@ def table(rows: list[dict], total: int, seconds: float, concurrency: int) -> str
     for row in rows:
         read = " → ".join(f"{row[size]['items']:.0f} ({row[size]['shown']})" for size in SIZES)
         alone = " → ".join(f"{row[size]['app_ms']:.1f} + {row[size]['dynamodb_ms']:.0f}" for size in SIZES)
-        lines.append(f"| {row['label']} | {read} | {pair(row, 'rps', '.0f')} | {pair(row, 'p50_ms', '.0f')} "
-                     f"| {pair(row, 'p99_ms', '.0f')} | {alone} |")
-    lines += ["", f"Each cell reads: at {small:,} → at {large:,} recordings. Load: at most {total} requests or "
-              f"{seconds:g} s per line over {concurrency} keep-alive connections (after 10 to warm up), from another "
-              "process, against `chalice local` (one Python process) and the embedded moto server on the same "
-              "machine. Items read count Query's ScannedCount and GetItem's hits, including the token's user where "
-              "a token is sent; no request Scans. Reads follow the page, never the table. The latency is moto's: "
-              "it answers a Query by walking every item of the index in Python and serialises each item it returns "
-              "in 3–4 ms, where DynamoDB reads only the page in single-digit milliseconds; the last column splits "
-              "one request, run alone in process, into the app's own time (what carries over to Lambda) and the wait "
-              "for moto."]
+        lines.append(
+            f"| {row['label']} | {read} | {pair(row, 'rps', '.0f')} | {pair(row, 'p50_ms', '.0f')} "
+            f"| {pair(row, 'p99_ms', '.0f')} | {alone} |"
+        )
+    lines += [
+        "",
+        f"Each cell reads: at {small:,} → at {large:,} recordings. Load: at most {total} requests or "
+        f"{seconds:g} s per line over {concurrency} keep-alive connections (after 10 to warm up), from another "
+        "process, against `chalice local` (one Python process) and the embedded moto server on the same "
+        "machine. Items read count Query's ScannedCount and GetItem's hits, including the token's user where "
+        "a token is sent; no request Scans. Reads follow the page, never the table. The latency is moto's: "
+        "it answers a Query by walking every item of the index in Python and serialises each item it returns "
+        "in 3–4 ms, where DynamoDB reads only the page in single-digit milliseconds; the last column splits "
+        "one request, run alone in process, into the app's own time (what carries over to Lambda) and the wait "
+        "for moto.",
+    ]
     return "\n".join(lines)
 
 

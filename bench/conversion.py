@@ -122,14 +122,46 @@ print(json.dumps({"wall": end_wall - start_wall,
 
 
 def generate_wav(path: Path, seconds: int) -> None:
-    subprocess.run([ffmpeg_binary(), "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi",
-                    "-i", f"sine=frequency=440:sample_rate=44100:duration={seconds}", "-ac", "2",
-                    "-c:a", "pcm_s16le", str(path)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_binary(),
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:sample_rate=44100:duration={seconds}",
+            "-ac",
+            "2",
+            "-c:a",
+            "pcm_s16le",
+            str(path),
+        ],
+        check=True,
+    )
 
 
 def run_ffmpeg(path: Path, out: Path, bitrate: int) -> dict:
-    return _timed([[ffmpeg_binary(), "-nostdin", "-loglevel", "error", "-y", "-i", str(path),
-                    "-codec:a", "libmp3lame", "-b:a", f"{bitrate}k", str(out)]])
+    return _timed(
+        [
+            [
+                ffmpeg_binary(),
+                "-nostdin",
+                "-loglevel",
+                "error",
+                "-y",
+                "-i",
+                str(path),
+                "-codec:a",
+                "libmp3lame",
+                "-b:a",
+                f"{bitrate}k",
+                str(out),
+            ]
+        ]
+    )
 
 
 def run_ffmpeg_beside_busy_core(path: Path, out: Path, bitrate: int) -> dict:
@@ -150,8 +182,12 @@ def run_raw_segments(path: Path, scratch: Path, bitrate: int, count: int) -> dic
     layout = read_layout(str(path), None)
     assert layout is not None
     pieces = plan(layout.samples, layout.sample_rate, count)
-    return _timed([helper_command(str(path), layout, piece, bitrate, str(scratch / f"segment-{k}.mp3"), [])
-                   for k, piece in enumerate(pieces)]) | {"segments": len(pieces)}
+    return _timed(
+        [
+            helper_command(str(path), layout, piece, bitrate, str(scratch / f"segment-{k}.mp3"), [])
+            for k, piece in enumerate(pieces)
+        ]
+    ) | {"segments": len(pieces)}
 
 
 def _timed(commands: list[list[str]]) -> dict:
@@ -160,13 +196,20 @@ def _timed(commands: list[list[str]]) -> dict:
     for process in [subprocess.Popen(command) for command in commands]:
         assert process.wait() == 0
     after = os.times()
-    return {"wall": time.perf_counter() - start,
-            "cpu": (after.children_user - before.children_user) + (after.children_system - before.children_system)}
+    return {
+        "wall": time.perf_counter() - start,
+        "cpu": (after.children_user - before.children_user) + (after.children_system - before.children_system),
+    }
 
 
 def run_naive(path: Path, out: Path, bitrate: int) -> dict:
-    result = subprocess.run([sys.executable, "-c", _NAIVE_RUN, str(path), str(out), str(bitrate)], cwd=PROJECT_ROOT,
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", _NAIVE_RUN, str(path), str(out), str(bitrate)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -214,8 +257,14 @@ def run_handler(stack: Stack, measured: dict, **env: str) -> dict:
     for again in (stack.warm_up, measured):  # so that neither is skipped as a duplicate delivery
         stack.store.modify(again["id"], lambda _: {"status": "processing", "source_etag": None})
     before = os.times()
-    result = subprocess.run([sys.executable, "-c", _HANDLER_RUN, json.dumps(measured), json.dumps(stack.warm_up)],
-                            cwd=PROJECT_ROOT, env={**stack.env, **env}, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", _HANDLER_RUN, json.dumps(measured), json.dumps(stack.warm_up)],
+        cwd=PROJECT_ROOT,
+        env={**stack.env, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     after = os.times()
     run = json.loads(result.stdout.strip().splitlines()[-1])
     assert run["outcome"] == "ready", run
@@ -249,17 +298,23 @@ def measure(durations: list[int], repeat: int) -> list[dict]:
                     runs["ceiling"].append(run_raw_segments(wav, stack.scratch, bitrate, count))
                     runs["busy"].append(run_ffmpeg_beside_busy_core(wav, stack.scratch / "out.mp3", bitrate))
             naive = run_naive(wav, stack.scratch / "naive.mp3", bitrate)
-            row = {"seconds": seconds, "wav_mib": wav.stat().st_size / 2**20,
-                   "encoders": max(run["segments"] or 1 for run in runs["handler"]),
-                   "segments": max((run["segments"] or 1 for run in runs["segments"]), default=1),
-                   "naive_wall": naive["wall"], "naive_rss": naive["peak_rss_mib"]}
+            row = {
+                "seconds": seconds,
+                "wav_mib": wav.stat().st_size / 2**20,
+                "encoders": max(run["segments"] or 1 for run in runs["handler"]),
+                "segments": max((run["segments"] or 1 for run in runs["segments"]), default=1),
+                "naive_wall": naive["wall"],
+                "naive_rss": naive["peak_rss_mib"],
+            }
             for name in ("handler", "segments", "ceiling", "busy"):
                 if runs[name]:
                     row.update(_medians(name, runs[name], runs["raw"]))
-            row.update(ffmpeg_wall=statistics.median(run["wall"] for run in runs["raw"]),
-                       ffmpeg_cpu=statistics.median(run["cpu"] for run in runs["raw"]),
-                       handler_aws=statistics.median(run["aws_wait"] for run in runs["handler"]),
-                       moto_cpu=statistics.median(run["moto_cpu"] for run in runs["handler"]))
+            row.update(
+                ffmpeg_wall=statistics.median(run["wall"] for run in runs["raw"]),
+                ffmpeg_cpu=statistics.median(run["cpu"] for run in runs["raw"]),
+                handler_aws=statistics.median(run["aws_wait"] for run in runs["handler"]),
+                moto_cpu=statistics.median(run["moto_cpu"] for run in runs["handler"]),
+            )
             rows.append(row)
             wav.unlink()
     return rows
@@ -268,10 +323,13 @@ def measure(durations: list[int], repeat: int) -> list[dict]:
 def _medians(name: str, runs: list[dict], raw: list[dict]) -> dict:
     """Medians of `runs`; the ratio is each run's against the raw ffmpeg run just before it: a slow minute of a
     shared machine slows both, and cancels out."""
-    row = {f"{name}_wall": statistics.median(run["wall"] for run in runs),
-           f"{name}_cpu": statistics.median(run["cpu"] for run in runs),
-           f"{name}_ratio": statistics.median(ours["wall"] / theirs["wall"]
-                                              for ours, theirs in zip(runs, raw, strict=True))}
+    row = {
+        f"{name}_wall": statistics.median(run["wall"] for run in runs),
+        f"{name}_cpu": statistics.median(run["cpu"] for run in runs),
+        f"{name}_ratio": statistics.median(
+            ours["wall"] / theirs["wall"] for ours, theirs in zip(runs, raw, strict=True)
+        ),
+    }
     if "peak_rss_mib" in runs[0]:
         row[f"{name}_rss"] = max(run["peak_rss_mib"] for run in runs)
         row[f"{name}_children_rss"] = max(run["children_rss_mib"] for run in runs)
@@ -279,10 +337,12 @@ def _medians(name: str, runs: list[dict], raw: list[dict]) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| audio | WAV MiB | handler s | of which S3 + DynamoDB calls s | ffmpeg s | ratio | handler CPU s "
-             "| ffmpeg CPU s | moto server's CPU s meanwhile | audio s per s | handler peak RSS MiB | pydub s "
-             "| pydub peak RSS MiB |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| audio | WAV MiB | handler s | of which S3 + DynamoDB calls s | ffmpeg s | ratio | handler CPU s "
+        "| ffmpeg CPU s | moto server's CPU s meanwhile | audio s per s | handler peak RSS MiB | pydub s "
+        "| pydub peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for row in rows:
         lines.append(
             f"| {row['seconds']} s | {row['wav_mib']:.1f} | {row['handler_wall']:.2f} | {row['handler_aws']:.3f} "
@@ -290,7 +350,8 @@ def table(rows: list[dict]) -> str:
             f"| {row['handler_ratio']:.2f} | {row['handler_cpu']:.2f} | {row['ffmpeg_cpu']:.2f} "
             f"| {row['moto_cpu']:.2f} "
             f"| {row['seconds'] / row['handler_wall']:.0f} | {row['handler_rss']:.0f} | {row['naive_wall']:.2f} "
-            f"| {row['naive_rss']:.0f} |")
+            f"| {row['naive_rss']:.0f} |"
+        )
     return "\n".join(lines)
 
 
@@ -301,11 +362,13 @@ def parallel_table(rows: list[dict]) -> str:
     parallel = [row for row in rows if "segments_wall" in row]
     if not parallel:
         return "No row was encoded in segments (one CPU, or every duration under CLOUDSOUND_PARALLEL_FROM_SECONDS)."
-    lines = ["| audio | raw ffmpeg, serial | raw ffmpeg, serial, beside a busy core "
-             "| segments' raw ffmpeg at once (the "
-             "ceiling) | handler, encoders as configured | handler, segments | handler CPU s | Python peak RSS MiB "
-             "| ffmpeg processes' peak RSS MiB (summed) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| audio | raw ffmpeg, serial | raw ffmpeg, serial, beside a busy core "
+        "| segments' raw ffmpeg at once (the "
+        "ceiling) | handler, encoders as configured | handler, segments | handler CPU s | Python peak RSS MiB "
+        "| ffmpeg processes' peak RSS MiB (summed) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for row in parallel:
         lines.append(
             f"| {row['seconds'] / 60:g} min | {row['ffmpeg_wall']:.2f} s "
@@ -315,7 +378,8 @@ def parallel_table(rows: list[dict]) -> str:
             f"| {row['segments']}: {row['segments_wall']:.2f} s = {row['segments_ratio']:.2f}× "
             f"| {row['handler_cpu']:.1f} / {row['segments_cpu']:.1f} "
             f"| {row['handler_rss']:.0f} / {row['segments_rss']:.0f} "
-            f"| {row['handler_children_rss']:.0f} / {row['segments_children_rss']:.0f} |")
+            f"| {row['handler_children_rss']:.0f} / {row['segments_children_rss']:.0f} |"
+        )
     return "\n".join(lines) + "\n\n" + lambda_table(rows)
 
 
@@ -327,14 +391,22 @@ def lambda_table(rows: list[dict]) -> str:
     short = min(rows, key=lambda row: row["seconds"])
     per_hour, per_hour_short = 3600 / hour["seconds"], 3600 / short["seconds"]
     if hour["encoders"] != 1:  # more than 2 cores here: no run stands for one encoder
-        return ("(The Lambda rows need the handler in one pass: run again with CLOUDSOUND_CONVERT_SEGMENTS=1 in the "
-                "environment.)")
+        return (
+            "(The Lambda rows need the handler in one pass: run again with CLOUDSOUND_CONVERT_SEGMENTS=1 in the "
+            "environment.)"
+        )
     one = "handler"
-    settings = [(1024, 1, one), (FULL_VCPU_MB, 1, one), (2 * FULL_VCPU_MB, 1, one),
-                (2 * FULL_VCPU_MB, hour["segments"], "segments")]
-    lines = [f"| converter memory | vCPUs | encoders | an hour of audio ready in | GB-s per audio hour "
-             f"| $ per 1,000 audio hours in hour-long files | $ per 1,000 audio hours in {short['seconds']} s files |",
-             "|---|---|---|---|---|---|---|"]
+    settings = [
+        (1024, 1, one),
+        (FULL_VCPU_MB, 1, one),
+        (2 * FULL_VCPU_MB, 1, one),
+        (2 * FULL_VCPU_MB, hour["segments"], "segments"),
+    ]
+    lines = [
+        f"| converter memory | vCPUs | encoders | an hour of audio ready in | GB-s per audio hour "
+        f"| $ per 1,000 audio hours in hour-long files | $ per 1,000 audio hours in {short['seconds']} s files |",
+        "|---|---|---|---|---|---|---|",
+    ]
     figures = []  # (seconds, dollars) per setting, for an hour of audio in one file
     for memory, encoders, run in settings:
         seconds = lambda_seconds(hour[f"{run}_cpu"], hour[f"{run}_wall"], memory) * per_hour
@@ -342,15 +414,20 @@ def lambda_table(rows: list[dict]) -> str:
         gb_seconds, short_gb_seconds = seconds * memory / 1024, short_seconds * per_hour_short * memory / 1024
         configured = memory == CONVERTER_MEMORY_MB and encoders == config.encoders(round(memory / FULL_VCPU_MB))
         current = " (configured)" if configured else ""
-        lines.append(f"| {memory:,} MB{current} | {memory / FULL_VCPU_MB:.2f} | {encoders} | {seconds:.0f} s "
-                     f"| {gb_seconds:.0f} | {1000 * (gb_seconds * LAMBDA_GB_SECOND + LAMBDA_REQUEST):.2f} "
-                     f"| {1000 * (short_gb_seconds * LAMBDA_GB_SECOND + per_hour_short * LAMBDA_REQUEST):.2f} |")
+        lines.append(
+            f"| {memory:,} MB{current} | {memory / FULL_VCPU_MB:.2f} | {encoders} | {seconds:.0f} s "
+            f"| {gb_seconds:.0f} | {1000 * (gb_seconds * LAMBDA_GB_SECOND + LAMBDA_REQUEST):.2f} "
+            f"| {1000 * (short_gb_seconds * LAMBDA_GB_SECOND + per_hour_short * LAMBDA_REQUEST):.2f} |"
+        )
         figures.append((seconds, gb_seconds * LAMBDA_GB_SECOND + LAMBDA_REQUEST))
     (base_seconds, base_dollars), (two_seconds, two_dollars) = figures[0], figures[2]
     recommended = 2 * FULL_VCPU_MB
-    lines += ["", f"Recommended: {recommended:,} MB, the smallest setting with 2 vCPUs (one encodes, one measures): "
-                  f"an hour of audio ready {base_seconds / two_seconds:.1f}× sooner than at 1,024 MB for "
-                  f"{two_dollars / base_dollars:.2f}× the Lambda dollars. Configured: {CONVERTER_MEMORY_MB:,} MB."]
+    lines += [
+        "",
+        f"Recommended: {recommended:,} MB, the smallest setting with 2 vCPUs (one encodes, one measures): "
+        f"an hour of audio ready {base_seconds / two_seconds:.1f}× sooner than at 1,024 MB for "
+        f"{two_dollars / base_dollars:.2f}× the Lambda dollars. Configured: {CONVERTER_MEMORY_MB:,} MB.",
+    ]
     return "\n".join(lines)
 
 

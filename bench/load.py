@@ -60,14 +60,30 @@ def run(url: str, paths: list[str], requests: int, seconds: float, concurrency: 
         thread.join()
     elapsed = time.perf_counter() - started
     cuts = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
-    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "p50_ms": cuts[49] * 1000,
-            "p99_ms": cuts[98] * 1000, "failures": len(failures), "first_failures": failures[:3]}
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": cuts[49] * 1000,
+        "p99_ms": cuts[98] * 1000,
+        "failures": len(failures),
+        "first_failures": failures[:3],
+    }
 
 
 def main() -> None:
     spec = json.loads(sys.argv[1])
-    print(json.dumps(run(spec["url"], spec["paths"], spec["requests"], spec["seconds"], spec["concurrency"],
-                         spec.get("headers", {}))))
+    print(
+        json.dumps(
+            run(
+                spec["url"],
+                spec["paths"],
+                spec["requests"],
+                spec["seconds"],
+                spec["concurrency"],
+                spec.get("headers", {}),
+            )
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -57,39 +57,64 @@ def write_library(data_dir: Path, recordings: int, total_bytes: int) -> list[dic
     for number in range(recordings):
         recording_id = str(uuid.UUID(int=random.Random(number).getrandbits(128), version=4))
         head = f"RIFF{number:012d}".encode()
-        original = head + noise[len(head):original_bytes]
-        mp3 = head + noise[len(head):mp3_bytes]
+        original = head + noise[len(head) : original_bytes]
+        mp3 = head + noise[len(head) : mp3_bytes]
         etag = hashlib.md5(original).hexdigest()
 
         def blob(content: bytes):
             def write(file) -> tuple[int, None]:
                 file.write(content)
                 return len(content), None
+
             return write
 
         store.put(f"originals/{recording_id}", etag, "audio/wav", {}, blob(original))
         store.put(f"mp3/{recording_id}/{etag}.mp3", hashlib.md5(mp3).hexdigest(), "audio/mpeg", {}, blob(mp3))
         peaks = json.dumps({"peaks": [0.5] * 1000, "duration": 10.0}).encode()
-        store.put(f"peaks/{recording_id}/{etag}.json", hashlib.md5(peaks).hexdigest(), "application/json", {},
-                  blob(peaks))
+        store.put(
+            f"peaks/{recording_id}/{etag}.json", hashlib.md5(peaks).hexdigest(), "application/json", {}, blob(peaks)
+        )
         created = (now - dt.timedelta(seconds=number)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         seconds = original_bytes / 176_400
         recording = Recording(
-            id=recording_id, owner=1, name=f"take {number}.wav", status="ready", created_at=created,
-            updated_at=created, owner_name="bench", duration=seconds, source_etag=etag,
-            original={"content_type": "audio/wav", "size": original_bytes, "format": "wav", "codec": "pcm_s16le",
-                      "sample_rate": 44100, "channels": 2, "bits_per_sample": 16, "duration": seconds},
+            id=recording_id,
+            owner=1,
+            name=f"take {number}.wav",
+            status="ready",
+            created_at=created,
+            updated_at=created,
+            owner_name="bench",
+            duration=seconds,
+            source_etag=etag,
+            original={
+                "content_type": "audio/wav",
+                "size": original_bytes,
+                "format": "wav",
+                "codec": "pcm_s16le",
+                "sample_rate": 44100,
+                "channels": 2,
+                "bits_per_sample": 16,
+                "duration": seconds,
+            },
             mp3={"size": mp3_bytes, "bitrate": 128000, "duration": seconds},
         )
         items.append({name: serializer.serialize(value) for name, value in to_item(recording).items()})
         if number % 250 == 0:
             samples.append({"id": recording_id, "mp3_md5": hashlib.md5(mp3).hexdigest()})
     data.write_table(RECORDINGS_TABLE, items)
-    data.write_table(USERS_TABLE, [
-        {"pk": {"S": "user#1"}, "id": {"N": "1"}, "name": {"S": "bench"}, "created_at": {"S": "2026-11-25T00:00:00Z"},
-         "token_hash": {"S": "0" * 64}},
-        {"pk": {"S": "counter#user_id"}, "value": {"N": "1"}},
-    ])
+    data.write_table(
+        USERS_TABLE,
+        [
+            {
+                "pk": {"S": "user#1"},
+                "id": {"N": "1"},
+                "name": {"S": "bench"},
+                "created_at": {"S": "2026-11-25T00:00:00Z"},
+                "token_hash": {"S": "0" * 64},
+            },
+            {"pk": {"S": "counter#user_id"}, "value": {"N": "1"}},
+        ],
+    )
     data.close()
     return samples
 
@@ -103,12 +128,23 @@ def free_port() -> int:
 def start_and_measure(data_dir: Path, log_path: Path) -> dict:
     """Launch the stack as `make run` does; the seconds to "ready", the restore's line, and the peak memory."""
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(free_port()), "WORKERS": "1",
-           "CLOUDSOUND_DATA_DIR": str(data_dir)}
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "MOTO_PORT": str(free_port()),
+        "WORKERS": "1",
+        "CLOUDSOUND_DATA_DIR": str(data_dir),
+    }
     started = time.monotonic()
     with log_path.open("w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "devstack"], cwd=PROJECT_ROOT, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devstack"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     ready_after = None
     while time.monotonic() - started < 300:
         if process.poll() is not None:
@@ -119,10 +155,16 @@ def start_and_measure(data_dir: Path, log_path: Path) -> dict:
         time.sleep(0.05)
     status = Path(f"/proc/{process.pid}/status").read_text()
     peak_kib = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
-    restored = re.search(r"restored from .* in ([\d.]+) s: (\d+) items, (\d+) objects \(([\d.]+) MiB\)",
-                         log_path.read_text())
-    return {"process": process, "url": f"http://127.0.0.1:{port}", "ready_seconds": ready_after,
-            "peak_mib": peak_kib / 1024, "restore": restored.groups() if restored else None}
+    restored = re.search(
+        r"restored from .* in ([\d.]+) s: (\d+) items, (\d+) objects \(([\d.]+) MiB\)", log_path.read_text()
+    )
+    return {
+        "process": process,
+        "url": f"http://127.0.0.1:{port}",
+        "ready_seconds": ready_after,
+        "peak_mib": peak_kib / 1024,
+        "restore": restored.groups() if restored else None,
+    }
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -138,8 +180,9 @@ def check_restored(url: str, samples: list[dict], recordings: int) -> None:
     for sample in samples:
         with urllib.request.urlopen(f"{url}/recordings/{sample['id']}", timeout=30) as response:
             assert json.load(response)["status"] == "ready"
-        request = urllib.request.Request(f"{url}/recordings/{sample['id']}/audio",
-                                         headers={"Accept": "application/json"})
+        request = urllib.request.Request(
+            f"{url}/recordings/{sample['id']}/audio", headers={"Accept": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             link = json.load(response)["url"]
         with urllib.request.urlopen(link, timeout=60) as response:
@@ -168,15 +211,21 @@ def main() -> int:
             stop(full["process"])
         seconds, items, objects, mib = full["restore"]
         print(f"## Restoring the local stack ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs)\n")
-        print(f"Library: {options.recordings} ready recordings, {objects} objects, {float(mib) / 1024:.2f} GiB, "
-              f"{items} items (written in {written:.1f} s)\n")
+        print(
+            f"Library: {options.recordings} ready recordings, {objects} objects, {float(mib) / 1024:.2f} GiB, "
+            f"{items} items (written in {written:.1f} s)\n"
+        )
         print("| start | launch → ready | restore itself | devstack peak memory (VmHWM) |")
         print("|---|---|---|---|")
         print(f"| empty data directory | {empty['ready_seconds']:.1f} s | — | {empty['peak_mib']:.0f} MiB |")
-        print(f"| {options.recordings} recordings, {options.gib:g} GiB | {full['ready_seconds']:.1f} s | "
-              f"{float(seconds):.1f} s | {full['peak_mib']:.0f} MiB |")
-        print("\nChecked after the restore: sampled recordings ready, their MP3 links download the same bytes, "
-              "the owner's list is full.")
+        print(
+            f"| {options.recordings} recordings, {options.gib:g} GiB | {full['ready_seconds']:.1f} s | "
+            f"{float(seconds):.1f} s | {full['peak_mib']:.0f} MiB |"
+        )
+        print(
+            "\nChecked after the restore: sampled recordings ready, their MP3 links download the same bytes, "
+            "the owner's list is full."
+        )
     finally:
         if options.keep:
             print(f"\nkept {scratch}")

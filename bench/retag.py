@@ -29,8 +29,9 @@ def measure(minutes: int = 60, repeat: int = 3) -> dict:
         storage = wiring.audio_storage()
         size = minutes * MP3_BYTES_PER_MINUTE
         old = id3_tag(Tags(text=(("title", ("before",)),)))
-        aws.s3().put_object(Bucket=storage.bucket, Key="mp3/bench/x.mp3", Body=old + os.urandom(size),
-                            ContentType="audio/mpeg")
+        aws.s3().put_object(
+            Bucket=storage.bucket, Key="mp3/bench/x.mp3", Body=old + os.urandom(size), ContentType="audio/mpeg"
+        )
         seconds = []
         current = len(old)
         for run in range(repeat):
@@ -45,11 +46,13 @@ def measure(minutes: int = 60, repeat: int = 3) -> dict:
 
 
 def table(row: dict) -> str:
-    return "\n".join([
-        "| MP3 | tag rewritten (median) |",
-        "|---|---|",
-        f"| {row['minutes']} min, {row['mp3_mb']:.1f} MB | {row['seconds']:.2f} s |",
-    ])
+    return "\n".join(
+        [
+            "| MP3 | tag rewritten (median) |",
+            "|---|---|",
+            f"| {row['minutes']} min, {row['mp3_mb']:.1f} MB | {row['seconds']:.2f} s |",
+        ]
+    )
 
 
 def main() -> None:

@@ -147,16 +147,23 @@ def failed(recording: Recording, reason: str, size: int | None, source_etag: str
     left is removed). With `source_etag`, the failure is a fact about that file, and a repeat of its event is a
     duplicate; without, the same file converts again when it comes again (after the owner made room)."""
     original: Original = {**recording.original, **({"size": size} if size is not None else {})}
-    return {"status": "failed", "error": reason, "original": original, "mp3": None, "duration": None,
-            "loudness": None, "source_etag": source_etag, "reserved": None}
+    return {
+        "status": "failed",
+        "error": reason,
+        "original": original,
+        "mp3": None,
+        "duration": None,
+        "loudness": None,
+        "source_etag": source_etag,
+        "reserved": None,
+    }
 
 
 def not_audio(recording: Recording, etag: str, reason: str) -> Fail:
     """A file the sniff refused: the recording fails for its owner to read why, only its file's name is kept of
     the original, and the bytes are deleted."""
     kept: Original = {"filename": recording.original["filename"]} if recording.original.get("filename") else {}
-    return Fail(reason, {**failed(recording, f"{NOT_AUDIO}: {reason}", None, etag), "original": kept},
-                delete_file=True)
+    return Fail(reason, {**failed(recording, f"{NOT_AUDIO}: {reason}", None, etag), "original": kept}, delete_file=True)
 
 
 def admission(recording: Recording, size: int, room: Room) -> Fail | None:
@@ -166,21 +173,25 @@ def admission(recording: Recording, size: int, room: Room) -> Fail | None:
     held = max(recording.reserved or 0, int(recording.original.get("size") or 0))
     if conversion_fits(room.quota, room.others, size, held):
         return None
-    reason = (f"over the owner's quota: {describe(room.quota, room.others + Usage(size))}; delete recordings to "
-              "make room")
+    reason = (
+        f"over the owner's quota: {describe(room.quota, room.others + Usage(size))}; delete recordings to make room"
+    )
     return Fail(reason, failed(recording, reason, size))
 
 
-def conversion_failed(recording: Recording, etag: str, size: int, error: ConversionError, room: Room,
-                      max_duration_seconds: float) -> Fail:
+def conversion_failed(
+    recording: Recording, etag: str, size: int, error: ConversionError, room: Room, max_duration_seconds: float
+) -> Fail:
     """A conversion that failed for a reason of the file's: for good, unless what stopped it was the hours left in
     the owner's quota (shorter than the length limit), which deleting recordings changes."""
     seconds_left = room.seconds_left
     over_quota = isinstance(error, TooLong) and error.limit == seconds_left < max_duration_seconds
     reason = error.reason
     if over_quota:
-        reason = (f"the audio is longer than the {seconds_left / 3600:,.2f} hours left in the owner's quota "
-                  f"({describe(room.quota, room.others)})")
+        reason = (
+            f"the audio is longer than the {seconds_left / 3600:,.2f} hours left in the owner's quota "
+            f"({describe(room.quota, room.others)})"
+        )
     return Fail(reason, failed(recording, reason, size, source_etag=None if over_quota else etag))
 
 
@@ -190,18 +201,30 @@ def measured(recording: Recording, conversion: Conversion, size: int, kind: Audi
     source = conversion.source
     original: Original = {
         **recording.original,
-        "content_type": kind.content_type, "size": size, "format": kind.format, "codec": source.codec,
-        "sample_rate": source.sample_rate, "channels": source.channels, "bits_per_sample": source.bits_per_sample,
-        "duration": conversion.duration, "tags": original_tags(conversion.source_tags),
+        "content_type": kind.content_type,
+        "size": size,
+        "format": kind.format,
+        "codec": source.codec,
+        "sample_rate": source.sample_rate,
+        "channels": source.channels,
+        "bits_per_sample": source.bits_per_sample,
+        "duration": conversion.duration,
+        "tags": original_tags(conversion.source_tags),
     }
-    mp3: Mp3 = {"size": conversion.mp3_size, "bitrate": conversion.mp3_bitrate_kbps * 1000,
-                "duration": conversion.duration, "sample_rate": conversion.mp3_sample_rate}
+    mp3: Mp3 = {
+        "size": conversion.mp3_size,
+        "bitrate": conversion.mp3_bitrate_kbps * 1000,
+        "duration": conversion.duration,
+        "sample_rate": conversion.mp3_sample_rate,
+    }
     loudness: Loudness | None = None
     if conversion.loudness:
-        loudness = {"integrated": conversion.loudness.integrated, "range": conversion.loudness.range,
-                    "true_peak": conversion.loudness.true_peak}
-    return {"duration": conversion.duration, "reserved": None, "original": original, "mp3": mp3,
-            "loudness": loudness}
+        loudness = {
+            "integrated": conversion.loudness.integrated,
+            "range": conversion.loudness.range,
+            "true_peak": conversion.loudness.true_peak,
+        }
+    return {"duration": conversion.duration, "reserved": None, "original": original, "mp3": mp3, "loudness": loudness}
 
 
 def ready(measurements: RecordingChanges, etag: str, tag_bytes: int) -> Ready:
@@ -209,8 +232,15 @@ def ready(measurements: RecordingChanges, etag: str, tag_bytes: int) -> Ready:
     heads it, and the file it was converted from."""
     mp3 = measurements.get("mp3")
     assert mp3 is not None
-    return Ready({"status": "ready", "error": None, "source_etag": etag, **measurements,
-                  "mp3": {**mp3, "size": tag_bytes + mp3["size"]}})
+    return Ready(
+        {
+            "status": "ready",
+            "error": None,
+            "source_etag": etag,
+            **measurements,
+            "mp3": {**mp3, "size": tag_bytes + mp3["size"]},
+        }
+    )
 
 
 def outputs_replaced(current: Recording, etag: str) -> list[str]:

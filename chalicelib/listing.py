@@ -60,19 +60,22 @@ class Selection:
             return recording.owner == self.partition
         if not recording.listed:
             return False
-        return {FEED: True, BY_NAME: recording.name == self.partition,
-                BY_KIND: recording.kind == self.partition}[self.index]
+        return {FEED: True, BY_NAME: recording.name == self.partition, BY_KIND: recording.kind == self.partition}[
+            self.index
+        ]
 
     def passes_filters(self, recording: Recording) -> bool:
         """The filters, as a predicate; a store may evaluate them its own way but must agree with this."""
         duration = recording.duration
-        return ((not self.listed_only or recording.listed)
-                and (self.unexpired_at is None or not recording.expired(self.unexpired_at))
-                and (self.name is None or recording.name == self.name)
-                and (self.kind is None or recording.kind == self.kind)
-                and (self.status is None or recording.status == self.status)
-                and (self.min_duration is None or (duration is not None and duration >= self.min_duration))
-                and (self.max_duration is None or (duration is not None and duration <= self.max_duration)))
+        return (
+            (not self.listed_only or recording.listed)
+            and (self.unexpired_at is None or not recording.expired(self.unexpired_at))
+            and (self.name is None or recording.name == self.name)
+            and (self.kind is None or recording.kind == self.kind)
+            and (self.status is None or recording.status == self.status)
+            and (self.min_duration is None or (duration is not None and duration >= self.min_duration))
+            and (self.max_duration is None or (duration is not None and duration <= self.max_duration))
+        )
 
     def admits(self, recording: Recording) -> bool:
         return self.in_index(recording) and self.passes_filters(recording)
@@ -88,12 +91,22 @@ def select(query: ListQuery, viewer_id: int | None) -> Selection:
     """The listing rule: what `query` shows to `viewer_id` (None: nobody signed in)."""
     if query.min_duration is not None and query.max_duration is not None and query.min_duration > query.max_duration:
         raise InvalidParameter("min_duration must not be greater than max_duration", field="min_duration")
-    filters: dict[str, Any] = {"status": query.status, "min_duration": query.min_duration,
-                               "max_duration": query.max_duration}
+    filters: dict[str, Any] = {
+        "status": query.status,
+        "min_duration": query.min_duration,
+        "max_duration": query.max_duration,
+    }
     if query.owner is not None:
         own = query.owner == viewer_id
-        return Selection(BY_OWNER, query.owner, listed_only=not own, unexpired_at=int(time.time()) if own else None,
-                         name=query.name, kind=query.kind, **filters)
+        return Selection(
+            BY_OWNER,
+            query.owner,
+            listed_only=not own,
+            unexpired_at=int(time.time()) if own else None,
+            name=query.name,
+            kind=query.kind,
+            **filters,
+        )
     if query.name is not None:
         return Selection(BY_NAME, query.name, kind=query.kind, **filters)
     if query.kind is not None:
@@ -101,8 +114,7 @@ def select(query: ListQuery, viewer_id: int | None) -> Selection:
     return Selection(FEED, **filters)
 
 
-def list_recordings(store: PagedStore, query: ListQuery, viewer_id: int | None
-                    ) -> tuple[list[Recording], str | None]:
+def list_recordings(store: PagedStore, query: ListQuery, viewer_id: int | None) -> tuple[list[Recording], str | None]:
     """One page, newest first, and the cursor of the next one (None at the end)."""
     selection = select(query, viewer_id)
     after = cursors.decode(query.cursor, selection.index, selection.partition) if query.cursor else None
@@ -120,8 +132,9 @@ def list_recordings(store: PagedStore, query: ListQuery, viewer_id: int | None
             items.append(recording)
             if len(items) == query.limit:
                 at_the_end = last is None and position == len(page) - 1
-                return items, None if at_the_end else cursors.encode(selection.index, selection.partition,
-                                                                     recording.sort_key)
+                return items, None if at_the_end else cursors.encode(
+                    selection.index, selection.partition, recording.sort_key
+                )
         if last is None:
             return items, None
         after = last

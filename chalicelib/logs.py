@@ -20,5 +20,6 @@ def configure() -> None:
 
 
 def event(kind: str, level: str = "info", **fields: Any) -> None:
-    logger.log(logging.getLevelName(level.upper()), json.dumps({"event": kind, **fields}, default=str,
-                                                               separators=(",", ":")))
+    logger.log(
+        logging.getLevelName(level.upper()), json.dumps({"event": kind, **fields}, default=str, separators=(",", ":"))
+    )

@@ -32,8 +32,9 @@ EDITABLE = ("name", "kind", "visibility", *ALL_KIND_FIELDS)
 
 def validate_metadata(changes: Mapping[str, Any], recording: Recording | None = None) -> dict[str, Any]:
     """The attributes to write for `changes` applied to `recording` (None values mean: remove the attribute)."""
-    current: dict[str, Any] = {} if recording is None else {
-        "kind": recording.kind, "name": recording.name, **recording.kind_fields()}
+    current: dict[str, Any] = (
+        {} if recording is None else {"kind": recording.kind, "name": recording.name, **recording.kind_fields()}
+    )
     given = {key: value for key, value in changes.items() if key in EDITABLE}
     kind = given.get("kind", current.get("kind") or "other")
     if kind not in KINDS:
@@ -109,17 +110,25 @@ def declared_size(value: Any, *, required: bool) -> int | None:
     if value is None and not required:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < 1:
-        raise Invalid("size must be the file's size in bytes, a positive integer: the upload link takes exactly "
-                      "that many bytes", field="size")
+        raise Invalid(
+            "size must be the file's size in bytes, a positive integer: the upload link takes exactly that many bytes",
+            field="size",
+        )
     if value > MAX_LINK_UPLOAD_BYTES:
-        raise TooLarge(f"size is over {MAX_LINK_UPLOAD_BYTES} bytes, the most one upload link takes",
-                       limit=MAX_LINK_UPLOAD_BYTES, field="size")
+        raise TooLarge(
+            f"size is over {MAX_LINK_UPLOAD_BYTES} bytes, the most one upload link takes",
+            limit=MAX_LINK_UPLOAD_BYTES,
+            field="size",
+        )
     return int(value)
 
 
 def vocabulary() -> dict[str, Any]:
     """The kinds, each kind's fields and the fields it needs, and the text limits: what clients (the page) need to
     build their forms, from the one place they are defined."""
-    return {"kinds": list(KINDS), "kind_fields": {kind: list(fields) for kind, fields in KIND_FIELDS.items()},
-            "required": {kind: list(fields) for kind, fields in REQUIRED.items()},
-            "limits": {"text": MAX_TEXT, "name": MAX_FILENAME_LENGTH, "participants": MAX_PARTICIPANTS}}
+    return {
+        "kinds": list(KINDS),
+        "kind_fields": {kind: list(fields) for kind, fields in KIND_FIELDS.items()},
+        "required": {kind: list(fields) for kind, fields in REQUIRED.items()},
+        "limits": {"text": MAX_TEXT, "name": MAX_FILENAME_LENGTH, "participants": MAX_PARTICIPANTS},
+    }

@@ -43,8 +43,9 @@ class RangedObject(io.RawIOBase):
         end = self._position + wanted - 1
         self.requests += 1
         try:
-            body = self._s3.get_object(Bucket=self._bucket, Key=self._key, IfMatch=f'"{self._etag}"',
-                                       Range=f"bytes={self._position}-{end}")["Body"].read()
+            body = self._s3.get_object(
+                Bucket=self._bucket, Key=self._key, IfMatch=f'"{self._etag}"', Range=f"bytes={self._position}-{end}"
+            )["Body"].read()
         except self._s3.exceptions.ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "412", "PreconditionFailed"):
                 raise ObjectVersionChanged(self._key) from error
@@ -54,7 +55,8 @@ class RangedObject(io.RawIOBase):
         return len(body)
 
 
-def open_version(s3: Any, bucket: str, key: str, etag: str, size: int,
-                 buffer_bytes: int = 1 << 16) -> io.BufferedReader:
+def open_version(
+    s3: Any, bucket: str, key: str, etag: str, size: int, buffer_bytes: int = 1 << 16
+) -> io.BufferedReader:
     """The object's version `etag` as a buffered file (reads of `buffer_bytes` at least: one GET per 64 KiB)."""
     return io.BufferedReader(RangedObject(s3, bucket, key, etag, size), buffer_size=buffer_bytes)

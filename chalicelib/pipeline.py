@@ -28,9 +28,28 @@ from chalicelib import logs
 from chalicelib.audio.convert import Conversion, ConversionError, SegmentsFailed, SourceUnavailable, convert_to_mp3
 from chalicelib.audio.sniff import AudioKind, UnreadableAudio, identify_stream
 from chalicelib.conversion_decisions import (
-    Convert, Fail, Gone, Outcome, Ready, Room, Skip, admission, arrival, claim, claimed, conversion_failed,
-    dead_letter_applies, given_up, measured, not_audio, outputs_replaced, ready, source_lost, still_current,
-    too_large, version_changed,
+    Convert,
+    Fail,
+    Gone,
+    Outcome,
+    Ready,
+    Room,
+    Skip,
+    admission,
+    arrival,
+    claim,
+    claimed,
+    conversion_failed,
+    dead_letter_applies,
+    given_up,
+    measured,
+    not_audio,
+    outputs_replaced,
+    ready,
+    source_lost,
+    still_current,
+    too_large,
+    version_changed,
 )
 from chalicelib.errors import ItemTooLarge, RecordingGone
 from chalicelib.object_reader import ObjectVersionChanged
@@ -38,9 +57,7 @@ from chalicelib.quotas import Quotas
 from chalicelib.recording import Recording, RecordingChanges
 from chalicelib.recording_store import RecordingStore
 from chalicelib.s3_events import CreatedObject, s3_objects
-from chalicelib.storage import (
-    AudioStorage, StreamingWriter, mp3_key, original_key, peaks_key, recording_id_from_key,
-)
+from chalicelib.storage import AudioStorage, StreamingWriter, mp3_key, original_key, peaks_key, recording_id_from_key
 from chalicelib.tagging import Mp3Tagger, tag_bytes, tags_for
 
 # The S3 events are read in s3_events.py; they stay importable from here, where the converter's callers look.
@@ -119,19 +136,24 @@ class Converter:
             outcome = self._convert(recording_id, key, etag, size, facts)
             return outcome
         finally:
-            logs.event("conversion", recording_id=recording_id, outcome=outcome,
-                       seconds=round(time.perf_counter() - started, 3), **facts)
+            logs.event(
+                "conversion",
+                recording_id=recording_id,
+                outcome=outcome,
+                seconds=round(time.perf_counter() - started, 3),
+                **facts,
+            )
 
-    def _convert(self, recording_id: str, key: str, etag: str | None, size: int | None,
-                 facts: dict[str, Any]) -> Outcome:
+    def _convert(
+        self, recording_id: str, key: str, etag: str | None, size: int | None, facts: dict[str, Any]
+    ) -> Outcome:
         arrived = self._arrive(recording_id, key, etag, size, facts)
         if not isinstance(arrived, _Arrived):
             return arrived
         recording = arrived.recording
         # Hostile until sniffed, however it came: only audio is decoded, and only by its own format's demuxer.
         try:
-            kind = identify_stream(self.storage.open_original(recording_id, arrived.etag, arrived.size),
-                                   arrived.size)
+            kind = identify_stream(self.storage.open_original(recording_id, arrived.etag, arrived.size), arrived.size)
         except UnreadableAudio as refusal:
             facts["reason"] = refusal.reason
             return self._finish(recording, arrived.etag, not_audio(recording, arrived.etag, refusal.reason))
@@ -146,8 +168,9 @@ class Converter:
             return self._finish(recording, arrived.etag, refused)
         return self._convert_audio(arrived, kind, room, facts)
 
-    def _arrive(self, recording_id: str, key: str, etag: str | None, size: int | None,
-                facts: dict[str, Any]) -> _Arrived | Outcome:
+    def _arrive(
+        self, recording_id: str, key: str, etag: str | None, size: int | None, facts: dict[str, Any]
+    ) -> _Arrived | Outcome:
         """The recording and the object the event names, claimed for conversion; or what the event comes to."""
         recording = self.store.get(recording_id)
         if recording is not None and (etag is None or size is None):
@@ -189,8 +212,7 @@ class Converter:
                 conversion = self._encode(source_url, etag, writer, room.seconds_left, 1, kind)
         except ConversionError as error:
             writer.abort()
-            failed = conversion_failed(recording, etag, arrived.size, error, room,
-                                       self.conversion.max_duration_seconds)
+            failed = conversion_failed(recording, etag, arrived.size, error, room, self.conversion.max_duration_seconds)
             facts["reason"] = failed.reason
             return self._finish(recording, etag, failed)
         except SourceUnavailable:
@@ -204,8 +226,9 @@ class Converter:
             raise
         return self._store(arrived, kind, conversion, writer, facts)
 
-    def _store(self, arrived: _Arrived, kind: AudioKind, conversion: Conversion, writer: StreamingWriter,
-               facts: dict[str, Any]) -> Outcome:
+    def _store(
+        self, arrived: _Arrived, kind: AudioKind, conversion: Conversion, writer: StreamingWriter, facts: dict[str, Any]
+    ) -> Outcome:
         """The MP3's head goes up last: its tag (from the recording and the original's tags), the Info frame; the
         peaks beside it; then the recording turns ready."""
         recording, etag = arrived.recording, arrived.etag
@@ -214,29 +237,41 @@ class Converter:
         tag = tag_bytes(tagged, conversion.source_tags.pictures)
         try:
             with ThreadPoolExecutor(max_workers=1) as alongside:  # the two writes at the end, at the same time
-                peaks_written = alongside.submit(self.storage.put_json, peaks_key(recording.id, etag),
-                                                 {"peaks": conversion.peaks, "duration": conversion.duration})
+                peaks_written = alongside.submit(
+                    self.storage.put_json,
+                    peaks_key(recording.id, etag),
+                    {"peaks": conversion.peaks, "duration": conversion.duration},
+                )
                 writer.close(first=tag + conversion.head)
                 peaks_written.result()
         except BaseException:
             writer.abort()
             raise
-        facts.update(audio_seconds=conversion.duration, mp3_bytes=len(tag) + conversion.mp3_size,
-                     segments=conversion.segments)
+        facts.update(
+            audio_seconds=conversion.duration, mp3_bytes=len(tag) + conversion.mp3_size, segments=conversion.segments
+        )
         return self._finish(recording, etag, ready(measurements, etag, len(tag)), tagged=tagged)
 
-    def _encode(self, source_url: str, etag: str, writer: StreamingWriter, seconds_left: float,
-                segments: int, kind: AudioKind) -> Conversion:
-        return convert_to_mp3(source_url, writer.write, bitrate_kbps=self.conversion.bitrate_kbps,
-                              demuxer=kind.demuxer, max_wall_seconds=self.conversion.max_wall_seconds,
-                              max_seconds=min(self.conversion.max_duration_seconds, seconds_left),
-                              source_headers={"If-Match": f'"{etag}"'},
-                              max_channel_samples=self.conversion.max_channel_samples,
-                              held_bytes=writer.part_bytes, segments=segments,
-                              parallel_from_seconds=self.conversion.parallel_from_seconds)
+    def _encode(
+        self, source_url: str, etag: str, writer: StreamingWriter, seconds_left: float, segments: int, kind: AudioKind
+    ) -> Conversion:
+        return convert_to_mp3(
+            source_url,
+            writer.write,
+            bitrate_kbps=self.conversion.bitrate_kbps,
+            demuxer=kind.demuxer,
+            max_wall_seconds=self.conversion.max_wall_seconds,
+            max_seconds=min(self.conversion.max_duration_seconds, seconds_left),
+            source_headers={"If-Match": f'"{etag}"'},
+            max_channel_samples=self.conversion.max_channel_samples,
+            held_bytes=writer.part_bytes,
+            segments=segments,
+            parallel_from_seconds=self.conversion.parallel_from_seconds,
+        )
 
-    def _finish(self, recording: Recording, etag: str, decision: Fail | Ready,
-                tagged: Recording | None = None) -> Outcome:
+    def _finish(
+        self, recording: Recording, etag: str, decision: Fail | Ready, tagged: Recording | None = None
+    ) -> Outcome:
         """Write the outcome if the converted file is still the recording's current one, decided afresh at the
         write: another upload replaced it meanwhile (its own conversion will finish), or the recording is gone.
         The outputs of a conversion that does not count are removed, and so are those of the one it replaces.
@@ -266,8 +301,11 @@ class Converter:
             self.storage.delete_outputs(recording.id, previous)
         if tagged is not None and tags_for(written) != tags_for(tagged):
             self.tagger.sync(recording.id)
-        if isinstance(decision, Fail) and decision.delete_file \
-                and still_current(etag, self.storage.original_etag(recording.id)):
+        if (
+            isinstance(decision, Fail)
+            and decision.delete_file
+            and still_current(etag, self.storage.original_etag(recording.id))
+        ):
             self.storage.delete(original_key(recording.id))
         return decision.outcome
 

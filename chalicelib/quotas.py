@@ -32,8 +32,13 @@ def check_room(quota: Quota, usage: Usage, adding_bytes: int = 0) -> None:
         return
     raise QuotaExceeded(
         f"over your quota: {describe(quota, usage)}; delete recordings to make room",
-        limit_bytes=quota.bytes, used_bytes=usage.stored, reserved_bytes=usage.reserved, limit_seconds=quota.seconds,
-        used_seconds=usage.seconds, adding_bytes=adding_bytes)
+        limit_bytes=quota.bytes,
+        used_bytes=usage.stored,
+        reserved_bytes=usage.reserved,
+        limit_seconds=quota.seconds,
+        used_seconds=usage.seconds,
+        adding_bytes=adding_bytes,
+    )
 
 
 def conversion_fits(quota: Quota, others: Usage, size: int, held: int) -> bool:
@@ -45,5 +50,7 @@ def conversion_fits(quota: Quota, others: Usage, size: int, held: int) -> bool:
 
 def describe(quota: Quota, usage: Usage) -> str:
     reserved = f" ({usage.reserved / 1024**2:,.1f} MiB of it reserved for uploads)" if usage.reserved else ""
-    return (f"{usage.bytes / 1024**2:,.1f} of {quota.bytes / 1024**2:,.0f} MiB stored{reserved} and "
-            f"{usage.seconds / 3600:,.2f} of {quota.seconds / 3600:,.2f} hours of audio used")
+    return (
+        f"{usage.bytes / 1024**2:,.1f} of {quota.bytes / 1024**2:,.0f} MiB stored{reserved} and "
+        f"{usage.seconds / 3600:,.2f} of {quota.seconds / 3600:,.2f} hours of audio used"
+    )

@@ -34,6 +34,9 @@ class RateLimiter:
         )
         if int(result["Attributes"]["count"]) > limit:
             retry_after = max(1, int(start + window_seconds - now + 0.999))
-            raise TooManyRequests(f"too many {scope} from this address: at most {limit} in {window_seconds} "
-                                  f"seconds; try again in {retry_after} seconds", retry_after=retry_after,
-                                  limit=limit)
+            raise TooManyRequests(
+                f"too many {scope} from this address: at most {limit} in {window_seconds} "
+                f"seconds; try again in {retry_after} seconds",
+                retry_after=retry_after,
+                limit=limit,
+            )

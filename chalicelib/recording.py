@@ -141,8 +141,11 @@ class Recording:
 
     def expired(self, now: float | None = None) -> bool:
         """An upload slot nobody used: the store forgets it within a day or two; until then it is already gone."""
-        return (self.status == "awaiting_upload" and self.expires_at is not None
-                and self.expires_at <= (time.time() if now is None else now))
+        return (
+            self.status == "awaiting_upload"
+            and self.expires_at is not None
+            and self.expires_at <= (time.time() if now is None else now)
+        )
 
     def visible_to(self, viewer_id: int | None) -> bool:
         """The visibility rule: who may see this recording, its metadata, its audio and its peaks."""
@@ -170,8 +173,9 @@ class Recording:
 
 
 FIELDS = tuple(item.name for item in dataclasses.fields(Recording))
-_OPTIONAL_DEFAULTS = {item.name: item.default for item in dataclasses.fields(Recording)
-                      if item.default is not dataclasses.MISSING}
+_OPTIONAL_DEFAULTS = {
+    item.name: item.default for item in dataclasses.fields(Recording) if item.default is not dataclasses.MISSING
+}
 
 
 def _field_value(name: str, value: Any) -> Any:
@@ -189,8 +193,9 @@ def _field_value(name: str, value: Any) -> Any:
 def new_recording(owner: int, name: str, *, status: Status, **fields: Any) -> Recording:
     """A new recording with a fresh id, created now."""
     created_at = now_iso()
-    return Recording(id=str(uuid.uuid4()), owner=owner, name=name, status=status, created_at=created_at,
-                     updated_at=created_at).with_changes(fields)
+    return Recording(
+        id=str(uuid.uuid4()), owner=owner, name=name, status=status, created_at=created_at, updated_at=created_at
+    ).with_changes(fields)
 
 
 def looks_like_id(value: str) -> bool:

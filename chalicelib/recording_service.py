@@ -31,7 +31,6 @@ from chalicelib.users import User
 log = logging.getLogger("cloudsound.recordings")
 
 
-
 @dataclass(frozen=True)
 class AudioFile:
     """One stored rendition of a recording, as a download offers it."""
@@ -61,8 +60,15 @@ class RecordingService:
 
     # ---- creating ---------------------------------------------------------------------------------------------
 
-    def upload(self, owner: User, body: bytes, *, filename: str | None = None,
-               metadata: Mapping[str, Any] | None = None, formats: tuple[str, ...] | None = None) -> Recording:
+    def upload(
+        self,
+        owner: User,
+        body: bytes,
+        *,
+        filename: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        formats: tuple[str, ...] | None = None,
+    ) -> Recording:
         """Store an uploaded file as a new recording (status `processing`); S3's event starts the conversion.
         `formats` narrows what is accepted (the PigWav and task-2 specs take WAV only)."""
         metadata = dict(metadata or {})
@@ -87,8 +93,9 @@ class RecordingService:
             raise
         return recording
 
-    def create_pending(self, owner: User, metadata: Mapping[str, Any], *, expires: bool = True,
-                       extra: Mapping[str, Any] | None = None) -> tuple[Recording, dict[str, Any] | None]:
+    def create_pending(
+        self, owner: User, metadata: Mapping[str, Any], *, expires: bool = True, extra: Mapping[str, Any] | None = None
+    ) -> tuple[Recording, dict[str, Any] | None]:
         """A recording waiting for its file, and where to PUT it (straight to S3): the declared `size` is reserved
         against the quota and signed into the link, which takes exactly that many bytes. Uploading there starts the
         same conversion as a direct upload. Unused, it expires (`expires_at`, DynamoDB's TTL) and its reservation
@@ -110,8 +117,7 @@ class RecordingService:
             "url": self.storage.presigned_put_original(recording.id, ttl, size),
             "method": "PUT",
             "headers": dict(UPLOAD_HEADERS),
-            "expires_at": datetime.datetime.fromtimestamp(now + ttl, datetime.UTC)
-            .strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "expires_at": datetime.datetime.fromtimestamp(now + ttl, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "size": size,
             "max_bytes": size,
         }
@@ -128,11 +134,16 @@ class RecordingService:
         def hold(current: Recording) -> RecordingChanges:
             return {"reserved": (current.reserved or 0) + size}
 
-        self.reservations.within_quota(user.id, lambda room: self.store.modify(recording, hold, room), size,
-                                       freed_bytes=int(recording.original.get("size") or 0))
+        self.reservations.within_quota(
+            user.id,
+            lambda room: self.store.modify(recording, hold, room),
+            size,
+            freed_bytes=int(recording.original.get("size") or 0),
+        )
         try:
-            etag = self.storage.put_original(recording_id, body, audio.content_type,
-                                             replacing=self.storage.original_etag(recording_id))
+            etag = self.storage.put_original(
+                recording_id, body, audio.content_type, replacing=self.storage.original_etag(recording_id)
+            )
         except BaseException:
             self.store.modify(recording_id, lambda current: _released(current, size))
             raise
@@ -148,12 +159,25 @@ class RecordingService:
 
         return self.store.modify(recording_id, change)
 
-    def _new(self, owner: User, metadata: Mapping[str, Any], *, status: Status,
-             original: Original | None = None, extra: Mapping[str, Any] | None = None) -> Recording:
+    def _new(
+        self,
+        owner: User,
+        metadata: Mapping[str, Any],
+        *,
+        status: Status,
+        original: Original | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Recording:
         attributes = {name: value for name, value in validate_metadata(metadata).items() if value is not None}
-        return new_recording(owner.id, attributes.pop("name"), status=status, original=original,
-                             owner_name=owner.name,
-                             **attributes, **(extra or {}))
+        return new_recording(
+            owner.id,
+            attributes.pop("name"),
+            status=status,
+            original=original,
+            owner_name=owner.name,
+            **attributes,
+            **(extra or {}),
+        )
 
     # ---- reading ----------------------------------------------------------------------------------------------
 
@@ -181,8 +205,9 @@ class RecordingService:
         """What the user's recordings use, and what their quota allows."""
         return self.store.usage(user.id), self.quotas.of(user.id)
 
-    def converted(self, recording_id: str, viewer_id: int | None, wait_seconds: float,
-                  poll_seconds: float = 0.25) -> Recording:
+    def converted(
+        self, recording_id: str, viewer_id: int | None, wait_seconds: float, poll_seconds: float = 0.25
+    ) -> Recording:
         """The recording once its conversion under way has ended, waiting up to `wait_seconds` for it (the earlier
         specs converted before answering); still converting then, it is returned as it is."""
         deadline = time.monotonic() + wait_seconds
@@ -197,6 +222,7 @@ class RecordingService:
     def update(self, recording_id: str, user: User, changes: Mapping[str, Any]) -> Recording:
         """Edit one's own recording's metadata. Raced by another writer, it is re-decided on what is there now; a
         recording deleted meanwhile is NotFound (RecordingGone)."""
+
         def change(current: Recording) -> dict[str, Any]:
             _owned_by(current if current.visible_to(user.id) else None, user, recording_id)
             return validate_metadata(changes, current)
@@ -229,16 +255,24 @@ class RecordingService:
                 if recording.status == "processing":
                     raise NotReady("the file is still being checked", status=recording.status, retry_after=2)
                 raise NotFound("the uploaded file was not audio and was deleted")
-            return AudioFile(original_key(recording.id), download_name(recording.name, sniffed.extension),
-                             sniffed.content_type, recording.original.get("size"))
+            return AudioFile(
+                original_key(recording.id),
+                download_name(recording.name, sniffed.extension),
+                sniffed.content_type,
+                recording.original.get("size"),
+            )
         if recording.status != "ready":
             if recording.status == "failed":
-                raise NotReady(f"the conversion failed: {recording.error}; the original is still available",
-                               status="failed")
+                raise NotReady(
+                    f"the conversion failed: {recording.error}; the original is still available", status="failed"
+                )
             raise NotReady("the MP3 is not ready yet, try again shortly", status=recording.status, retry_after=2)
-        return AudioFile(mp3_key(recording.id, recording.source_etag or ""), download_name(recording.name, ".mp3"),
-                         "audio/mpeg",
-                         recording.mp3.get("size") if recording.mp3 else None)
+        return AudioFile(
+            mp3_key(recording.id, recording.source_etag or ""),
+            download_name(recording.name, ".mp3"),
+            "audio/mpeg",
+            recording.mp3.get("size") if recording.mp3 else None,
+        )
 
     def audio_link(self, recording_id: str, viewer_id: int | None, audio_format: str = "mp3") -> str:
         return self.presigned(self.audio_file(self.visible(recording_id, viewer_id), audio_format))
@@ -251,8 +285,9 @@ class RecordingService:
         return peaks
 
     def presigned(self, audio: AudioFile) -> str:
-        return self.storage.presigned_get(audio.key, self.links.download_seconds, filename=audio.filename,
-                                          content_type=audio.content_type)
+        return self.storage.presigned_get(
+            audio.key, self.links.download_seconds, filename=audio.filename, content_type=audio.content_type
+        )
 
     def read(self, audio: AudioFile) -> bytes:
         """A whole (small) file, for clients that expect the bytes in the answer rather than a link."""

@@ -122,11 +122,12 @@ class DynamoRecordingStore(RecordingStore):
             condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(id)"}
         else:  # version 0: also an item written before versions were (it has no attribute)
             unversioned = " OR attribute_not_exists(#version)" if current.version == 0 else ""
-            condition = {"ConditionExpression": f"attribute_exists(id) AND (#version = :seen{unversioned})",
-                         "ExpressionAttributeNames": {"#version": "version"},
-                         "ExpressionAttributeValues": {":seen": current.version}}
-        operation = ({"Put": {"Item": to_item(new)}} if new is not None else
-                     {"Delete": {"Key": {"id": target.id}}})
+            condition = {
+                "ConditionExpression": f"attribute_exists(id) AND (#version = :seen{unversioned})",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": {":seen": current.version},
+            }
+        operation = {"Put": {"Item": to_item(new)}} if new is not None else {"Delete": {"Key": {"id": target.id}}}
         delta = _charge(new) - _charge(current)
         limited = room is not None and delta.bytes > 0
         if limited and room is not None and delta.bytes > room:
@@ -144,11 +145,16 @@ class DynamoRecordingStore(RecordingStore):
         except client.exceptions.ClientError as error:
             raise _too_large(error) or error from None
         usage_update: dict[str, Any] = {
-            "TableName": self._table.name, "Key": {"id": _usage_key(target.owner)},
+            "TableName": self._table.name,
+            "Key": {"id": _usage_key(target.owner)},
             "UpdateExpression": "ADD #bytes :bytes, #seconds :seconds, #reserved :reserved",
             "ExpressionAttributeNames": {"#bytes": "bytes", "#seconds": "seconds", "#reserved": "reserved"},
-            "ExpressionAttributeValues": {":bytes": delta.bytes, ":seconds": _number(delta.seconds),
-                                          ":reserved": delta.reserved}}
+            "ExpressionAttributeValues": {
+                ":bytes": delta.bytes,
+                ":seconds": _number(delta.seconds),
+                ":reserved": delta.reserved,
+            },
+        }
         if limited:  # no arithmetic in a condition: "usage + delta <= room" is "usage <= room - delta"
             assert room is not None
             usage_update["ConditionExpression"] = "attribute_not_exists(#bytes) OR #bytes <= :room"
@@ -185,8 +191,11 @@ class DynamoRecordingStore(RecordingStore):
             "Limit": limit,
         }
         if after is not None:
-            arguments["ExclusiveStartKey"] = {"id": after.split("#", 1)[1], SORT_KEY: after,
-                                              partition_attribute: partition}
+            arguments["ExclusiveStartKey"] = {
+                "id": after.split("#", 1)[1],
+                SORT_KEY: after,
+                partition_attribute: partition,
+            }
         filters = _filter_expression(selection)
         if filters is not None:
             arguments["FilterExpression"] = filters
@@ -201,11 +210,17 @@ def _filter_expression(selection: Selection) -> Any:
 
     conditions: list[ConditionBase] = []
     if selection.listed_only:
-        conditions += [Attr("visibility").eq("public"), Attr("status").ne("awaiting_upload"),
-                       Attr("status").ne("failed")]
+        conditions += [
+            Attr("visibility").eq("public"),
+            Attr("status").ne("awaiting_upload"),
+            Attr("status").ne("failed"),
+        ]
     if selection.unexpired_at is not None:
-        conditions.append(Attr("status").ne("awaiting_upload") | Attr("expires_at").not_exists()
-                          | Attr("expires_at").gt(selection.unexpired_at))
+        conditions.append(
+            Attr("status").ne("awaiting_upload")
+            | Attr("expires_at").not_exists()
+            | Attr("expires_at").gt(selection.unexpired_at)
+        )
     for name in ("name", "kind", "status"):
         if getattr(selection, name) is not None:
             conditions.append(Attr(name).eq(getattr(selection, name)))

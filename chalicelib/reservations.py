@@ -68,6 +68,6 @@ class Reservations:
             check_room(self.quotas.of(owner), self.store.usage(owner) - Usage(freed_bytes), adding_bytes)
         except QuotaExceeded as refusal:
             return refusal
-        return QuotaExceeded("over your quota: other uploads took the room meanwhile; try again",
-                             adding_bytes=adding_bytes)
-
+        return QuotaExceeded(
+            "over your quota: other uploads took the room meanwhile; try again", adding_bytes=adding_bytes
+        )

@@ -42,9 +42,12 @@ def s3_objects(message_bodies: Iterable[str]) -> list[CreatedObject]:
             s3 = record.get("s3", {})
             created = s3.get("object", {})
             etag, size = created.get("eTag"), created.get("size")
-            objects.append(CreatedObject(
-                bucket=s3.get("bucket", {}).get("name", ""), key=urllib.parse.unquote_plus(created.get("key", "")),
-                etag=etag.strip('"') if isinstance(etag, str) and etag else None,
-                size=size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
-            ))
+            objects.append(
+                CreatedObject(
+                    bucket=s3.get("bucket", {}).get("name", ""),
+                    key=urllib.parse.unquote_plus(created.get("key", "")),
+                    etag=etag.strip('"') if isinstance(etag, str) and etag else None,
+                    size=size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
+                )
+            )
     return objects

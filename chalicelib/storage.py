@@ -43,14 +43,14 @@ def recording_id_from_key(key: str) -> str | None:
     """The recording an `originals/` key belongs to; None for any other key."""
     if not key.startswith(ORIGINALS_PREFIX):
         return None
-    rest = key[len(ORIGINALS_PREFIX):]
+    rest = key[len(ORIGINALS_PREFIX) :]
     return rest if rest and "/" not in rest else None
 
 
 def content_disposition(filename: str) -> str:
     """`attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266); no header injection."""
     cleaned = "".join(ch for ch in filename if ch.isprintable()) or "recording"
-    ascii_name = re.sub(r'[^A-Za-z0-9._ ()\-]', "_", cleaned)
+    ascii_name = re.sub(r"[^A-Za-z0-9._ ()\-]", "_", cleaned)
     quoted = urllib.parse.quote(cleaned, safe="")
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quoted}"
 
@@ -80,12 +80,18 @@ class AudioStorage:
         if its file is still the one with that ETag: Conflict when another upload got there first."""
         condition = {"IfMatch": f'"{replacing}"'} if replacing else {"IfNoneMatch": "*"}
         try:
-            response = self._s3.put_object(Bucket=self.bucket, Key=original_key(recording_id), Body=body,
-                                           ContentType=content_type, **condition)
+            response = self._s3.put_object(
+                Bucket=self.bucket, Key=original_key(recording_id), Body=body, ContentType=content_type, **condition
+            )
         except self._s3.exceptions.ClientError as error:
             # 412: another file is there now; 409: a write raced ours; NoSuchKey: the file it replaces was deleted.
-            if error.response.get("Error", {}).get("Code") in ("PreconditionFailed", "ConditionalRequestConflict",
-                                                               "412", "409", "NoSuchKey"):
+            if error.response.get("Error", {}).get("Code") in (
+                "PreconditionFailed",
+                "ConditionalRequestConflict",
+                "412",
+                "409",
+                "NoSuchKey",
+            ):
                 raise Conflict("another upload replaced this recording's file meanwhile; try again") from error
             raise
         etag: str = response["ETag"]
@@ -111,7 +117,11 @@ class AudioStorage:
             raise
 
     def presigned_get(
-        self, key: str, expires_in: int, filename: str | None = None, content_type: str | None = None,
+        self,
+        key: str,
+        expires_in: int,
+        filename: str | None = None,
+        content_type: str | None = None,
         if_match: str | None = None,
     ) -> str:
         """A SigV4 GET link; with a filename, S3 answers with it as an attachment of that type. With `if_match`, the
@@ -133,8 +143,13 @@ class AudioStorage:
         the uploader sends that header (UPLOAD_HEADERS) and S3 refuses a second file (412). The Content-Type is not
         signed: `curl -T` and a browser's PUT with the file's own type both work."""
         url: str = self._s3.generate_presigned_url(
-            "put_object", Params={"Bucket": self.bucket, "Key": original_key(recording_id), "IfNoneMatch": "*",
-                                  "ContentLength": size},
+            "put_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": original_key(recording_id),
+                "IfNoneMatch": "*",
+                "ContentLength": size,
+            },
             ExpiresIn=expires_in,
         )
         return url
@@ -156,13 +171,21 @@ class AudioStorage:
 
     def delete_outputs(self, recording_id: str, source_etag: str) -> None:
         """What one conversion wrote."""
-        self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": [
-            {"Key": mp3_key(recording_id, source_etag)}, {"Key": peaks_key(recording_id, source_etag)}],
-            "Quiet": True})
+        self._s3.delete_objects(
+            Bucket=self.bucket,
+            Delete={
+                "Objects": [{"Key": mp3_key(recording_id, source_etag)}, {"Key": peaks_key(recording_id, source_etag)}],
+                "Quiet": True,
+            },
+        )
 
     def put_json(self, key: str, value: object) -> None:
-        self._s3.put_object(Bucket=self.bucket, Key=key, Body=json.dumps(value, separators=(",", ":")).encode(),
-                            ContentType="application/json")
+        self._s3.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=json.dumps(value, separators=(",", ":")).encode(),
+            ContentType="application/json",
+        )
 
     def delete(self, key: str) -> None:
         self._s3.delete_object(Bucket=self.bucket, Key=key)
@@ -194,18 +217,25 @@ class AudioStorage:
         etag = head["ETag"]
         try:
             if size - old_length <= PART_BYTES:  # small: one PUT of the whole
-                rest = self._s3.get_object(Bucket=self.bucket, Key=key, Range=f"bytes={old_length}-",
-                                           IfMatch=etag)["Body"].read() if size > old_length else b""
+                rest = (
+                    self._s3.get_object(Bucket=self.bucket, Key=key, Range=f"bytes={old_length}-", IfMatch=etag)[
+                        "Body"
+                    ].read()
+                    if size > old_length
+                    else b""
+                )
                 # If-Match: deleted or replaced since it was read, the object is not brought back or overwritten.
-                self._s3.put_object(Bucket=self.bucket, Key=key, Body=prefix + rest, ContentType=content_type,
-                                    IfMatch=etag)
+                self._s3.put_object(
+                    Bucket=self.bucket, Key=key, Body=prefix + rest, ContentType=content_type, IfMatch=etag
+                )
                 return len(prefix) + len(rest)
             writer = StreamingWriter(self._s3, self.bucket, key, content_type)
             try:
                 for start in range(old_length + PART_BYTES, size, COPY_PART_BYTES):
                     writer.copy_part(etag, start, min(start + COPY_PART_BYTES, size))
-                first = self._s3.get_object(Bucket=self.bucket, Key=key, IfMatch=etag,
-                                            Range=f"bytes={old_length}-{old_length + PART_BYTES - 1}")["Body"].read()
+                first = self._s3.get_object(
+                    Bucket=self.bucket, Key=key, IfMatch=etag, Range=f"bytes={old_length}-{old_length + PART_BYTES - 1}"
+                )["Body"].read()
                 writer.close(first=prefix + first, if_match=etag)
             except BaseException:
                 writer.abort()
@@ -213,8 +243,14 @@ class AudioStorage:
             return len(prefix) + size - old_length
         except self._s3.exceptions.ClientError as error:
             # Deleted or replaced meanwhile: whoever did that decides what the object is now.
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "412", "PreconditionFailed",
-                                                               "ConditionalRequestConflict", "409"):
+            if error.response.get("Error", {}).get("Code") in (
+                "404",
+                "NoSuchKey",
+                "412",
+                "PreconditionFailed",
+                "ConditionalRequestConflict",
+                "409",
+            ):
                 return None
             raise
 
@@ -250,9 +286,14 @@ class StreamingWriter:
     def copy_part(self, source_etag: str, start: int, end: int) -> None:
         """The next part: bytes [start, end) of this same key as it is now (S3 copies them; nothing comes here)."""
         response = self._s3.upload_part_copy(
-            Bucket=self._bucket, Key=self._key, UploadId=self._upload(), PartNumber=len(self._parts) + 2,
-            CopySource={"Bucket": self._bucket, "Key": self._key}, CopySourceIfMatch=source_etag,
-            CopySourceRange=f"bytes={start}-{end - 1}")
+            Bucket=self._bucket,
+            Key=self._key,
+            UploadId=self._upload(),
+            PartNumber=len(self._parts) + 2,
+            CopySource={"Bucket": self._bucket, "Key": self._key},
+            CopySourceIfMatch=source_etag,
+            CopySourceRange=f"bytes={start}-{end - 1}",
+        )
         self._parts.append({"PartNumber": len(self._parts) + 2, "ETag": response["CopyPartResult"]["ETag"]})
 
     def close(self, first: bytes = b"", if_match: str | None = None) -> None:
@@ -262,19 +303,28 @@ class StreamingWriter:
         condition = {"IfMatch": if_match} if if_match else {}
         if self._upload_id is None:
             self._s3.put_object(
-                Bucket=self._bucket, Key=self._key, Body=first + bytes(self._buffer), ContentType=self._content_type,
-                **condition)
+                Bucket=self._bucket,
+                Key=self._key,
+                Body=first + bytes(self._buffer),
+                ContentType=self._content_type,
+                **condition,
+            )
         else:
             if self._buffer:
                 self._upload_part(bytes(self._buffer))
             parts = list(self._parts)  # numbered from 2: S3 wants them ascending, not consecutive
             if first:
-                response = self._s3.upload_part(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id,
-                                                PartNumber=1, Body=first)
+                response = self._s3.upload_part(
+                    Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, PartNumber=1, Body=first
+                )
                 parts.insert(0, {"PartNumber": 1, "ETag": response["ETag"]})
             self._s3.complete_multipart_upload(
-                Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, MultipartUpload={"Parts": parts},
-                **condition)
+                Bucket=self._bucket,
+                Key=self._key,
+                UploadId=self._upload_id,
+                MultipartUpload={"Parts": parts},
+                **condition,
+            )
         self._buffer.clear()
 
     def abort(self) -> None:

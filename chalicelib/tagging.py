@@ -40,8 +40,10 @@ def tags_for(recording: Recording, pictures: tuple[Picture, ...] = ()) -> Tags:
     """The tag a recording's MP3 carries, given the pictures it keeps."""
     original = tuple((name, tuple(values)) for name, values in (recording.original.get("tags") or {}).items())
     # A name only typed if it is not the one an upload without a name gets: its file's name, or "recording.<format>".
-    name_typed = recording.name not in (recording.original.get("filename"),
-                                        f"recording.{recording.original.get('format')}")
+    name_typed = recording.name not in (
+        recording.original.get("filename"),
+        f"recording.{recording.original.get('format')}",
+    )
     own: list[tuple[str, tuple[str, ...]]] = []
     if recording.kind == "audiobook" and recording.title:
         own.append(("title", (recording.title,)))
@@ -54,13 +56,18 @@ def tags_for(recording: Recording, pictures: tuple[Picture, ...] = ()) -> Tags:
         own.append(("composer", (recording.narrator,)))
     if recording.kind in GENRES:
         own.append(("genre", (GENRES[recording.kind],)))
-    fallback = [("title", (with_extension(recording.name, "") if not name_typed else recording.name,)),
-                ("artist", (recording.owner_name or "",)),
-                ("date", (recording.created_at[:10],))]
+    fallback = [
+        ("title", (with_extension(recording.name, "") if not name_typed else recording.name,)),
+        ("artist", (recording.owner_name or "",)),
+        ("date", (recording.created_at[:10],)),
+    ]
     if recording.kind == "audiobook" and recording.title:
         fallback.append(("album", (recording.title,)))
-    return Tags(text=merged(own, original, fallback, replaygain(recording.loudness)), people=_people(recording),
-                pictures=tuple(pictures))
+    return Tags(
+        text=merged(own, original, fallback, replaygain(recording.loudness)),
+        people=_people(recording),
+        pictures=tuple(pictures),
+    )
 
 
 def replaygain(loudness: Loudness | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -152,7 +159,9 @@ class Mp3Tagger:
             return recording
         etag = recording.source_etag
         try:
-            return self.store.modify(recording, lambda now: {"mp3": {**now.mp3, "size": size}}
-                                     if now.source_etag == etag and now.mp3 else None)
+            return self.store.modify(
+                recording,
+                lambda now: {"mp3": {**now.mp3, "size": size}} if now.source_etag == etag and now.mp3 else None,
+            )
         except RecordingGone:
             return None

@@ -31,5 +31,9 @@ def clean_text(value: Any, field: str, max_length: int) -> str | None:
 
 def _joins_emoji(text: str, at: int) -> bool:
     """A zero-width joiner inside an emoji sequence ("👩‍💻"): the one format character names need."""
-    return (text[at] == "\u200d" and 0 < at < len(text) - 1
-            and unicodedata.category(text[at - 1]) in ("So", "Mn") and unicodedata.category(text[at + 1]) == "So")
+    return (
+        text[at] == "\u200d"
+        and 0 < at < len(text) - 1
+        and unicodedata.category(text[at - 1]) in ("So", "Mn")
+        and unicodedata.category(text[at + 1]) == "So"
+    )

@@ -129,8 +129,13 @@ class UserStore:
         if "key_expires" in item and int(item["key_expires"]) <= now:
             return None
         self._note_use(item, now)
-        return User(id=int(item["user_id"]), name=item["name"], created_at=item["created_at"],
-                    scope=item.get("scope", "write"), key_id=item.get("key_id") or legacy_key_id(token_hash))
+        return User(
+            id=int(item["user_id"]),
+            name=item["name"],
+            created_at=item["created_at"],
+            scope=item.get("scope", "write"),
+            key_id=item.get("key_id") or legacy_key_id(token_hash),
+        )
 
     def _note_use(self, item: dict[str, Any], now: float) -> None:
         """Record the key's use, at most once a minute (a conditional write: a revoked key's item is not revived)."""
@@ -140,10 +145,12 @@ class UserStore:
         client = self._table.meta.client
         try:
             self._table.update_item(
-                Key={"pk": item["pk"]}, UpdateExpression="SET last_used_at = :now",
+                Key={"pk": item["pk"]},
+                UpdateExpression="SET last_used_at = :now",
                 ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(last_used_at) "
-                                    "OR last_used_at < :cutoff)",
-                ExpressionAttributeValues={":now": iso(now), ":cutoff": cutoff})
+                "OR last_used_at < :cutoff)",
+                ExpressionAttributeValues={":now": iso(now), ":cutoff": cutoff},
+            )
         except client.exceptions.ConditionalCheckFailedException:
             pass  # another request noted it, or the key was revoked meanwhile
 
@@ -164,18 +171,35 @@ class UserStore:
         table_name = self._table.name
         condition = "attribute_not_exists(pk)"
         key_id = new_key_id()
-        key = {"name": REGISTRATION_KEY, "scope": "write", "created_at": user.created_at, "expires_at": None,
-               "token_hash": token_hash}
+        key = {
+            "name": REGISTRATION_KEY,
+            "scope": "write",
+            "created_at": user.created_at,
+            "expires_at": None,
+            "token_hash": token_hash,
+        }
         user_item = {"pk": f"user#{user_id}", **user.public(), "keys": {key_id: key}, "keys_version": 1}
         client = self._table.meta.client
         try:
-            client.transact_write_items(TransactItems=[
-                {"Put": {"TableName": table_name, "Item": user_item, "ConditionExpression": condition}},
-                {"Put": {"TableName": table_name, "Item": token_item(user, key_id, key),
-                         "ConditionExpression": condition}},
-                {"ConditionCheck": {"TableName": table_name, "Key": {"pk": tombstone_key(user_id)},
-                                    "ConditionExpression": condition}},
-            ])
+            client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": table_name, "Item": user_item, "ConditionExpression": condition}},
+                    {
+                        "Put": {
+                            "TableName": table_name,
+                            "Item": token_item(user, key_id, key),
+                            "ConditionExpression": condition,
+                        }
+                    },
+                    {
+                        "ConditionCheck": {
+                            "TableName": table_name,
+                            "Key": {"pk": tombstone_key(user_id)},
+                            "ConditionExpression": condition,
+                        }
+                    },
+                ]
+            )
         except client.exceptions.TransactionCanceledException as error:
             raise Conflict(f"user id {user_id} is taken", id=user_id) from error
         return user, token
@@ -184,8 +208,15 @@ class UserStore:
 def token_item(user: User, key_id: str, key: dict[str, Any], expires: int | None = None) -> dict[str, Any]:
     """The item that authenticates a key's token in one GetItem; `expires` (epoch seconds) ends it, and DynamoDB's
     TTL removes it a day later."""
-    item = {"pk": f"token#{key['token_hash']}", "token_hash": key["token_hash"], "user_id": user.id,
-            "name": user.name, "created_at": user.created_at, "key_id": key_id, "scope": key["scope"]}
+    item = {
+        "pk": f"token#{key['token_hash']}",
+        "token_hash": key["token_hash"],
+        "user_id": user.id,
+        "name": user.name,
+        "created_at": user.created_at,
+        "key_id": key_id,
+        "scope": key["scope"],
+    }
     if expires is not None:
         item.update(key_expires=expires, expires_at=expires + 86400)
     return item

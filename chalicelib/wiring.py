@@ -93,33 +93,52 @@ def _audio_storage(current: Settings) -> AudioStorage:
 def _recording_service(current: Settings) -> RecordingService:
     from chalicelib.recording_service import LinkTimes, RecordingService
 
-    return RecordingService(_recording_store(current), _audio_storage(current),
-                            LinkTimes(download_seconds=current.link_ttl_seconds,
-                                      upload_seconds=current.upload_ttl_seconds), _quotas(current))
+    return RecordingService(
+        _recording_store(current),
+        _audio_storage(current),
+        LinkTimes(download_seconds=current.link_ttl_seconds, upload_seconds=current.upload_ttl_seconds),
+        _quotas(current),
+    )
 
 
 @functools.lru_cache(maxsize=4)
 def _converter(current: Settings) -> Converter:
     from chalicelib.pipeline import Converter, ConversionSettings
 
-    return Converter(_recording_store(current), _audio_storage(current),
-                     ConversionSettings(bitrate_kbps=current.mp3_bitrate_kbps,
-                                        max_duration_seconds=current.max_duration_seconds,
-                                        max_channel_samples=current.max_channel_samples, quotas=_quotas(current),
-                                        segments=current.convert_segments,
-                                        parallel_from_seconds=current.parallel_from_seconds,
-                                        max_wall_seconds=current.convert_timeout_seconds))
+    return Converter(
+        _recording_store(current),
+        _audio_storage(current),
+        ConversionSettings(
+            bitrate_kbps=current.mp3_bitrate_kbps,
+            max_duration_seconds=current.max_duration_seconds,
+            max_channel_samples=current.max_channel_samples,
+            quotas=_quotas(current),
+            segments=current.convert_segments,
+            parallel_from_seconds=current.parallel_from_seconds,
+            max_wall_seconds=current.convert_timeout_seconds,
+        ),
+    )
 
 
 def _quotas(current: Settings) -> Quotas:
     from chalicelib.quotas import Quota, Quotas
 
-    return Quotas(user=Quota(current.quota_bytes, current.quota_seconds),
-                  guest=Quota(current.guest_quota_bytes, current.guest_quota_seconds))
+    return Quotas(
+        user=Quota(current.quota_bytes, current.quota_seconds),
+        guest=Quota(current.guest_quota_bytes, current.guest_quota_seconds),
+    )
 
 
 def reset() -> None:
     """Forget every built object and client (tests that swap endpoints or credentials)."""
-    for cached in (_user_store, _key_store, _rate_limiter, _recording_store, _audio_storage, _recording_service, _converter):
+    for cached in (
+        _user_store,
+        _key_store,
+        _rate_limiter,
+        _recording_store,
+        _audio_storage,
+        _recording_service,
+        _converter,
+    ):
         cached.cache_clear()
     aws.reset()

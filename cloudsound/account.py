@@ -19,8 +19,12 @@ def command_register(client: Client, args: argparse.Namespace) -> None:
         body["id"] = args.id
     user = client.call("POST", "/users", json=body).json()
     path = save_config({"url": client.url, "token": user["token"], "user_id": user["id"]})
-    output(args, user, f"registered {user['name']} as user {user['id']}; token saved in {path}\n"
-                       f"token: {user['token']}  (shown once: keep it)")
+    output(
+        args,
+        user,
+        f"registered {user['name']} as user {user['id']}; token saved in {path}\n"
+        f"token: {user['token']}  (shown once: keep it)",
+    )
 
 
 def command_login(client: Client, args: argparse.Namespace) -> None:
@@ -54,9 +58,11 @@ def describe_account(me: dict[str, Any]) -> str:
     usage, quota = me.get("usage") or {}, me.get("quota") or {}
     reserved = (me.get("reserved") or {}).get("bytes") or 0
     held = f" (+{reserved / MIB:,.1f} MiB reserved for uploads)" if reserved else ""
-    return (f"user {me['id']}: {me['name']}\n"
-            f"stored: {(usage.get('bytes') or 0) / MIB:,.1f} of {(quota.get('bytes') or 0) / MIB:,.0f} MiB{held}\n"
-            f"audio:  {(usage.get('seconds') or 0) / 3600:,.2f} of {(quota.get('seconds') or 0) / 3600:,.2f} hours")
+    return (
+        f"user {me['id']}: {me['name']}\n"
+        f"stored: {(usage.get('bytes') or 0) / MIB:,.1f} of {(quota.get('bytes') or 0) / MIB:,.0f} MiB{held}\n"
+        f"audio:  {(usage.get('seconds') or 0) / 3600:,.2f} of {(quota.get('seconds') or 0) / 3600:,.2f} hours"
+    )
 
 
 def add_account_commands(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -66,8 +72,12 @@ def add_account_commands(commands: Any, common: argparse.ArgumentParser) -> None
     register.set_defaults(run=command_register)
 
     login = commands.add_parser("login", parents=[common], help="check a token you have (from the page) and save it")
-    login.add_argument("login_token", nargs="?", metavar="TOKEN",
-                       help="the token; asked for (not echoed) when neither this nor --token gives it")
+    login.add_argument(
+        "login_token",
+        nargs="?",
+        metavar="TOKEN",
+        help="the token; asked for (not echoed) when neither this nor --token gives it",
+    )
     login.set_defaults(run=command_login)
 
     whoami = commands.add_parser("whoami", parents=[common], help="whose token is in use, and their usage and quota")

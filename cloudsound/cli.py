@@ -51,8 +51,9 @@ def upload_one(client: Client, path: Path, args: argparse.Namespace) -> dict[str
     with path.open("rb") as handle:
         body_stream = ProgressFile(handle, size, path.name)
         try:
-            put = requests.request(slot["method"], slot["url"], data=body_stream, headers=slot.get("headers") or {},
-                                   timeout=3600)
+            put = requests.request(
+                slot["method"], slot["url"], data=body_stream, headers=slot.get("headers") or {}, timeout=3600
+            )
         except requests.ConnectionError:
             raise CliError(f"the upload of {path} to storage failed (connection lost)") from None
         finally:
@@ -81,9 +82,11 @@ def describe(recording: dict[str, Any]) -> str:
     duration = recording.get("duration")
     minutes = f"{int(duration // 60)}:{int(duration % 60):02d}" if duration is not None else "-"
     size = (recording.get("original") or {}).get("size")
-    return (f"{recording['id']}  {recording['status']:<15} {minutes:>6}  {recording['kind']:<9} "
-            f"{'private ' if recording.get('visibility') == 'private' else ''}{recording['name']}"
-            f"{f'  ({size} bytes)' if size else ''}")
+    return (
+        f"{recording['id']}  {recording['status']:<15} {minutes:>6}  {recording['kind']:<9} "
+        f"{'private ' if recording.get('visibility') == 'private' else ''}{recording['name']}"
+        f"{f'  ({size} bytes)' if size else ''}"
+    )
 
 
 def filename_from(response: requests.Response, fallback: str) -> str:
@@ -112,10 +115,19 @@ def command_upload(client: Client, args: argparse.Namespace) -> None:
 
 
 def command_list(client: Client, args: argparse.Namespace) -> None:
-    params = {key: value for key, value in {
-        "owner": load_config().get("user_id") if args.owner == "me" else args.owner,
-        "kind": args.kind, "name": args.name, "status": args.status, "min_duration": args.min_duration,
-        "max_duration": args.max_duration, "limit": args.limit}.items() if value is not None}
+    params = {
+        key: value
+        for key, value in {
+            "owner": load_config().get("user_id") if args.owner == "me" else args.owner,
+            "kind": args.kind,
+            "name": args.name,
+            "status": args.status,
+            "min_duration": args.min_duration,
+            "max_duration": args.max_duration,
+            "limit": args.limit,
+        }.items()
+        if value is not None
+    }
     items: list[dict[str, Any]] = []
     cursor = None
     while True:
@@ -124,8 +136,9 @@ def command_list(client: Client, args: argparse.Namespace) -> None:
         cursor = page["next_cursor"]
         if not cursor or not args.all:
             break
-    output(args, {"items": items, "next_cursor": cursor},
-           "\n".join(describe(item) for item in items) or "no recordings")
+    output(
+        args, {"items": items, "next_cursor": cursor}, "\n".join(describe(item) for item in items) or "no recordings"
+    )
 
 
 def command_info(client: Client, args: argparse.Namespace) -> None:
@@ -138,13 +151,20 @@ def command_download(client: Client, args: argparse.Namespace) -> None:
     response = client.call("GET", path, stream=True)
     target = Path(args.output or filename_from(response, f"{args.id}.mp3"))
     total = int(response.headers.get("Content-Length") or 0) or None
-    with target.open("wb") as handle, tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
-                                           desc=target.name, disable=None, file=sys.stderr) as bar:
+    with (
+        target.open("wb") as handle,
+        tqdm(
+            total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=target.name, disable=None, file=sys.stderr
+        ) as bar,
+    ):
         for chunk in response.iter_content(CHUNK):
             handle.write(chunk)
             bar.update(len(chunk))
-    output(args, {"id": args.id, "file": str(target), "bytes": target.stat().st_size},
-           f"saved {target} ({target.stat().st_size} bytes)")
+    output(
+        args,
+        {"id": args.id, "file": str(target), "bytes": target.stat().st_size},
+        f"saved {target} ({target.stat().st_size} bytes)",
+    )
 
 
 def command_rm(client: Client, args: argparse.Namespace) -> None:
@@ -181,10 +201,14 @@ def common_options() -> argparse.ArgumentParser:
     """The options every command takes, before or after its name. SUPPRESS: an option not given at one position
     sets nothing there, so it cannot reset what another position gave (`--json list` and `list --json` alike)."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--url", default=argparse.SUPPRESS,
-                        help=f"the service's base URL (CLOUDSOUND_URL; default {DEFAULT_URL})")
-    common.add_argument("--token", default=argparse.SUPPRESS,
-                        help="your access token (CLOUDSOUND_TOKEN; `register` and `login` save one)")
+    common.add_argument(
+        "--url", default=argparse.SUPPRESS, help=f"the service's base URL (CLOUDSOUND_URL; default {DEFAULT_URL})"
+    )
+    common.add_argument(
+        "--token",
+        default=argparse.SUPPRESS,
+        help="your access token (CLOUDSOUND_TOKEN; `register` and `login` save one)",
+    )
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print machine-readable JSON")
     return common
 

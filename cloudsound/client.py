@@ -58,8 +58,9 @@ class Client:
         headers = kwargs.pop("headers", {})
         if auth or self.token:
             if not self.token:
-                raise CliError("this needs a token: run `cloudsound register NAME` or `cloudsound login`, "
-                               "or pass --token")
+                raise CliError(
+                    "this needs a token: run `cloudsound register NAME` or `cloudsound login`, or pass --token"
+                )
             headers["Authorization"] = f"Bearer {self.token}"
         try:
             response = self.session.request(method, f"{self.url}{path}", headers=headers, timeout=60, **kwargs)
@@ -84,8 +85,9 @@ class ProgressFile:
     def __init__(self, handle: BinaryIO, size: int, label: str) -> None:
         self._handle = handle
         self._size = size
-        self._bar = tqdm(total=size, unit="B", unit_scale=True, unit_divisor=1024, desc=label, disable=None,
-                         file=sys.stderr)
+        self._bar = tqdm(
+            total=size, unit="B", unit_scale=True, unit_divisor=1024, desc=label, disable=None, file=sys.stderr
+        )
 
     def __len__(self) -> int:
         return self._size

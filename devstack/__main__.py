@@ -63,8 +63,11 @@ def local_environment(endpoint: str, region: str) -> dict[str, str]:
     """Fake credentials and the endpoint: boto3 in every process of the stack talks to the moto server."""
     [(access_key, secret_key)] = LOCAL_CREDENTIALS.items()
     return {
-        "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key, "AWS_DEFAULT_REGION": region,
-        "AWS_REGION": region, "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": access_key,
+        "AWS_SECRET_ACCESS_KEY": secret_key,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "AWS_ENDPOINT_URL": endpoint,
     }
 
 
@@ -108,8 +111,12 @@ def without_notifications(template: LocalTemplate) -> tuple[LocalTemplate, dict[
 
 def attach_notifications(s3: Any, deferred: dict[str, list[dict[str, Any]]]) -> None:
     for bucket, notifications in deferred.items():
-        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
-            "QueueConfigurations": [_queue_notification(notification) for notification in notifications]})
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket,
+            NotificationConfiguration={
+                "QueueConfigurations": [_queue_notification(notification) for notification in notifications]
+            },
+        )
 
 
 def devstack_client(service: str, endpoint: str, region: str) -> Any:
@@ -119,16 +126,34 @@ def devstack_client(service: str, endpoint: str, region: str) -> Any:
     from botocore.config import Config
 
     [(access_key, secret_key)] = LOCAL_CREDENTIALS.items()
-    config = Config(signature_version="s3v4", s3={"addressing_style": "path"}, max_pool_connections=16,
-                    retries={"mode": "standard"}, request_checksum_calculation="when_required",
-                    response_checksum_validation="when_required")
-    return boto3.session.Session().client(service, region_name=region, endpoint_url=endpoint, config=config,
-                                          aws_access_key_id=access_key, aws_secret_access_key=secret_key)
+    config = Config(
+        signature_version="s3v4",
+        s3={"addressing_style": "path"},
+        max_pool_connections=16,
+        retries={"mode": "standard"},
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+    )
+    return boto3.session.Session().client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint,
+        config=config,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+    )
 
 
 class Stack:
-    def __init__(self, port: int, workers: int, moto_port: int, region: str = "us-east-1",
-                 output: int | None = None, data_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        workers: int,
+        moto_port: int,
+        region: str = "us-east-1",
+        output: int | None = None,
+        data_dir: Path | None = None,
+    ) -> None:
         self.port = port
         self.output = output  # where the children's output goes (None: this process's own)
         self.workers_wanted = workers
@@ -154,16 +179,26 @@ class Stack:
         endpoint = self.moto.endpoint
         template = LocalTemplate(region=self.region)
         quiet, deferred = without_notifications(template)
-        self.env = {**os.environ, **provision(endpoint, self.region, quiet), "PYTHONUNBUFFERED": "1",
-                    PARENT_ENV: str(os.getpid())}  # the children follow this process if it dies
+        self.env = {
+            **os.environ,
+            **provision(endpoint, self.region, quiet),
+            "PYTHONUNBUFFERED": "1",
+            PARENT_ENV: str(os.getpid()),
+        }  # the children follow this process if it dies
         s3 = devstack_client("s3", endpoint, self.region)
         bucket = self.env["CLOUDSOUND_BUCKET"]
         tables = [self.env["CLOUDSOUND_USERS_TABLE"], self.env["CLOUDSOUND_RECORDINGS_TABLE"]]
         if self.data is not None:
             dynamodb = devstack_client("dynamodb", endpoint, self.region)
             report = restore.restore(self.data, s3, dynamodb, bucket, tables)
-            log.info("restored from %s in %.1f s: %s items, %d objects (%.1f MiB)", self.data_dir, report.seconds,
-                     sum(report.items.values()), report.objects, report.object_bytes / 2**20)
+            log.info(
+                "restored from %s in %.1f s: %s items, %d objects (%.1f MiB)",
+                self.data_dir,
+                report.seconds,
+                sum(report.items.values()),
+                report.objects,
+                report.object_bytes / 2**20,
+            )
         attach_notifications(s3, deferred)
         if self.data is not None:
             self.mirror = persistence.Mirror(self.data, s3, dynamodb, bucket, tables)
@@ -171,26 +206,40 @@ class Stack:
             self.moto.layer.listener = self.mirror
             sqs = devstack_client("sqs", endpoint, self.region)
             queue_url = sqs.get_queue_url(QueueName=self.env["CLOUDSOUND_QUEUE"])["QueueUrl"]
-            resumed = restore.enqueue_interrupted(self.data, sqs, queue_url, bucket,
-                                                      self.env["CLOUDSOUND_RECORDINGS_TABLE"], self.region)
+            resumed = restore.enqueue_interrupted(
+                self.data, sqs, queue_url, bucket, self.env["CLOUDSOUND_RECORDINGS_TABLE"], self.region
+            )
             if resumed:
                 log.info("re-enqueued %d conversion(s) the last stop interrupted", resumed)
         if not wait_until_port_free("127.0.0.1", self.port, timeout=10):
             raise RuntimeError(f"port {self.port} is in use by another program (PORT=… picks another)")
         self.api = subprocess.Popen(
             [sys.executable, "-m", "devstack.local_api", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=PROJECT_ROOT, env=self.env, stdout=self.output, stderr=self.output,
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=self.output,
+            stderr=self.output,
         )
         for _ in range(self.workers_wanted):
             self.workers.append(self._start_worker())
         wait_for_health(f"http://127.0.0.1:{self.port}/health", time.monotonic() + 60, self.api)
         kept = f"data in {self.data_dir}" if self.data_dir is not None else "nothing kept"
-        log.info("Cloud Sound is ready on http://127.0.0.1:%d  (moto: %s, presigned links point there; %d workers; "
-                 "%s)", self.port, endpoint, len(self.workers), kept)
+        log.info(
+            "Cloud Sound is ready on http://127.0.0.1:%d  (moto: %s, presigned links point there; %d workers; %s)",
+            self.port,
+            endpoint,
+            len(self.workers),
+            kept,
+        )
 
     def _start_worker(self) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "devstack.worker"], cwd=PROJECT_ROOT, env=self.env,
-                                stdout=self.output, stderr=self.output)
+        return subprocess.Popen(
+            [sys.executable, "-m", "devstack.worker"],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=self.output,
+            stderr=self.output,
+        )
 
     def supervise(self) -> int:
         while not self.stopping.wait(0.5):

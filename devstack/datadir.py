@@ -164,16 +164,23 @@ class ObjectStore:
     def blob_path(self, entry: ObjectEntry) -> Path:
         return self.blobs_dir / entry.blob
 
-    def put(self, key: str, etag: str, content_type: str | None, metadata: dict[str, str],
-            write_bytes: Callable[[BinaryIO], tuple[int, int | None]]) -> ObjectEntry:
+    def put(
+        self,
+        key: str,
+        etag: str,
+        content_type: str | None,
+        metadata: dict[str, str],
+        write_bytes: Callable[[BinaryIO], tuple[int, int | None]],
+    ) -> ObjectEntry:
         """Store one version of `key`. `write_bytes(file)` writes the object and returns (size, part_size)."""
         entry_id = self.entry_id(key)
         blob = f"{entry_id}-{re.sub(r'[^0-9A-Za-z-]', '_', etag)}"
         sizes: list[tuple[int, int | None]] = []
         atomic_write(self.blobs_dir / blob, lambda file: sizes.append(write_bytes(file)))
         size, part_size = sizes[0]
-        entry = ObjectEntry(key=key, etag=etag, size=size, content_type=content_type, metadata=metadata, blob=blob,
-                            part_size=part_size)
+        entry = ObjectEntry(
+            key=key, etag=etag, size=size, content_type=content_type, metadata=metadata, blob=blob, part_size=part_size
+        )
         atomic_write(self.entries_dir / f"{entry_id}.json", lambda file: file.write(json.dumps(asdict(entry)).encode()))
         with self._lock:
             previous = self._by_key.get(key)

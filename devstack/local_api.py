@@ -70,15 +70,19 @@ class GuardedHandler(ChaliceRequestHandler):
     methods: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     @classmethod
-    def configure(cls, app_object: Any, max_body_bytes: int, read_timeout: float,
-                  operations: dict[str, dict[str, Any]]) -> None:
+    def configure(
+        cls, app_object: Any, max_body_bytes: int, read_timeout: float, operations: dict[str, dict[str, Any]]
+    ) -> None:
         cls.timeout = read_timeout
         cls.ceiling = max_body_bytes + CEILING_MARGIN_BYTES
         cls.routes = local.RouteMatcher(list(app_object.routes))
         cls.methods = {path: tuple(methods) for path, methods in app_object.routes.items()}
-        cls.secured = frozenset((path, method.upper()) for path, item in operations.items()
-                                for method, operation in item.items()
-                                if isinstance(operation, dict) and operation.get("security") == BEARER_ONLY)
+        cls.secured = frozenset(
+            (path, method.upper())
+            for path, item in operations.items()
+            for method, operation in item.items()
+            if isinstance(operation, dict) and operation.get("security") == BEARER_ONLY
+        )
 
     def handle_expect_100(self) -> bool:
         self._continue_pending = True  # answered in _generic_handle, once the body is wanted
@@ -110,8 +114,12 @@ class GuardedHandler(ChaliceRequestHandler):
     def _unsupported_method(self) -> None:
         if self._answered_early():
             return
-        self._send_error(405, "method_not_allowed", f"Unsupported method: {self.command}",
-                         headers={"Allow": ", ".join(self.methods.get(self._route() or "", ()))})
+        self._send_error(
+            405,
+            "method_not_allowed",
+            f"Unsupported method: {self.command}",
+            headers={"Allow": ", ".join(self.methods.get(self._route() or "", ()))},
+        )
         self._linger()  # the body, if any, is never read
 
     def _parse_payload(self) -> tuple[dict[str, Any], bytes | None]:
@@ -136,11 +144,20 @@ class GuardedHandler(ChaliceRequestHandler):
         elif not (declared.isascii() and declared.isdigit()):
             self._send_error(400, "bad_request", "the Content-Length header is not a number of bytes")
         elif int(declared) > self.ceiling:
-            self._send_error(413, "too_large", f"the body is larger than {self.ceiling} bytes, more than this API "
-                             "takes in one request; for larger files create the recording with POST /recordings and a "
-                             "JSON body, then PUT the file to the presigned upload URL", limit=self.ceiling)
-        elif (int(declared) == 0 or "authorization" in self.headers or not self._needs_token()
-              or not self._sent_unauthorised()):
+            self._send_error(
+                413,
+                "too_large",
+                f"the body is larger than {self.ceiling} bytes, more than this API "
+                "takes in one request; for larger files create the recording with POST /recordings and a "
+                "JSON body, then PUT the file to the presigned upload URL",
+                limit=self.ceiling,
+            )
+        elif (
+            int(declared) == 0
+            or "authorization" in self.headers
+            or not self._needs_token()
+            or not self._sent_unauthorised()
+        ):
             return False
         self._linger()
         return True
@@ -159,8 +176,9 @@ class GuardedHandler(ChaliceRequestHandler):
         """Put the request to the app without its body; send the answer if it is a 401 (the route needs a token
         first, whatever the body holds), else leave the request to be handled whole."""
         try:
-            response = self.local_gateway.handle_request(method=self.command, path=self.path,
-                                                         headers=dict(self.headers), body=None)
+            response = self.local_gateway.handle_request(
+                method=self.command, path=self.path, headers=dict(self.headers), body=None
+            )
         except local.LocalGatewayException:
             return False
         if response["statusCode"] != 401:
@@ -170,12 +188,16 @@ class GuardedHandler(ChaliceRequestHandler):
         self._send_http_response(401, headers, self._handle_binary(response)["body"])
         return True
 
-    def _send_error(self, status: int, code: str, message: str, headers: dict[str, str] | None = None,
-                    **details: Any) -> None:
+    def _send_error(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None, **details: Any
+    ) -> None:
         """The API's own error shape ({"error": {"code", "message", …}}), and the connection closed after it."""
         self.close_connection = True
-        self._send_http_response(status, {"Content-Type": "application/json", "Connection": "close", **(headers or {})},
-                                 json.dumps({"error": {"code": code, "message": message, **details}}))
+        self._send_http_response(
+            status,
+            {"Content-Type": "application/json", "Connection": "close", **(headers or {})},
+            json.dumps({"error": {"code": code, "message": message, **details}}),
+        )
 
     def _linger(self) -> None:
         try:
@@ -213,8 +235,7 @@ def create_server(host: str, port: int, stage: str, read_timeout: float) -> loca
     GuardedHandler.configure(app_object, settings().max_body_bytes, read_timeout, openapi_document()["paths"])
     local.CustomLocalChalice.__bases__ = (local.LocalChalice, app_object.__class__)
     app_object.__class__ = local.CustomLocalChalice
-    return local.LocalDevServer(app_object, config, host, port, handler_cls=GuardedHandler,
-                                server_cls=BackloggedServer)
+    return local.LocalDevServer(app_object, config, host, port, handler_cls=GuardedHandler, server_cls=BackloggedServer)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -156,8 +156,12 @@ class Mirror:
                     self._copy(key, etag, head)
                     return
                 except self.s3.exceptions.ClientError as error:
-                    if error.response.get("Error", {}).get("Code") not in ("PreconditionFailed", "412", "NoSuchKey",
-                                                                           "404"):
+                    if error.response.get("Error", {}).get("Code") not in (
+                        "PreconditionFailed",
+                        "412",
+                        "NoSuchKey",
+                        "404",
+                    ):
                         raise
                     # replaced or deleted between the HEAD and the GET: look again
             raise RuntimeError(f"{key} kept changing while it was being mirrored")

@@ -17,7 +17,6 @@ LOCAL_ACCOUNT = "123456789012"  # moto's default account
 _CREATION_ORDER = ("AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::SQS::QueuePolicy", "AWS::S3::Bucket")
 
 
-
 def load_template() -> dict[str, Any]:
     return json.loads(TEMPLATE_PATH.read_text())
 
@@ -28,7 +27,10 @@ class LocalTemplate:
     def __init__(self, stack_name: str = "cloudsound", region: str = "us-east-1", account: str = LOCAL_ACCOUNT):
         self.template = load_template()
         self.pseudo = {
-            "AWS::StackName": stack_name, "AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": "aws",
+            "AWS::StackName": stack_name,
+            "AWS::Region": region,
+            "AWS::AccountId": account,
+            "AWS::Partition": "aws",
         }
         self.region = region
         self.account = account
@@ -43,7 +45,9 @@ class LocalTemplate:
     def name_of(self, logical_id: str) -> str:
         resource = self.resources[logical_id]
         name_property = {
-            "AWS::DynamoDB::Table": "TableName", "AWS::SQS::Queue": "QueueName", "AWS::S3::Bucket": "BucketName",
+            "AWS::DynamoDB::Table": "TableName",
+            "AWS::SQS::Queue": "QueueName",
+            "AWS::S3::Bucket": "BucketName",
         }[resource["Type"]]
         return self.resolve(resource["Properties"][name_property])
 

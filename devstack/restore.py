@@ -67,13 +67,15 @@ def restore_object(s3: Any, bucket: str, store: ObjectStore, entry: ObjectEntry)
             chunk = file.read(entry.part_size)  # one part: the size S3 parts had when this object was written
             if not chunk and parts:
                 break
-            response = s3.upload_part(Bucket=bucket, Key=entry.key, UploadId=upload_id, PartNumber=len(parts) + 1,
-                                      Body=chunk)
+            response = s3.upload_part(
+                Bucket=bucket, Key=entry.key, UploadId=upload_id, PartNumber=len(parts) + 1, Body=chunk
+            )
             parts.append({"PartNumber": len(parts) + 1, "ETag": response["ETag"]})
             if len(chunk) < entry.part_size:
                 break
-    completed = s3.complete_multipart_upload(Bucket=bucket, Key=entry.key, UploadId=upload_id,
-                                             MultipartUpload={"Parts": parts})
+    completed = s3.complete_multipart_upload(
+        Bucket=bucket, Key=entry.key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+    )
     return completed["ETag"].strip('"')
 
 
@@ -85,28 +87,42 @@ def restore(data: DataDirectory, s3: Any, dynamodb: Any, bucket: str, tables: li
     entries = store.entries()
     changed: list[str] = []
     with ThreadPoolExecutor(RESTORE_THREADS, thread_name_prefix="restore") as pool:
-        for entry, etag in zip(entries, pool.map(lambda e: restore_object(s3, bucket, store, e), entries),
-                                strict=True):
+        for entry, etag in zip(entries, pool.map(lambda e: restore_object(s3, bucket, store, e), entries), strict=True):
             if etag != entry.etag:
                 changed.append(entry.key)
     for key in changed:
         log.warning("%s came back with another ETag than it had", key)
-    return RestoreReport(items=items, objects=len(entries), object_bytes=sum(e.size for e in entries),
-                         etag_changes=changed, seconds=time.perf_counter() - started)
+    return RestoreReport(
+        items=items,
+        objects=len(entries),
+        object_bytes=sum(e.size for e in entries),
+        etag_changes=changed,
+        seconds=time.perf_counter() - started,
+    )
 
 
 # --- conversions that the stop interrupted --------------------------------------------------------------------------
 def synthetic_created_event(bucket: str, key: str, etag: str, size: int, region: str) -> dict[str, Any]:
     """The S3 ObjectCreated notification S3 itself would have sent for this object (what the converter reads:
     the bucket's name, the URL-encoded key, the ETag and the size)."""
-    return {"Records": [{
-        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": region,
-        "eventTime": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()), "eventName": "ObjectCreated:Put",
-        "userIdentity": {"principalId": "devstack-restore"},
-        "s3": {"s3SchemaVersion": "1.0", "configurationId": "devstack-restore",
-               "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
-               "object": {"key": urllib.parse.quote(key, safe=""), "size": size, "eTag": etag}},
-    }]}
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": region,
+                "eventTime": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+                "eventName": "ObjectCreated:Put",
+                "userIdentity": {"principalId": "devstack-restore"},
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": "devstack-restore",
+                    "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+                    "object": {"key": urllib.parse.quote(key, safe=""), "size": size, "eTag": etag},
+                },
+            }
+        ]
+    }
 
 
 def interrupted_originals(recording_items: Iterable[dict[str, Any]], store: ObjectStore) -> list[ObjectEntry]:
@@ -126,8 +142,9 @@ def interrupted_originals(recording_items: Iterable[dict[str, Any]], store: Obje
     return found
 
 
-def enqueue_interrupted(data: DataDirectory, sqs: Any, queue_url: str, bucket: str, recordings_table: str,
-                        region: str) -> int:
+def enqueue_interrupted(
+    data: DataDirectory, sqs: Any, queue_url: str, bucket: str, recordings_table: str, region: str
+) -> int:
     entries = interrupted_originals(data.read_table(recordings_table), data.objects(bucket))
     for entry in entries:
         event = synthetic_created_event(bucket, entry.key, entry.etag, entry.size, region)

@@ -67,63 +67,109 @@ def signing_key(secret_key: str, date: str, region: str, service: str) -> bytes:
     return key
 
 
-def canonical_request(method: str, raw_path: str, raw_query: str, headers: Mapping[str, str],
-                      signed_header_names: list[str]) -> str:
+def canonical_request(
+    method: str, raw_path: str, raw_query: str, headers: Mapping[str, str], signed_header_names: list[str]
+) -> str:
     """`headers` maps lower-case names to values, as the request carried them."""
-    canonical_headers = "".join(f"{name}:{canonical_header_value(headers.get(name, ''))}\n"
-                                for name in signed_header_names)
-    return "\n".join([method.upper(), canonical_uri(raw_path), canonical_query(raw_query), canonical_headers,
-                      ";".join(signed_header_names), UNSIGNED_PAYLOAD])
+    canonical_headers = "".join(
+        f"{name}:{canonical_header_value(headers.get(name, ''))}\n" for name in signed_header_names
+    )
+    return "\n".join(
+        [
+            method.upper(),
+            canonical_uri(raw_path),
+            canonical_query(raw_query),
+            canonical_headers,
+            ";".join(signed_header_names),
+            UNSIGNED_PAYLOAD,
+        ]
+    )
 
 
-def verify_presigned(method: str, raw_path: str, raw_query: str, headers: Mapping[str, str],
-                     secrets: Mapping[str, str], now: dt.datetime) -> Refusal | None:
+def verify_presigned(
+    method: str, raw_path: str, raw_query: str, headers: Mapping[str, str], secrets: Mapping[str, str], now: dt.datetime
+) -> Refusal | None:
     """None if S3 would accept this presigned request, else why not. `headers` maps lower-case names to values
     (`host` included); `secrets` maps the access keys this stack knows to their secret keys; `now` is UTC."""
     query = dict(urllib.parse.parse_qsl(raw_query, keep_blank_values=True))
-    required = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
-                "X-Amz-Signature")
+    required = (
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Date",
+        "X-Amz-Expires",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Signature",
+    )
     missing = [name for name in required if name not in query]
     if missing:
-        return Refusal(400, "AuthorizationQueryParametersError",
-                       f"Query-string authentication version 4 requires the {', '.join(missing)} parameters.")
+        return Refusal(
+            400,
+            "AuthorizationQueryParametersError",
+            f"Query-string authentication version 4 requires the {', '.join(missing)} parameters.",
+        )
     if query["X-Amz-Algorithm"] != ALGORITHM:
-        return Refusal(400, "AuthorizationQueryParametersError",
-                       "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")
+        return Refusal(400, "AuthorizationQueryParametersError", 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"')
     credential = query["X-Amz-Credential"].split("/")
     if len(credential) != 5 or credential[4] != "aws4_request":
-        return Refusal(400, "AuthorizationQueryParametersError",
-                       "Error parsing the X-Amz-Credential parameter; the credential is mal-formed.")
+        return Refusal(
+            400,
+            "AuthorizationQueryParametersError",
+            "Error parsing the X-Amz-Credential parameter; the credential is mal-formed.",
+        )
     access_key, date, region, service, _ = credential
     try:
         signed_at = dt.datetime.strptime(query["X-Amz-Date"], TIMESTAMP_FORMAT).replace(tzinfo=dt.UTC)
         expires_in = int(query["X-Amz-Expires"])
     except ValueError:
-        return Refusal(400, "AuthorizationQueryParametersError",
-                       "X-Amz-Date must be in the ISO8601 Long Format and X-Amz-Expires a number of seconds.")
+        return Refusal(
+            400,
+            "AuthorizationQueryParametersError",
+            "X-Amz-Date must be in the ISO8601 Long Format and X-Amz-Expires a number of seconds.",
+        )
     if not 0 <= expires_in <= MAX_EXPIRES_SECONDS:
-        return Refusal(400, "AuthorizationQueryParametersError",
-                       "X-Amz-Expires must be less than a week (in seconds) that is 604800")
+        return Refusal(
+            400,
+            "AuthorizationQueryParametersError",
+            "X-Amz-Expires must be less than a week (in seconds) that is 604800",
+        )
     secret = secrets.get(access_key)
     if secret is None:
-        return Refusal(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.",
-                       {"AWSAccessKeyId": access_key})
+        return Refusal(
+            403,
+            "InvalidAccessKeyId",
+            "The AWS Access Key Id you provided does not exist in our records.",
+            {"AWSAccessKeyId": access_key},
+        )
     signed_header_names = query["X-Amz-SignedHeaders"].lower().split(";")
     request_text = canonical_request(method, raw_path, raw_query, headers, signed_header_names)
     scope = f"{date}/{region}/{service}/aws4_request"
-    string_to_sign = "\n".join([ALGORITHM, query["X-Amz-Date"], scope,
-                                hashlib.sha256(request_text.encode()).hexdigest()])
-    expected = hmac.new(signing_key(secret, date, region, service), string_to_sign.encode(),
-                        hashlib.sha256).hexdigest()
+    string_to_sign = "\n".join(
+        [ALGORITHM, query["X-Amz-Date"], scope, hashlib.sha256(request_text.encode()).hexdigest()]
+    )
+    expected = hmac.new(signing_key(secret, date, region, service), string_to_sign.encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, query["X-Amz-Signature"].lower()):
-        return Refusal(403, "SignatureDoesNotMatch",
-                       "The request signature we calculated does not match the signature you provided. "
-                       "Check your key and signing method.",
-                       {"AWSAccessKeyId": access_key, "StringToSign": string_to_sign,
-                        "SignatureProvided": query["X-Amz-Signature"], "CanonicalRequest": request_text})
+        return Refusal(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. "
+            "Check your key and signing method.",
+            {
+                "AWSAccessKeyId": access_key,
+                "StringToSign": string_to_sign,
+                "SignatureProvided": query["X-Amz-Signature"],
+                "CanonicalRequest": request_text,
+            },
+        )
     expires_at = signed_at + dt.timedelta(seconds=expires_in)
     if now > expires_at:
-        return Refusal(403, "AccessDenied", "Request has expired",
-                       {"X-Amz-Expires": str(expires_in), "Expires": expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                        "ServerTime": now.strftime("%Y-%m-%dT%H:%M:%SZ")})
+        return Refusal(
+            403,
+            "AccessDenied",
+            "Request has expired",
+            {
+                "X-Amz-Expires": str(expires_in),
+                "Expires": expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "ServerTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+        )
     return None

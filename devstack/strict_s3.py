@@ -44,8 +44,9 @@ FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 log = logging.getLogger("cloudsound.strict_s3")
 
 # moto does not check a signature in the Authorization header: only its scope (the service) matters to it.
-_PROBE_AUTHORIZATION = ("AWS4-HMAC-SHA256 Credential=local/20000101/us-east-1/s3/aws4_request, SignedHeaders=host, "
-                        "Signature=0")
+_PROBE_AUTHORIZATION = (
+    "AWS4-HMAC-SHA256 Credential=local/20000101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"
+)
 _DYNAMODB_READS = ("GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "Describe", "List")
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -76,8 +77,9 @@ def service_of(environ: Mapping[str, Any], query: Mapping[str, str]) -> str | No
 
 def request_headers(environ: Mapping[str, Any]) -> dict[str, str]:
     """The request's headers by lower-case name, as the client sent them."""
-    headers = {name[5:].replace("_", "-").lower(): str(value)
-               for name, value in environ.items() if name.startswith("HTTP_")}
+    headers = {
+        name[5:].replace("_", "-").lower(): str(value) for name, value in environ.items() if name.startswith("HTTP_")
+    }
     for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(name):
             headers[name.replace("_", "-").lower()] = str(environ[name])
@@ -98,22 +100,30 @@ def error_xml(refusal: Refusal, resource: str) -> bytes:
     """S3's error document."""
     request_id = uuid.uuid4().hex[:16].upper()
     details = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in refusal.details.items())
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{refusal.code}</Code>'
-            f"<Message>{escape(refusal.message)}</Message>{details}<Resource>{escape(resource)}</Resource>"
-            f"<RequestId>{request_id}</RequestId><HostId>{request_id}</HostId></Error>").encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{refusal.code}</Code>'
+        f"<Message>{escape(refusal.message)}</Message>{details}<Resource>{escape(resource)}</Resource>"
+        f"<RequestId>{request_id}</RequestId><HostId>{request_id}</HostId></Error>"
+    ).encode()
 
 
 def _status_line(status: int) -> str:
-    return {400: "400 Bad Request", 403: "403 Forbidden", 404: "404 Not Found",
-            411: "411 Length Required"}.get(status, f"{status} Error")
+    return {400: "400 Bad Request", 403: "403 Forbidden", 404: "404 Not Found", 411: "411 Length Required"}.get(
+        status, f"{status} Error"
+    )
 
 
 def _refuse(start_response: Callable[..., Any], refusal: Refusal, raw_path: str, head: bool = False) -> list[bytes]:
     """S3's error answer (a HEAD's carries no body, as S3's does not)."""
     body = error_xml(refusal, urllib.parse.unquote(raw_path))
-    start_response(_status_line(refusal.status), [("Content-Type", "application/xml"),
-                                                  ("Content-Length", "0" if head else str(len(body))),
-                                                  ("Connection", "close")])
+    start_response(
+        _status_line(refusal.status),
+        [
+            ("Content-Type", "application/xml"),
+            ("Content-Length", "0" if head else str(len(body))),
+            ("Connection", "close"),
+        ],
+    )
     return [] if head else [body]
 
 
@@ -134,8 +144,12 @@ def _whole(response: Iterable[bytes]) -> list[bytes]:
 class StrictS3:
     """The WSGI layer around moto's application (see the module's docstring)."""
 
-    def __init__(self, moto_app: WsgiApp, secrets: Mapping[str, str],
-                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+    def __init__(
+        self,
+        moto_app: WsgiApp,
+        secrets: Mapping[str, str],
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
         self.moto_app = moto_app
         self.secrets = dict(secrets)
         self.clock = clock
@@ -166,31 +180,37 @@ class StrictS3:
             with self._dynamodb_turn:  # the whole answer is made in turn (moto's DynamoDB bodies are small)
                 if listener is None:
                     return _whole(self.moto_app(environ, start_response))
-                return _whole(self._call_and_report(environ, start_response, listener, service, method, raw_path,
-                                                    query))
+                return _whole(
+                    self._call_and_report(environ, start_response, listener, service, method, raw_path, query)
+                )
         if listener is None:
             return self.moto_app(environ, start_response)
         return self._call_and_report(environ, start_response, listener, service, method, raw_path, query)
 
-    def _check_s3(self, environ: Mapping[str, Any], method: str, raw_path: str, raw_query: str,
-                  query: Mapping[str, str]) -> Refusal | None:
+    def _check_s3(
+        self, environ: Mapping[str, Any], method: str, raw_path: str, raw_query: str, query: Mapping[str, str]
+    ) -> Refusal | None:
         presigned = is_presigned_v4(query)
         if not presigned and "HTTP_AUTHORIZATION" not in environ and "Signature" not in query:
             return Refusal(403, "AccessDenied", "Access Denied")  # the bucket is private, as deployed
         if method == "PUT":
             length = environ.get("CONTENT_LENGTH") or ""
             if length.isdigit() and int(length) > MAX_SINGLE_PUT_BYTES:
-                return Refusal(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size",
-                               {"ProposedSize": length, "MaxSizeAllowed": str(MAX_SINGLE_PUT_BYTES)})
+                return Refusal(
+                    400,
+                    "EntityTooLarge",
+                    "Your proposed upload exceeds the maximum allowed size",
+                    {"ProposedSize": length, "MaxSizeAllowed": str(MAX_SINGLE_PUT_BYTES)},
+                )
             if presigned and not length:
                 return Refusal(411, "MissingContentLength", "You must provide the Content-Length HTTP header.")
         if presigned:
-            return verify_presigned(method, raw_path, raw_query, request_headers(environ), self.secrets,
-                                    self.clock())
+            return verify_presigned(method, raw_path, raw_query, request_headers(environ), self.secrets, self.clock())
         return None
 
-    def _presigned_read(self, environ: dict[str, Any], start_response: Callable[..., Any],
-                        raw_path: str) -> Iterable[bytes]:
+    def _presigned_read(
+        self, environ: dict[str, Any], start_response: Callable[..., Any], raw_path: str
+    ) -> Iterable[bytes]:
         """moto's answer to a verified presigned GET/HEAD, but S3's 404 NoSuchKey where moto says 403 for a key it
         does not have (see the module's docstring)."""
         answers: list[tuple[str, list[Any]]] = []
@@ -201,16 +221,25 @@ class StrictS3:
         if status.startswith("403") and not self._key_exists(environ):
             _close(response)
             key = urllib.parse.unquote(raw_path).lstrip("/").partition("/")[2]
-            return _refuse(start_response, Refusal(404, "NoSuchKey", "The specified key does not exist.",
-                                                   {"Key": key}), raw_path, environ["REQUEST_METHOD"] == "HEAD")
+            return _refuse(
+                start_response,
+                Refusal(404, "NoSuchKey", "The specified key does not exist.", {"Key": key}),
+                raw_path,
+                environ["REQUEST_METHOD"] == "HEAD",
+            )
         start_response(status, headers)
         return response
 
     def _key_exists(self, environ: dict[str, Any]) -> bool:
         """Ask moto, as the app's own boto3 would (a HEAD signed in the header, which moto does not check)."""
         probe = {name: value for name, value in environ.items() if not name.startswith("HTTP_")}
-        probe.update(REQUEST_METHOD="HEAD", QUERY_STRING="", CONTENT_LENGTH="0", HTTP_HOST=environ.get("HTTP_HOST", ""),
-                     HTTP_AUTHORIZATION=_PROBE_AUTHORIZATION)
+        probe.update(
+            REQUEST_METHOD="HEAD",
+            QUERY_STRING="",
+            CONTENT_LENGTH="0",
+            HTTP_HOST=environ.get("HTTP_HOST", ""),
+            HTTP_AUTHORIZATION=_PROBE_AUTHORIZATION,
+        )
         probe["wsgi.input"] = io.BytesIO()
         for name in ("RAW_URI", "REQUEST_URI"):
             if name in probe:
@@ -219,9 +248,16 @@ class StrictS3:
         _close(self.moto_app(probe, lambda status, headers, exc_info=None: answers.append(status)))
         return not answers or not answers[-1].startswith("404")
 
-    def _call_and_report(self, environ: dict[str, Any], start_response: Callable[..., Any],
-                         listener: ChangeListener, service: str | None, method: str, raw_path: str,
-                         query: Mapping[str, str]) -> Iterable[bytes]:
+    def _call_and_report(
+        self,
+        environ: dict[str, Any],
+        start_response: Callable[..., Any],
+        listener: ChangeListener,
+        service: str | None,
+        method: str,
+        raw_path: str,
+        query: Mapping[str, str],
+    ) -> Iterable[bytes]:
         """Call moto; if the request changed state, tell the listener before the answer goes out (werkzeug sends
         the status line with the first body bytes, so the client is not answered until the listener returns)."""
         report: Callable[[], None] | None = None
@@ -245,8 +281,9 @@ class StrictS3:
                 log.exception("could not mirror %s %s", method, raw_path)
         return response
 
-    def _object_report(self, environ: dict[str, Any], listener: ChangeListener, method: str, raw_path: str,
-                       query: Mapping[str, str]) -> Callable[[], None] | None:
+    def _object_report(
+        self, environ: dict[str, Any], listener: ChangeListener, method: str, raw_path: str, query: Mapping[str, str]
+    ) -> Callable[[], None] | None:
         """What an S3 write changes: one key (PutObject, CopyObject, CompleteMultipartUpload, DeleteObject), the
         keys listed in a DeleteObjects body, or nothing (a part, the start or abort of a multipart upload)."""
         bucket, _, key = urllib.parse.unquote(raw_path).lstrip("/").partition("/")
@@ -297,8 +334,9 @@ class LocalAws:
         from moto.moto_server.werkzeug_app import MotoRequestHandler
         from werkzeug.serving import make_server
 
-        self._server = make_server(self.ip_address, self.port, self.layer, threaded=True,
-                                   request_handler=MotoRequestHandler)
+        self._server = make_server(
+            self.ip_address, self.port, self.layer, threaded=True, request_handler=MotoRequestHandler
+        )
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-aws", daemon=True)
         self._thread.start()
 

@@ -27,17 +27,19 @@ log = logging.getLogger("cloudsound.worker")
 def lambda_sqs_event(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
     """The event Lambda's SQS integration delivers for one message."""
     return {
-        "Records": [{
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": message.get("Attributes", {}),
-            "messageAttributes": message.get("MessageAttributes", {}),
-            "md5OfBody": message.get("MD5OfBody", ""),
-            "eventSource": "aws:sqs",
-            "eventSourceARN": queue_arn,
-            "awsRegion": region,
-        }]
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message.get("Attributes", {}),
+                "messageAttributes": message.get("MessageAttributes", {}),
+                "md5OfBody": message.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+        ]
     }
 
 
@@ -53,8 +55,13 @@ class QueueConsumer:
         self.arn = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
     def poll(self, wait_seconds: int, context: Any) -> None:
-        response = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=1, WaitTimeSeconds=wait_seconds,
-                                            AttributeNames=["All"], VisibilityTimeout=VISIBILITY_SECONDS)
+        response = self.sqs.receive_message(
+            QueueUrl=self.url,
+            MaxNumberOfMessages=1,
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            VisibilityTimeout=VISIBILITY_SECONDS,
+        )
         for message in response.get("Messages", []):
             heartbeat = Heartbeat(self.sqs, self.url, message["ReceiptHandle"])
             heartbeat.start()
@@ -62,11 +69,11 @@ class QueueConsumer:
                 self.handler(lambda_sqs_event(message, self.arn, self.region), context)
             except Exception:
                 receives = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
-                log.exception("%s: the handler failed (receive %s); the message will be retried", self.name,
-                              receives)
+                log.exception("%s: the handler failed (receive %s); the message will be retried", self.name, receives)
                 heartbeat.stop()
-                self.sqs.change_message_visibility(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"],
-                                                   VisibilityTimeout=RETRY_DELAY_SECONDS)
+                self.sqs.change_message_visibility(
+                    QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=RETRY_DELAY_SECONDS
+                )
             else:
                 heartbeat.stop()
                 self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
@@ -85,8 +92,9 @@ class Heartbeat(threading.Thread):
     def run(self) -> None:
         while not self._done.wait(max(VISIBILITY_SECONDS / 3, 0.5)):
             try:
-                self._sqs.change_message_visibility(QueueUrl=self._url, ReceiptHandle=self._receipt,
-                                                    VisibilityTimeout=VISIBILITY_SECONDS)
+                self._sqs.change_message_visibility(
+                    QueueUrl=self._url, ReceiptHandle=self._receipt, VisibilityTimeout=VISIBILITY_SECONDS
+                )
             except Exception:  # noqa: BLE001 - a missed beat only means the message may be retried early
                 log.warning("could not extend a message's visibility", exc_info=True)
 
@@ -105,8 +113,9 @@ def run(stop: threading.Event, parent: int | None = None) -> None:
     sqs = aws.sqs()
     conversions = QueueConsumer(sqs, current.conversions_queue, application.convert, current.region)
     dead_letters = QueueConsumer(sqs, current.dead_letter_queue, application.dead_letters, current.region)
-    context = SimpleNamespace(function_name="convert", aws_request_id="local",
-                              get_remaining_time_in_millis=lambda: 900000)
+    context = SimpleNamespace(
+        function_name="convert", aws_request_id="local", get_remaining_time_in_millis=lambda: 900000
+    )
     log.info("worker %d polling %s and %s", os.getpid(), conversions.name, dead_letters.name)
     while not stop.is_set() and parent_alive(parent):  # the parent check backs up the kernel's signal
         conversions.poll(1, context)

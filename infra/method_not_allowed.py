@@ -24,8 +24,11 @@ def add_any_methods(template: dict[str, Any]) -> dict[str, Any]:
     """The SAM template with an ANY method on every path of the REST API, sharing its routes' integration."""
     paths = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
     for item in paths.values():
-        proxied = [item[method] for method in HTTP_METHODS
-                   if method in item and item[method].get(INTEGRATION, {}).get("type") == "aws_proxy"]
+        proxied = [
+            item[method]
+            for method in HTTP_METHODS
+            if method in item and item[method].get(INTEGRATION, {}).get("type") == "aws_proxy"
+        ]
         if proxied and ANY_METHOD not in item:
             item[ANY_METHOD] = {
                 "produces": ["application/json"],

@@ -14,15 +14,38 @@ AudioFactory = Callable[..., Path]
 
 
 def generate_audio(
-    path: Path, seconds: float = 1.0, rate: int = 44100, channels: int = 1, codec: str = "pcm_s16le",
+    path: Path,
+    seconds: float = 1.0,
+    rate: int = 44100,
+    channels: int = 1,
+    codec: str = "pcm_s16le",
     extra: tuple[str, ...] = (),
 ) -> Path:
     """A sine tone of exactly `seconds` at `rate` Hz with `channels` channels, encoded with `codec`. Bit-exact, so a
     16-bit WAV has the canonical 44-byte header."""
     subprocess.run(
-        [ffmpeg_binary(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-         "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate={rate}:duration={seconds + 1}",
-         "-t", str(seconds), "-ac", str(channels), "-c:a", codec, "-fflags", "+bitexact", *extra, str(path)],
+        [
+            ffmpeg_binary(),
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:sample_rate={rate}:duration={seconds + 1}",
+            "-t",
+            str(seconds),
+            "-ac",
+            str(channels),
+            "-c:a",
+            codec,
+            "-fflags",
+            "+bitexact",
+            *extra,
+            str(path),
+        ],
         check=True,
     )
     return path

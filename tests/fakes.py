@@ -46,8 +46,11 @@ class InMemoryRecordingStore(RecordingStore):
             return True
 
     def page(self, selection: Selection, limit: int, after: str | None) -> tuple[list[Recording], str | None]:
-        in_range = sorted((recording for recording in self._recordings.values() if selection.in_index(recording)),
-                          key=lambda recording: recording.sort_key, reverse=True)
+        in_range = sorted(
+            (recording for recording in self._recordings.values() if selection.in_index(recording)),
+            key=lambda recording: recording.sort_key,
+            reverse=True,
+        )
         if after is not None:
             in_range = [recording for recording in in_range if recording.sort_key < after]
         read = in_range[:limit]
@@ -87,6 +90,9 @@ class InMemoryAudioStorage:
         return f"memory://originals/{recording_id}?expires={expires_in}&size={size}"
 
     def delete_recording(self, recording_id: str) -> None:
-        for key in [key for key in self.objects if key == original_key(recording_id)
-                    or key.startswith((f"mp3/{recording_id}/", f"peaks/{recording_id}/"))]:
+        for key in [
+            key
+            for key in self.objects
+            if key == original_key(recording_id) or key.startswith((f"mp3/{recording_id}/", f"peaks/{recording_id}/"))
+        ]:
             del self.objects[key]

@@ -70,6 +70,9 @@ def user_for_token(token: Any, field: str | None = None) -> User:
         details = {"field": field} if field else {}
         raise Unauthenticated(f"the token is not valid: {_HOW}", **details)
     if not allows(user.scope, current_need()):
-        raise InsufficientScope(f"this key may only read: a key with scope {current_need()!r} is needed",
-                                needed_scope=current_need(), key_scope=user.scope)
+        raise InsufficientScope(
+            f"this key may only read: a key with scope {current_need()!r} is needed",
+            needed_scope=current_need(),
+            key_scope=user.scope,
+        )
     return user

@@ -38,6 +38,7 @@ Seconds = Annotated[float, Meta(ge=0, le=1e9)]
 
 # ---- requests ---------------------------------------------------------------------------------------------------
 
+
 class NewUser(Struct, kw_only=True):
     """POST /users: both optional; no id takes the next free one."""
 
@@ -61,9 +62,14 @@ class RecordingFields(Struct, kw_only=True):
 class UploadSlotRequest(RecordingFields, kw_only=True):
     """POST /recordings with a JSON body: the metadata, and the size of the file that will be PUT to the link."""
 
-    size: Annotated[int, Meta(ge=1, le=MAX_OBJECT_BYTES,
-                              description="the file's size in bytes: reserved against the quota, and the link "
-                                          "takes exactly this many")]
+    size: Annotated[
+        int,
+        Meta(
+            ge=1,
+            le=MAX_OBJECT_BYTES,
+            description="the file's size in bytes: reserved against the quota, and the link takes exactly this many",
+        ),
+    ]
 
 
 class ListParams(Struct, kw_only=True):
@@ -98,6 +104,7 @@ class UploadParams(Struct, kw_only=True):
 
 
 # ---- responses --------------------------------------------------------------------------------------------------
+
 
 class User(Struct):
     id: int
@@ -276,8 +283,7 @@ def _integral(value: Any) -> Any:
 
 def fields_given(struct: Struct) -> dict[str, Any]:
     """The fields a request set (null included), as the plain values the domain takes."""
-    return {name: value for name in struct.__struct_fields__
-            if (value := getattr(struct, name)) is not UNSET}
+    return {name: value for name in struct.__struct_fields__ if (value := getattr(struct, name)) is not UNSET}
 
 
 def _field(error: msgspec.ValidationError) -> str | None:
@@ -287,4 +293,3 @@ def _field(error: msgspec.ValidationError) -> str | None:
 
 def _reason(error: msgspec.ValidationError) -> str:
     return str(error).split(" - at `")[0].replace("`", "").lower()
-

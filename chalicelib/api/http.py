@@ -13,8 +13,19 @@ from chalice import Response
 from chalicelib import logs
 from chalicelib.config import settings
 from chalicelib.errors import (
-    CloudSoundError, Conflict, Invalid, InvalidParameter, ItemTooLarge, NotAudio, NotFound, NotOwner, NotReady,
-    QuotaExceeded, TooLarge, TooManyRequests, Unauthenticated,
+    CloudSoundError,
+    Conflict,
+    Invalid,
+    InvalidParameter,
+    ItemTooLarge,
+    NotAudio,
+    NotFound,
+    NotOwner,
+    NotReady,
+    QuotaExceeded,
+    TooLarge,
+    TooManyRequests,
+    Unauthenticated,
 )
 
 
@@ -33,23 +44,55 @@ class LengthRequired(CloudSoundError):
 # Every error a client can cause, and its status. Subclasses take their parent's (RecordingGone is a NotFound,
 # NotReady a Conflict); tests/unit/test_error_statuses.py checks that every error class has a row.
 STATUSES: dict[type[CloudSoundError], int] = {
-    BadRequest: 400, InvalidParameter: 400, Unauthenticated: 401, NotOwner: 403, NotFound: 404, Conflict: 409,
-    LengthRequired: 411, TooLarge: 413, QuotaExceeded: 413, ItemTooLarge: 413, NotAudio: 415, Invalid: 422,
+    BadRequest: 400,
+    InvalidParameter: 400,
+    Unauthenticated: 401,
+    NotOwner: 403,
+    NotFound: 404,
+    Conflict: 409,
+    LengthRequired: 411,
+    TooLarge: 413,
+    QuotaExceeded: 413,
+    ItemTooLarge: 413,
+    NotAudio: 415,
+    Invalid: 422,
     TooManyRequests: 429,
 }
 _CHALICE_CODES = {
-    "BadRequestError": "bad_request", "BadRequest": "bad_request", "UnauthorizedError": "unauthorized",
-    "ForbiddenError": "forbidden", "NotFoundError": "not_found", "MethodNotAllowedError": "method_not_allowed",
-    "UnsupportedMediaType": "unsupported_media_type", "TooManyRequestsError": "too_many_requests",
+    "BadRequestError": "bad_request",
+    "BadRequest": "bad_request",
+    "UnauthorizedError": "unauthorized",
+    "ForbiddenError": "forbidden",
+    "NotFoundError": "not_found",
+    "MethodNotAllowedError": "method_not_allowed",
+    "UnsupportedMediaType": "unsupported_media_type",
+    "TooManyRequestsError": "too_many_requests",
     "InternalServerError": "internal_error",
 }
 
 # Binary bodies (API Gateway base64-encodes these on the way in); Chalice's defaults lack several audio spellings,
 # multipart/form-data, and curl's default for --data-binary.
 BINARY_TYPES = [
-    "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", "audio/mpeg", "audio/mp3", "audio/flac",
-    "audio/x-flac", "audio/ogg", "audio/mp4", "audio/x-m4a", "audio/aac", "audio/aiff", "audio/x-aiff",
-    "audio/webm", "audio/x-ms-wma", "audio/wavpack", "audio/ape", "audio/tta", "multipart/form-data",
+    "audio/wav",
+    "audio/x-wav",
+    "audio/wave",
+    "audio/vnd.wave",
+    "audio/mpeg",
+    "audio/mp3",
+    "audio/flac",
+    "audio/x-flac",
+    "audio/ogg",
+    "audio/mp4",
+    "audio/x-m4a",
+    "audio/aac",
+    "audio/aiff",
+    "audio/x-aiff",
+    "audio/webm",
+    "audio/x-ms-wma",
+    "audio/wavpack",
+    "audio/ape",
+    "audio/tta",
+    "multipart/form-data",
     "application/x-www-form-urlencoded",
 ]
 
@@ -105,8 +148,11 @@ def access_log(request: Any, get_response: Callable[[Any], Response]) -> Respons
     response = get_response(request)
     context = getattr(request, "context", None) or {}
     logs.event(
-        "request", method=getattr(request, "method", None), path=context.get("resourcePath"),
-        status=response.status_code, ms=round((time.perf_counter() - started) * 1000, 1),
+        "request",
+        method=getattr(request, "method", None),
+        path=context.get("resourcePath"),
+        status=response.status_code,
+        ms=round((time.perf_counter() - started) * 1000, 1),
         request_id=context.get("requestId"),
     )
     return response

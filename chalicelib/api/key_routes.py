@@ -15,8 +15,17 @@ blueprint = Blueprint(__name__)
 KEY = {"key_id": {"type": "string", "pattern": "^[A-Za-z0-9-]{1,64}$"}}
 
 
-@route(blueprint, "POST", "/me/keys", summary="make an API key: its token is shown this once", auth="token",
-       body="NewKey", required_body=True, returns={201: "CreatedKey"}, errors=(400, 401, 403, 409, 422))
+@route(
+    blueprint,
+    "POST",
+    "/me/keys",
+    summary="make an API key: its token is shown this once",
+    auth="token",
+    body="NewKey",
+    required_body=True,
+    returns={201: "CreatedKey"},
+    errors=(400, 401, 403, 409, 422),
+)
 @json_errors
 def create_key() -> Response:
     from chalicelib.api.schemas.keys import NewKey
@@ -35,17 +44,32 @@ def create_key() -> Response:
     return Response(body={**key.public(), "token": token}, status_code=201)
 
 
-@route(blueprint, "GET", "/me/keys", summary="your API keys (never their tokens)", auth="token",
-       returns={200: "KeyList"}, errors=(401,))
+@route(
+    blueprint,
+    "GET",
+    "/me/keys",
+    summary="your API keys (never their tokens)",
+    auth="token",
+    returns={200: "KeyList"},
+    errors=(401,),
+)
 @json_errors
 def list_keys() -> dict[str, Any]:
     user = signed_in(blueprint.current_request.headers)
     return {"items": [key.public() for key in wiring.key_store().list(user)]}
 
 
-@route(blueprint, "DELETE", "/me/keys/{key_id}", summary="revoke an API key at once (not your last write key)",
-       auth="token", path_params=KEY, returns={204: None}, errors=(401, 403, 404, 409),
-       media={204: {"description": "revoked"}})
+@route(
+    blueprint,
+    "DELETE",
+    "/me/keys/{key_id}",
+    summary="revoke an API key at once (not your last write key)",
+    auth="token",
+    path_params=KEY,
+    returns={204: None},
+    errors=(401, 403, 404, 409),
+    media={204: {"description": "revoked"}},
+)
 @json_errors
 def revoke_key(key_id: str) -> Response:
     user = signed_in(blueprint.current_request.headers)

@@ -19,13 +19,15 @@ def client_address(request: Any) -> str:
 
 def count_registration(request: Any) -> None:
     current = settings()
-    wiring.rate_limiter().hit("registrations", client_address(request), current.registrations_per_window,
-                              current.rate_window_seconds)
+    wiring.rate_limiter().hit(
+        "registrations", client_address(request), current.registrations_per_window, current.rate_window_seconds
+    )
 
 
 def count_upload(request: Any, user: User) -> None:
     if user.id != GUEST.id:
         return
     current = settings()
-    wiring.rate_limiter().hit("anonymous uploads", client_address(request), current.anonymous_uploads_per_window,
-                              current.rate_window_seconds)
+    wiring.rate_limiter().hit(
+        "anonymous uploads", client_address(request), current.anonymous_uploads_per_window, current.rate_window_seconds
+    )

@@ -15,28 +15,41 @@ ERROR = {"$ref": "#/components/schemas/Error"}
 RECORDING = {"$ref": "#/components/schemas/Recording"}
 ID_PATTERN = "^[A-Za-z0-9-]{1,64}$"
 SECURITY: dict[str, list[dict[str, list[str]]]] = {
-    "open": [], "optional": [{"bearer": []}, {}], "token": [{"bearer": []}]}
+    "open": [],
+    "optional": [{"bearer": []}, {}],
+    "token": [{"bearer": []}],
+}
 OPTIONAL_AUTH = SECURITY["optional"]
-SCOPES = ("A token: the one from registration, or an API key (POST /me/keys). A key of scope `read` may make every "
-          "GET; any other method needs `write` (403 insufficient_scope otherwise). Each operation names its scope.")
+SCOPES = (
+    "A token: the one from registration, or an API key (POST /me/keys). A key of scope `read` may make every "
+    "GET; any other method needs `write` (403 insufficient_scope otherwise). Each operation names its scope."
+)
 TEXT = {"type": "string", "maxLength": 100}
 LOOSE_OBJECT = {"type": "object"}
 BINARY = {"type": "string", "format": "binary"}
-AUDIO_BODY = {"content": {
-    "application/octet-stream": {"schema": BINARY},
-    "audio/wav": {"schema": BINARY},
-    "multipart/form-data": {"schema": {"type": "object", "properties": {"file": BINARY}}},
-}}
+AUDIO_BODY = {
+    "content": {
+        "application/octet-stream": {"schema": BINARY},
+        "audio/wav": {"schema": BINARY},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {"file": BINARY}}},
+    }
+}
 DOWNLOAD = {
-    "200": {"description": "the file's bytes (small files, binary Accept)",
-            "content": {"audio/*": {"schema": BINARY}, "application/octet-stream": {"schema": BINARY}}},
-    "302": {"description": "a presigned S3 link to the file",
-            "headers": {"Location": {"schema": {"type": "string"}}}},
+    "200": {
+        "description": "the file's bytes (small files, binary Accept)",
+        "content": {"audio/*": {"schema": BINARY}, "application/octet-stream": {"schema": BINARY}},
+    },
+    "302": {"description": "a presigned S3 link to the file", "headers": {"Location": {"schema": {"type": "string"}}}},
 }
 ERRORS = {
-    400: "bad parameters or body", 401: "missing or unknown token", 403: "not the owner", 404: "unknown",
-    409: "conflict, or not ready yet (see status and Retry-After)", 411: "chunked body",
-    413: "over the size limit, or over the quota (code quota_exceeded)", 415: "not audio",
+    400: "bad parameters or body",
+    401: "missing or unknown token",
+    403: "not the owner",
+    404: "unknown",
+    409: "conflict, or not ready yet (see status and Retry-After)",
+    411: "chunked body",
+    413: "over the size limit, or over the quota (code quota_exceeded)",
+    415: "not audio",
     422: "a field that does not fit (field names it)",
     429: "too many registrations or anonymous uploads from this address (see retry_after and Retry-After)",
 }
@@ -78,11 +91,17 @@ def openapi_document() -> dict[str, Any]:
     responses["E429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Cloud Sound", "version": "1.0.0",
-                 "description": "Upload audio, get MP3s and metadata. Errors: {error: {code, message}}."},
+        "info": {
+            "title": "Cloud Sound",
+            "version": "1.0.0",
+            "description": "Upload audio, get MP3s and metadata. Errors: {error: {code, message}}.",
+        },
         "paths": paths,
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": SCOPES}},
-                       "responses": responses, "schemas": schemas},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": SCOPES}},
+            "responses": responses,
+            "schemas": schemas,
+        },
     }
 
 
@@ -98,7 +117,8 @@ def _state_scopes(paths: dict[str, Any]) -> None:
                 continue
             requirements = described.get("security") or []
             if not any("bearer" in requirement for requirement in requirements) and "401" not in described.get(
-                    "responses", {}):
+                "responses", {}
+            ):
                 continue
             scope = needed_scope(method)
             described["security"] = [{"bearer": [scope]} if "bearer" in r else r for r in requirements]
@@ -119,16 +139,23 @@ def _operation(operation: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
         described["requestBody"] = {"required": operation.required_body, "content": content}
     answers: dict[str, Any] = {}
     for status, type_name in operation.returns.items():
-        answers[str(status)] = (dict(operation.media[status]) if status in operation.media
-                                else _json(_ref(type_name), type_name) if type_name else {"description": "done"})
+        answers[str(status)] = (
+            dict(operation.media[status])
+            if status in operation.media
+            else _json(_ref(type_name), type_name)
+            if type_name
+            else {"description": "done"}
+        )
     described["responses"] = {**answers, **_errors(*operation.errors)}
     return described
 
 
 def _query_parameters(schemas: dict[str, Any], type_name: str) -> list[dict[str, Any]]:
     query = schemas[type_name]
-    return [_query(name, _plain(schema), schema.get("description", ""), name in query.get("required", []))
-            for name, schema in query["properties"].items()]
+    return [
+        _query(name, _plain(schema), schema.get("description", ""), name in query.get("required", []))
+        for name, schema in query["properties"].items()
+    ]
 
 
 def _plain(schema: dict[str, Any]) -> dict[str, Any]:
@@ -143,8 +170,12 @@ def _schemas() -> dict[str, Any]:
     """Every declared type's JSON Schema, by its name (msgspec makes them from the same Structs that validate)."""
     import msgspec
 
-    types = [value for module in _contract_modules() for value in vars(module).values()
-             if isinstance(value, type) and issubclass(value, msgspec.Struct) and value is not msgspec.Struct]
+    types = [
+        value
+        for module in _contract_modules()
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, msgspec.Struct) and value is not msgspec.Struct
+    ]
     unique = tuple(dict.fromkeys(types))
     _, components = msgspec.json.schema_components(unique, ref_template="#/components/schemas/{name}")
     return components

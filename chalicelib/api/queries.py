@@ -45,8 +45,7 @@ def unknown_parameter(params: Mapping[str, str], also: tuple[str, ...] = ()) -> 
         return
     name = unknown[0]
     hint = f"; did you mean {_SPELLED_HERE[name]}?" if _SPELLED_HERE.get(name) in known else ""
-    raise InvalidParameter(f"unknown query parameter {name!r}: this list takes {', '.join(known)}{hint}",
-                           field=name)
+    raise InvalidParameter(f"unknown query parameter {name!r}: this list takes {', '.join(known)}{hint}", field=name)
 
 
 def list_parameters() -> tuple[str, ...]:

@@ -6,8 +6,18 @@ from typing import Any
 
 from chalicelib.recording import Recording
 
-_ORIGINAL_FIELDS = ("content_type", "size", "format", "codec", "sample_rate", "channels", "bits_per_sample",
-                    "duration", "filename", "tags")
+_ORIGINAL_FIELDS = (
+    "content_type",
+    "size",
+    "format",
+    "codec",
+    "sample_rate",
+    "channels",
+    "bits_per_sample",
+    "duration",
+    "filename",
+    "tags",
+)
 
 
 def recording_view(recording: Recording, base_url: str) -> dict[str, Any]:
@@ -28,8 +38,10 @@ def recording_view(recording: Recording, base_url: str) -> dict[str, Any]:
         "created_at": recording.created_at,
         "updated_at": recording.updated_at,
         "duration": recording.duration,
-        "original": {**{field: recording.original.get(field) for field in _ORIGINAL_FIELDS},
-                     "tags": dict(recording.original.get("tags") or {})},
+        "original": {
+            **{field: recording.original.get(field) for field in _ORIGINAL_FIELDS},
+            "tags": dict(recording.original.get("tags") or {}),
+        },
         "mp3": dict(recording.mp3) if recording.mp3 is not None else None,
         "loudness": dict(recording.loudness) if recording.loudness is not None else None,
         "links": {

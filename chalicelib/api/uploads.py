@@ -28,14 +28,20 @@ class Upload:
 def upload_of(request: Any, file_field: str = "file") -> Upload:
     """The audio a request carries: its raw body, or the multipart part `file_field` (else the first file part)."""
     headers = request.headers
-    return read_upload(headers.get("content-type"), request.raw_body, max_bytes=settings().max_body_bytes,
-                       declared_length=headers.get("content-length"),
-                       chunked="chunked" in headers.get("transfer-encoding", "").lower(), file_field=file_field)
+    return read_upload(
+        headers.get("content-type"),
+        request.raw_body,
+        max_bytes=settings().max_body_bytes,
+        declared_length=headers.get("content-length"),
+        chunked="chunked" in headers.get("transfer-encoding", "").lower(),
+        file_field=file_field,
+    )
 
 
 def metadata_from_params(query: Any, form: dict[str, str]) -> dict[str, Any]:
     """Recording metadata sent beside a direct upload, in the query string or the multipart form:
     name, kind, visibility, host, title, author, narrator, and participants (repeated, or comma-separated)."""
+
     def every(name: str) -> list[str]:
         return list(query.getlist(name)) if query and name in query else []  # Chalice's getlist raises otherwise
 

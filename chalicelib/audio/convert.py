@@ -34,7 +34,13 @@ from typing import BinaryIO
 from mutagen.mp3 import MP3, HeaderNotFoundError
 
 from chalicelib.audio.conversion import (
-    Conversion, ConversionError, ConversionInterrupted, SegmentsFailed, SourceUnavailable, TooLong, TooSlow,
+    Conversion,
+    ConversionError,
+    ConversionInterrupted,
+    SegmentsFailed,
+    SourceUnavailable,
+    TooLong,
+    TooSlow,
 )
 from chalicelib.audio.cover import cover_picture
 from chalicelib.audio.ffmpeg_command import encode_command, network_options, protocols
@@ -47,8 +53,17 @@ from chalicelib.audio.peaks import downsample
 from chalicelib.audio.segments import Helper, Joiner, JoinFailed, Segment, join, mp3_rate, plan, start_helpers, stop
 from chalicelib.audio.source_layout import SourceLayout, read_layout
 
-__all__ = ["CHUNK_BYTES", "Conversion", "ConversionError", "ConversionInterrupted", "SegmentsFailed",
-           "SourceUnavailable", "TooLong", "TooSlow", "convert_to_mp3"]
+__all__ = [
+    "CHUNK_BYTES",
+    "Conversion",
+    "ConversionError",
+    "ConversionInterrupted",
+    "SegmentsFailed",
+    "SourceUnavailable",
+    "TooLong",
+    "TooSlow",
+    "convert_to_mp3",
+]
 
 CHUNK_BYTES = 1 << 20
 _FIRST_FRAMES_BYTES = 1 << 14  # the MP3's Info frame and a few frames after it: always held
@@ -131,12 +146,22 @@ def convert_to_mp3(
     The source is hostile input: `demuxer` (the sniffed format's, audio/sniff.py) is the only demuxer that may read
     it, so a playlist or a concat list is never followed; ffmpeg may use only the protocols reading `source` itself
     needs; and `max_wall_seconds` ends a conversion that goes on too long (TooSlow), whatever keeps it busy."""
-    layout, pieces = _segments(source, source_headers, segments, parallel_from_seconds, max_seconds,
-                               max_channel_samples)
-    encode = _Pass(source=source, headers=source_headers, network=network_options(source, source_headers),
-                   demuxer=demuxer, layout=layout, pieces=pieces, bitrate_kbps=bitrate_kbps,
-                   reservoir=reservoir and not pieces, max_seconds=max_seconds,
-                   max_channel_samples=max_channel_samples, max_wall_seconds=max_wall_seconds)
+    layout, pieces = _segments(
+        source, source_headers, segments, parallel_from_seconds, max_seconds, max_channel_samples
+    )
+    encode = _Pass(
+        source=source,
+        headers=source_headers,
+        network=network_options(source, source_headers),
+        demuxer=demuxer,
+        layout=layout,
+        pieces=pieces,
+        bitrate_kbps=bitrate_kbps,
+        reservoir=reservoir and not pieces,
+        max_seconds=max_seconds,
+        max_channel_samples=max_channel_samples,
+        max_wall_seconds=max_wall_seconds,
+    )
     ended = _run(encode, write, max(held_bytes, _FIRST_FRAMES_BYTES), chunk_bytes)
     duration = _check(ended, encode)
     return _result(ended, encode, duration)
@@ -148,12 +173,24 @@ def _run(encode: _Pass, write: Callable[[bytes], None], held_bytes: int, chunk_b
     mp3_path = os.path.join(workdir.name, "out.mp3")
     open(mp3_path, "wb").close()  # there from the start: the reader opens it before ffmpeg writes
     peaks_read, peaks_write = os.pipe()
-    command = encode_command(encode.source, [*encode.network, *encode.lock], mp3_path, peaks_write,
-                             bitrate_kbps=encode.bitrate_kbps, reservoir=encode.reservoir,
-                             max_seconds=encode.max_seconds, end_sample=encode.pieces[0].end if encode.pieces else None)
+    command = encode_command(
+        encode.source,
+        [*encode.network, *encode.lock],
+        mp3_path,
+        peaks_write,
+        bitrate_kbps=encode.bitrate_kbps,
+        reservoir=encode.reservoir,
+        max_seconds=encode.max_seconds,
+        end_sample=encode.pieces[0].end if encode.pieces else None,
+    )
     try:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE, pass_fds=(peaks_write,))
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            pass_fds=(peaks_write,),
+        )
     except BaseException:
         workdir.cleanup()
         raise
@@ -162,8 +199,19 @@ def _run(encode: _Pass, write: Callable[[bytes], None], held_bytes: int, chunk_b
     watch = Watch(process, peaks_read, encode.max_channel_samples, encode.max_wall_seconds)
     helpers: list[Helper] = []
     try:
-        helpers = start_helpers(encode.source, encode.layout, encode.pieces[1:], encode.bitrate_kbps, workdir.name,
-                                encode.network, encode.demuxer) if encode.layout else []
+        helpers = (
+            start_helpers(
+                encode.source,
+                encode.layout,
+                encode.pieces[1:],
+                encode.bitrate_kbps,
+                workdir.name,
+                encode.network,
+                encode.demuxer,
+            )
+            if encode.layout
+            else []
+        )
         watch.deadline.processes += [helper.process for helper in helpers]
         with open(mp3_path, "rb") as growing:
             if encode.pieces:
@@ -180,12 +228,23 @@ def _run(encode: _Pass, write: Callable[[bytes], None], held_bytes: int, chunk_b
         watch.join()
         helper_logs = [(helper.process.returncode, helper.log()) for helper in helpers if helper not in stopped]
         workdir.cleanup()
-    return _Ended(output=output, returncode=returncode, log=list(watch.log), facts=watch.facts,
-                  peaks=watch.meter.finish(), helper_logs=helper_logs)
+    return _Ended(
+        output=output,
+        returncode=returncode,
+        log=list(watch.log),
+        facts=watch.facts,
+        peaks=watch.meter.finish(),
+        helper_logs=helper_logs,
+    )
 
 
-def _single(growing: BinaryIO, process: subprocess.Popen[bytes], write: Callable[[bytes], None], held_bytes: int,
-            chunk_bytes: int) -> _Output:
+def _single(
+    growing: BinaryIO,
+    process: subprocess.Popen[bytes],
+    write: Callable[[bytes], None],
+    held_bytes: int,
+    chunk_bytes: int,
+) -> _Output:
     tag_end, size = hand_on(GrowingFile(growing, process), write, held_bytes, chunk_bytes)
     # Final now that ffmpeg has finished: its tag (the source's tags), the Info frame, the held bytes.
     growing.seek(tag_end)
@@ -194,8 +253,15 @@ def _single(growing: BinaryIO, process: subprocess.Popen[bytes], write: Callable
     return _Output(head=head, tag_end=tag_end, size=size, ffmpeg_tag=growing.read(tag_end))
 
 
-def _joined(encode: _Pass, growing: BinaryIO, process: subprocess.Popen[bytes], helpers: list[Helper],
-            write: Callable[[bytes], None], held_bytes: int, chunk_bytes: int) -> _Output:
+def _joined(
+    encode: _Pass,
+    growing: BinaryIO,
+    process: subprocess.Popen[bytes],
+    helpers: list[Helper],
+    write: Callable[[bytes], None],
+    held_bytes: int,
+    chunk_bytes: int,
+) -> _Output:
     assert encode.layout is not None
     joiner = Joiner(write, held_bytes, chunk_bytes, expected_rate=mp3_rate(encode.layout.sample_rate))
     join_failure: JoinFailed | None = None
@@ -210,8 +276,14 @@ def _joined(encode: _Pass, growing: BinaryIO, process: subprocess.Popen[bytes], 
         join_failure, head, stopped_first = failed, b"", process.poll() is None
         process.kill()
     growing.seek(0)
-    return _Output(head=head, tag_end=joiner.tag_end, size=joiner.size, ffmpeg_tag=growing.read(joiner.tag_end),
-                   join_failure=join_failure, stopped_first=stopped_first)
+    return _Output(
+        head=head,
+        tag_end=joiner.tag_end,
+        size=joiner.size,
+        ffmpeg_tag=growing.read(joiner.tag_end),
+        join_failure=join_failure,
+        stopped_first=stopped_first,
+    )
 
 
 def _check(ended: _Ended, encode: _Pass) -> float:
@@ -220,11 +292,18 @@ def _check(ended: _Ended, encode: _Pass) -> float:
     if "over_budget" in facts:  # stopped by us, before anything else
         info = source_info(facts)
         allowed = float(facts["over_budget"])
-        raise TooLong(f"the audio is longer than the {allowed:,.0f} seconds allowed at {info.sample_rate} Hz with "
-                      f"{info.channels} channels" if info else "the audio is too long", allowed)
+        raise TooLong(
+            f"the audio is longer than the {allowed:,.0f} seconds allowed at {info.sample_rate} Hz with "
+            f"{info.channels} channels"
+            if info
+            else "the audio is too long",
+            allowed,
+        )
     if "timed_out" in facts:
-        raise TooSlow(f"the conversion took longer than {float(facts['timed_out']):,.0f} seconds, the most a file "
-                      "within the length limit may take")
+        raise TooSlow(
+            f"the conversion took longer than {float(facts['timed_out']):,.0f} seconds, the most a file "
+            "within the length limit may take"
+        )
     # The pass that reads the whole file first: how it ended is how the file is. Then the helpers'.
     if not output.stopped_first and (reason := failure(ended.returncode, ended.log, facts, encode.source)):
         raise ConversionError(f"ffmpeg could not convert this file: {reason}")
@@ -262,14 +341,28 @@ def _result(ended: _Ended, encode: _Pass, decoded_seconds: float) -> Conversion:
         tags = Tags(text=tags.text, pictures=(picture,))
     info = source_info(ended.facts)
     assert info is not None  # _check saw it
-    return Conversion(source=info, duration=duration, mp3_size=output.size,
-                      mp3_bitrate_kbps=round(mp3.bitrate / 1000) or round(output.size * 8 / duration / 1000),
-                      mp3_sample_rate=mp3.sample_rate, peaks=downsample(ended.peaks), head=output.head,
-                      source_tags=tags, loudness=loudness(ended.facts), segments=max(len(encode.pieces), 1))
+    return Conversion(
+        source=info,
+        duration=duration,
+        mp3_size=output.size,
+        mp3_bitrate_kbps=round(mp3.bitrate / 1000) or round(output.size * 8 / duration / 1000),
+        mp3_sample_rate=mp3.sample_rate,
+        peaks=downsample(ended.peaks),
+        head=output.head,
+        source_tags=tags,
+        loudness=loudness(ended.facts),
+        segments=max(len(encode.pieces), 1),
+    )
 
 
-def _segments(source: str, headers: Mapping[str, str] | None, count: int, from_seconds: float,
-              max_seconds: float | None, max_channel_samples: int | None) -> tuple[SourceLayout | None, list[Segment]]:
+def _segments(
+    source: str,
+    headers: Mapping[str, str] | None,
+    count: int,
+    from_seconds: float,
+    max_seconds: float | None,
+    max_channel_samples: int | None,
+) -> tuple[SourceLayout | None, list[Segment]]:
     """The segments to encode at once, or none: one pass for a short source, one whose cuts cannot be exact
     (audio/source_layout.py), or one past a limit (the one pass stops where the limit is, and says so)."""
     if count < 2:
@@ -278,8 +371,11 @@ def _segments(source: str, headers: Mapping[str, str] | None, count: int, from_s
     if layout is None:
         return None, []
     seconds = layout.samples / layout.sample_rate
-    if seconds < from_seconds or (max_seconds is not None and seconds > max_seconds) \
-            or (max_channel_samples and layout.samples * layout.channels > max_channel_samples):
+    if (
+        seconds < from_seconds
+        or (max_seconds is not None and seconds > max_seconds)
+        or (max_channel_samples and layout.samples * layout.channels > max_channel_samples)
+    ):
         return None, []
     pieces = plan(layout.samples, layout.sample_rate, count, exact=layout.pcm is not None)
     return (layout, pieces) if len(pieces) > 1 else (None, [])

@@ -18,8 +18,9 @@ from chalicelib.audio.mp3_tags import Picture
 _MAX_PICTURE_BYTES = 10 << 20
 
 
-def cover_picture(source: str, source_headers: Mapping[str, str] | None, facts: dict[str, str],
-                  input_options: list[str] | None = None) -> Picture | None:
+def cover_picture(
+    source: str, source_headers: Mapping[str, str] | None, facts: dict[str, str], input_options: list[str] | None = None
+) -> Picture | None:
     """The source's cover, if its log showed one: copied out as it is stored (a second, short read of the source,
     only for files that have a cover)."""
     mime = PICTURE_MIME_TYPES.get(facts.get("picture_codec", ""))
@@ -28,8 +29,19 @@ def cover_picture(source: str, source_headers: Mapping[str, str] | None, facts: 
     command = [ffmpeg_binary(), "-nostdin", "-v", "error", *(input_options or [])]
     if source_headers and source.startswith(("http://", "https://")):
         command += ["-headers", "".join(f"{name}: {value}\r\n" for name, value in source_headers.items())]
-    command += ["-i", source, "-map", f"0:{facts['picture_stream']}", "-c", "copy", "-frames:v", "1",
-                "-f", "image2pipe", "pipe:1"]
+    command += [
+        "-i",
+        source,
+        "-map",
+        f"0:{facts['picture_stream']}",
+        "-c",
+        "copy",
+        "-frames:v",
+        "1",
+        "-f",
+        "image2pipe",
+        "pipe:1",
+    ]
     try:
         result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
     except subprocess.TimeoutExpired:

@@ -30,26 +30,77 @@ def network_options(source: str, headers: Mapping[str, str] | None) -> list[str]
     """How ffmpeg reads `source`: its protocols and, over HTTP, reconnects and the headers every request carries."""
     if not source.startswith(("http://", "https://")):
         return protocols(source)
-    options = [*protocols(source), "-reconnect", "1", "-reconnect_on_network_error", "1", "-reconnect_delay_max",
-               "4"]
+    options = [*protocols(source), "-reconnect", "1", "-reconnect_on_network_error", "1", "-reconnect_delay_max", "4"]
     if headers:
         options += ["-headers", "".join(f"{name}: {value}\r\n" for name, value in headers.items())]
     return options
 
 
-def encode_command(source: str, input_options: list[str], mp3_path: str, peaks_fd: int, *, bitrate_kbps: int,
-                   reservoir: bool, max_seconds: float | None, end_sample: int | None = None) -> list[str]:
+def encode_command(
+    source: str,
+    input_options: list[str],
+    mp3_path: str,
+    peaks_fd: int,
+    *,
+    bitrate_kbps: int,
+    reservoir: bool,
+    max_seconds: float | None,
+    end_sample: int | None = None,
+) -> list[str]:
     """The one pass: `source` to an MP3 at `mp3_path` (up to `end_sample` only, when it encodes the first of
     several segments), the waveform's PCM to the pipe `peaks_fd`, the measurements to nowhere. Every output stops a
     second past `max_seconds`, so that going on past the limit is seen and told (TooLong)."""
     limit = ["-t", f"{max_seconds + 1:.3f}"] if max_seconds is not None else []
     first_segment = ["-af", f"atrim=end_sample={end_sample}"] if end_sample is not None else []
-    return [ffmpeg_binary(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-progress", "pipe:2",
-            *input_options, "-i", source,
-            "-map", "0:a:0", *first_segment, *encoder_options(bitrate_kbps, reservoir), *limit,
-            "-id3v2_version", "4", "-f", "mp3", "-y", mp3_path,
-            "-filter_complex", MEASURE_GRAPH.format(out="waveform", loudness="loudness", peak="peak"),
-            "-map", "[waveform]", "-ac", "1", "-ar", str(PEAKS_RATE), "-c:a", "pcm_u8", *limit,
-            "-flush_packets", "0", "-f", "u8", f"pipe:{peaks_fd}",
-            "-map", "[loudness]", "-map", "[peak]", "-c:a:0", "pcm_f64le", "-c:a:1", "pcm_f32le", *limit,
-            "-f", "null", "-"]
+    return [
+        ffmpeg_binary(),
+        "-nostdin",
+        "-hide_banner",
+        "-nostats",
+        "-loglevel",
+        "info",
+        "-progress",
+        "pipe:2",
+        *input_options,
+        "-i",
+        source,
+        "-map",
+        "0:a:0",
+        *first_segment,
+        *encoder_options(bitrate_kbps, reservoir),
+        *limit,
+        "-id3v2_version",
+        "4",
+        "-f",
+        "mp3",
+        "-y",
+        mp3_path,
+        "-filter_complex",
+        MEASURE_GRAPH.format(out="waveform", loudness="loudness", peak="peak"),
+        "-map",
+        "[waveform]",
+        "-ac",
+        "1",
+        "-ar",
+        str(PEAKS_RATE),
+        "-c:a",
+        "pcm_u8",
+        *limit,
+        "-flush_packets",
+        "0",
+        "-f",
+        "u8",
+        f"pipe:{peaks_fd}",
+        "-map",
+        "[loudness]",
+        "-map",
+        "[peak]",
+        "-c:a:0",
+        "pcm_f64le",
+        "-c:a:1",
+        "pcm_f32le",
+        *limit,
+        "-f",
+        "null",
+        "-",
+    ]

@@ -10,7 +10,11 @@ from chalicelib.audio.conversion import ConversionInterrupted, SourceUnavailable
 
 # ffmpeg's own words when the source could not be fetched (as opposed to fetched but not decodable).
 _UNREACHABLE_MARKERS = (
-    "Server returned", "Connection refused", "Connection timed out", "Failed to resolve", "Connection reset",
+    "Server returned",
+    "Connection refused",
+    "Connection timed out",
+    "Failed to resolve",
+    "Connection reset",
     "No such file or directory",
     "No space left on device",  # /tmp full: not the file's fault, a retry on another instance may succeed
 )

@@ -13,11 +13,18 @@ STREAM_LINE = re.compile(
     r"(?P<fmt>\w+)(?: \((?P<bits>\d+) bit\))?"
 )
 _NAMED_LAYOUTS = {
-    "mono": 1, "stereo": 2, "downmix": 2, "quad": 4, "hexagonal": 6, "octagonal": 8, "cube": 8,
+    "mono": 1,
+    "stereo": 2,
+    "downmix": 2,
+    "quad": 4,
+    "hexagonal": 6,
+    "octagonal": 8,
+    "cube": 8,
     "hexadecagonal": 16,
 }
 _SAMPLE_FORMAT_BITS = {"u8": 8, "s16": 16, "s32": 32, "flt": 32, "s64": 64, "dbl": 64}
 _LOSSLESS_CODECS = {"flac", "alac", "wavpack", "tta", "ape", "truehd", "mlp"}
+
 
 @dataclass(frozen=True)
 class SourceInfo:
@@ -86,21 +93,45 @@ TRUE_PEAK_LINE = re.compile(r"Peak level dB: (-?(?:[\d.]+|inf))$")
 # copy). All of it: ffmpeg's progress (`out_time_us`, which the duration budget watches) is its slowest output's,
 # so a branch that let only its first frame through (`aselect`) would hold it at zero; `atrim` would stop the
 # filters before it, which would then miss the rest of the audio.
-MEASURE_GRAPH = ("[0:a:0]asplit=3[{out}][loudness][peak];[loudness]ebur128=framelog=quiet[{loudness}];"
-                 "[peak]aresample=192000:filter_size=12,aformat=sample_fmts=flt,"
-                 "astats=measure_overall=Peak_level:measure_perchannel=none[{peak}]")
+MEASURE_GRAPH = (
+    "[0:a:0]asplit=3[{out}][loudness][peak];[loudness]ebur128=framelog=quiet[{loudness}];"
+    "[peak]aresample=192000:filter_size=12,aformat=sample_fmts=flt,"
+    "astats=measure_overall=Peak_level:measure_perchannel=none[{peak}]"
+)
 PICTURE_LINE = re.compile(r"Stream #0:(?P<index>\d+)[^:]*: Video: (?P<codec>\w+).*\(attached pic\)")
 PICTURE_COMMENT = re.compile(r"^\s+comment\s*: (?P<comment>.+)$")
 # ffmpeg names a picture's ID3/FLAC type in its comment, by these words, in the order of the types' numbers.
 PICTURE_TYPES = (
-    "Other", "32x32 pixels 'file icon'", "Other file icon", "Cover (front)", "Cover (back)", "Leaflet page",
-    "Media (e.g. label side of CD)", "Lead artist/lead performer/soloist", "Artist/performer", "Conductor",
-    "Band/Orchestra", "Composer", "Lyricist/text writer", "Recording Location", "During recording",
-    "During performance", "Movie/video screen capture", "A bright coloured fish", "Illustration",
-    "Band/artist logotype", "Publisher/Studio logotype",
+    "Other",
+    "32x32 pixels 'file icon'",
+    "Other file icon",
+    "Cover (front)",
+    "Cover (back)",
+    "Leaflet page",
+    "Media (e.g. label side of CD)",
+    "Lead artist/lead performer/soloist",
+    "Artist/performer",
+    "Conductor",
+    "Band/Orchestra",
+    "Composer",
+    "Lyricist/text writer",
+    "Recording Location",
+    "During recording",
+    "During performance",
+    "Movie/video screen capture",
+    "A bright coloured fish",
+    "Illustration",
+    "Band/artist logotype",
+    "Publisher/Studio logotype",
 )
-PICTURE_MIME_TYPES = {"mjpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "bmp": "image/bmp",
-                      "tiff": "image/tiff", "webp": "image/webp"}
+PICTURE_MIME_TYPES = {
+    "mjpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "bmp": "image/bmp",
+    "tiff": "image/tiff",
+    "webp": "image/webp",
+}
 
 
 @dataclass(frozen=True)
@@ -119,8 +150,11 @@ def loudness(facts: dict[str, str]) -> Loudness | None:
         return None
     integrated = float(values["integrated"])
     peak = float(values["true_peak"])
-    return Loudness(integrated=max(integrated, -70.0) if integrated == integrated else -70.0,
-                    range=float(values["range"]), true_peak=None if peak == float("-inf") else round(peak, 2))
+    return Loudness(
+        integrated=max(integrated, -70.0) if integrated == integrated else -70.0,
+        range=float(values["range"]),
+        true_peak=None if peak == float("-inf") else round(peak, 2),
+    )
 
 
 PROGRESS_KEYS = ("out_time_us", "progress", "total_size")  # `-progress`'s lines (key=value) that are kept

@@ -18,8 +18,7 @@ _STDERR_LINES_KEPT = 200
 class Deadline:
     """Kills `processes` (the list may grow) once `seconds` have passed, noting it in `facts`; None: no limit."""
 
-    def __init__(self, seconds: float | None, processes: list[subprocess.Popen[bytes]],
-                 facts: dict[str, str]) -> None:
+    def __init__(self, seconds: float | None, processes: list[subprocess.Popen[bytes]], facts: dict[str, str]) -> None:
         self.processes = processes
         self._timer = threading.Timer(seconds, self._expire, args=(seconds, facts)) if seconds else None
         if self._timer is not None:
@@ -41,15 +40,22 @@ class Watch:
     """One ffmpeg pass, watched: `log` keeps the tail of its stderr, `facts` what the log told, `meter` the peaks
     of the waveform's PCM read from `peaks_fd`; `deadline` stops it (and the processes added to it) in time."""
 
-    def __init__(self, process: subprocess.Popen[bytes], peaks_fd: int, max_channel_samples: int | None,
-                 max_wall_seconds: float | None) -> None:
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        peaks_fd: int,
+        max_channel_samples: int | None,
+        max_wall_seconds: float | None,
+    ) -> None:
         self.log: collections.deque[str] = collections.deque(maxlen=_STDERR_LINES_KEPT)
         self.facts: dict[str, str] = {}
         self.meter = PeakMeter()
         self._readers = [
-            threading.Thread(target=_read_stderr, args=(process, self.log, self.facts, max_channel_samples),
-                             daemon=True),
-            threading.Thread(target=_read_peaks, args=(peaks_fd, self.meter), daemon=True)]
+            threading.Thread(
+                target=_read_stderr, args=(process, self.log, self.facts, max_channel_samples), daemon=True
+            ),
+            threading.Thread(target=_read_peaks, args=(peaks_fd, self.meter), daemon=True),
+        ]
         for reader in self._readers:
             reader.start()
         self.deadline = Deadline(max_wall_seconds, [process], self.facts)
@@ -68,8 +74,12 @@ def _read_peaks(fd: int, meter: PeakMeter) -> None:
             meter.feed(chunk)
 
 
-def _read_stderr(process: subprocess.Popen[bytes], lines: collections.deque[str], facts: dict[str, str],
-                 max_channel_samples: int | None) -> None:
+def _read_stderr(
+    process: subprocess.Popen[bytes],
+    lines: collections.deque[str],
+    facts: dict[str, str],
+    max_channel_samples: int | None,
+) -> None:
     """Drain stderr (so ffmpeg never blocks on it), keeping the tail and the facts we parse; stop ffmpeg once the
     audio decoded passes `max_channel_samples`."""
     assert process.stderr is not None

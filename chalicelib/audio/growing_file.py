@@ -38,8 +38,7 @@ class GrowingFile:
         return bytes(data)
 
 
-def hand_on(growing: GrowingFile, write: Callable[[bytes], None], held_bytes: int,
-             chunk_bytes: int) -> tuple[int, int]:
+def hand_on(growing: GrowingFile, write: Callable[[bytes], None], held_bytes: int, chunk_bytes: int) -> tuple[int, int]:
     """Pass on the MP3's audio after its first `held_bytes`, as ffmpeg writes it. Returns where ffmpeg's ID3 tag
     ends and the size of the audio after it."""
     pending = growing.read(10)

@@ -62,11 +62,22 @@ def parse_header(data: bytes | bytearray | memoryview, offset: int = 0) -> Frame
         raise NotAFrame("fewer than 4 bytes")
     b1, b2, b3 = data[offset + 1], data[offset + 2], data[offset + 3]
     version, layer, bitrate_index, rate_index = (b1 >> 3) & 3, (b1 >> 1) & 3, b2 >> 4, (b2 >> 2) & 3
-    if data[offset] != 0xFF or b1 & 0xE0 != 0xE0 or version == 1 or layer != 1 or bitrate_index in (0, 15) \
-            or rate_index == 3:
+    if (
+        data[offset] != 0xFF
+        or b1 & 0xE0 != 0xE0
+        or version == 1
+        or layer != 1
+        or bitrate_index in (0, 15)
+        or rate_index == 3
+    ):
         raise NotAFrame(f"no Layer III frame header at byte {offset}")
-    return FrameHeader(version=version, bitrate_kbps=_BITRATES_KBPS[3 if version == 3 else 2][bitrate_index],
-                       sample_rate=_SAMPLE_RATES[version][rate_index], padding=bool(b2 & 2), mono=b3 >> 6 == 3)
+    return FrameHeader(
+        version=version,
+        bitrate_kbps=_BITRATES_KBPS[3 if version == 3 else 2][bitrate_index],
+        sample_rate=_SAMPLE_RATES[version][rate_index],
+        padding=bool(b2 & 2),
+        mono=b3 >> 6 == 3,
+    )
 
 
 class FrameWalker:
@@ -184,13 +195,15 @@ class InfoFrame:
         if len(data) != header.length:
             raise NotAFrame(f"an Info frame of {len(data)} bytes where its header says {header.length}")
         tag_offset = 4 + _SIDE_INFO[(header.version == 3, header.mono)]
-        if data[tag_offset:tag_offset + 4] not in (b"Info", b"Xing") \
-                or data[tag_offset + 120:tag_offset + 124] != b"LAME":
+        if (
+            data[tag_offset : tag_offset + 4] not in (b"Info", b"Xing")
+            or data[tag_offset + 120 : tag_offset + 124] != b"LAME"
+        ):
             raise NotAFrame("the first frame is not an Info frame with a LAME tag")
         return cls(data=data, tag_offset=tag_offset)
 
     def _field(self, start: int, size: int) -> int:
-        return int.from_bytes(self.data[self.tag_offset + start:self.tag_offset + start + size], "big")
+        return int.from_bytes(self.data[self.tag_offset + start : self.tag_offset + start + size], "big")
 
     @property
     def frames(self) -> int:
@@ -202,7 +215,7 @@ class InfoFrame:
 
     @property
     def delay_and_padding(self) -> builtins.bytes:  # 12 bits each (`builtins.`: `bytes` is a property here)
-        return self.data[self.tag_offset + 141:self.tag_offset + 144]
+        return self.data[self.tag_offset + 141 : self.tag_offset + 144]
 
     @property
     def music_crc(self) -> int:  # of the audio frames
@@ -215,12 +228,12 @@ class InfoFrame:
         size = len(self.data) + sum(frame_lengths)
         frame = bytearray(self.data)
         at = self.tag_offset
-        frame[at + 8:at + 16] = len(frame_lengths).to_bytes(4, "big") + size.to_bytes(4, "big")
-        frame[at + 16:at + 16 + _TOC_SIZE] = _toc(len(self.data), frame_lengths, size)
-        frame[at + 141:at + 144] = delay_and_padding
-        frame[at + 148:at + 154] = size.to_bytes(4, "big") + music_crc.to_bytes(2, "big")
-        frame[at + 154:at + 156] = b"\0\0"
-        frame[at + 154:at + 156] = crc16(frame[:_TAG_CRC_SPAN]).to_bytes(2, "big")
+        frame[at + 8 : at + 16] = len(frame_lengths).to_bytes(4, "big") + size.to_bytes(4, "big")
+        frame[at + 16 : at + 16 + _TOC_SIZE] = _toc(len(self.data), frame_lengths, size)
+        frame[at + 141 : at + 144] = delay_and_padding
+        frame[at + 148 : at + 154] = size.to_bytes(4, "big") + music_crc.to_bytes(2, "big")
+        frame[at + 154 : at + 156] = b"\0\0"
+        frame[at + 154 : at + 156] = crc16(frame[:_TAG_CRC_SPAN]).to_bytes(2, "big")
         return bytes(frame)
 
 

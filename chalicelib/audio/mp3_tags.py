@@ -14,16 +14,45 @@ from collections.abc import Iterable
 
 # Generic name → ID3v2.4 text frame (the frames ffmpeg's ID3 writer and reader use for them).
 TEXT_FRAMES = {
-    "title": "TIT2", "artist": "TPE1", "album": "TALB", "album_artist": "TPE2", "genre": "TCON", "date": "TDRC",
-    "track": "TRCK", "disc": "TPOS", "composer": "TCOM", "copyright": "TCOP", "publisher": "TPUB",
-    "language": "TLAN", "lyricist": "TEXT", "encoded_by": "TENC", "grouping": "TIT1", "subtitle": "TIT3",
-    "isrc": "TSRC", "bpm": "TBPM", "conductor": "TPE3", "remixer": "TPE4", "album_sort": "TSOA",
-    "artist_sort": "TSOP", "title_sort": "TSOT", "original_date": "TDOR", "mood": "TMOO", "media": "TMED",
+    "title": "TIT2",
+    "artist": "TPE1",
+    "album": "TALB",
+    "album_artist": "TPE2",
+    "genre": "TCON",
+    "date": "TDRC",
+    "track": "TRCK",
+    "disc": "TPOS",
+    "composer": "TCOM",
+    "copyright": "TCOP",
+    "publisher": "TPUB",
+    "language": "TLAN",
+    "lyricist": "TEXT",
+    "encoded_by": "TENC",
+    "grouping": "TIT1",
+    "subtitle": "TIT3",
+    "isrc": "TSRC",
+    "bpm": "TBPM",
+    "conductor": "TPE3",
+    "remixer": "TPE4",
+    "album_sort": "TSOA",
+    "artist_sort": "TSOP",
+    "title_sort": "TSOT",
+    "original_date": "TDOR",
+    "mood": "TMOO",
+    "media": "TMED",
 }
 _NAME_OF_FRAME = {frame: name for name, frame in TEXT_FRAMES.items()}
 # What says nothing about the audio: the software that wrote a file, and ReplayGain figures of another encode.
-_NOT_CARRIED = {"TSSE", "encoder", "replaygain_track_gain", "replaygain_track_peak", "replaygain_album_gain",
-                "replaygain_album_peak", "itunnorm", "itunsmpb"}
+_NOT_CARRIED = {
+    "TSSE",
+    "encoder",
+    "replaygain_track_gain",
+    "replaygain_track_peak",
+    "replaygain_album_gain",
+    "replaygain_album_peak",
+    "itunnorm",
+    "itunsmpb",
+}
 _MAX_VALUE = 2000  # characters kept of one value: tags are labels, not documents
 
 
@@ -64,8 +93,7 @@ def id3_tag(tags: Tags) -> bytes:
     for number, picture in enumerate(tags.pictures):
         # APIC frames are told apart by their description: a second picture needs one of its own.
         description = picture.description or ("" if number == 0 else f"picture {number + 1}")
-        tag.add(APIC(encoding=Encoding.UTF8, mime=picture.mime, type=picture.type, desc=description,
-                     data=picture.data))
+        tag.add(APIC(encoding=Encoding.UTF8, mime=picture.mime, type=picture.type, desc=description, data=picture.data))
     out = io.BytesIO()
     tag.save(out, v2_version=4, padding=lambda info: 0)
     return out.getvalue()

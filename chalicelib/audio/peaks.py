@@ -33,7 +33,7 @@ class PeakMeter:
         bucket = self.bucket
         magnitudes = self._pending + data.translate(_MAGNITUDE)
         whole = len(magnitudes) - len(magnitudes) % bucket
-        self._peaks.extend(max(magnitudes[start:start + bucket]) for start in range(0, whole, bucket))
+        self._peaks.extend(max(magnitudes[start : start + bucket]) for start in range(0, whole, bucket))
         self._pending = magnitudes[whole:]
 
     def finish(self) -> list[float]:
@@ -48,4 +48,4 @@ def downsample(peaks: Sequence[float], points: int = MAX_POINTS) -> list[float]:
     if len(peaks) <= points:
         return [round(value, 4) for value in peaks]
     step = len(peaks) / points
-    return [round(max(peaks[int(i * step):max(int((i + 1) * step), int(i * step) + 1)]), 4) for i in range(points)]
+    return [round(max(peaks[int(i * step) : max(int((i + 1) * step), int(i * step) + 1)]), 4) for i in range(points)]

@@ -11,6 +11,6 @@ def chunks(data: bytes) -> Iterator[tuple[bytes, int, int]]:
     header is within `data`; a body may run past `data` (a truncated file, or only the head of one)."""
     offset = 12
     while offset + 8 <= len(data):
-        size = int.from_bytes(data[offset + 4:offset + 8], "little")
-        yield data[offset:offset + 4], offset + 8, size
+        size = int.from_bytes(data[offset + 4 : offset + 8], "little")
+        yield data[offset : offset + 4], offset + 8, size
         offset += 8 + size + (size & 1)

@@ -33,8 +33,16 @@ from collections.abc import Callable
 from chalicelib.audio.ffmpeg import ffmpeg_binary
 from chalicelib.audio.growing_file import GrowingFile
 from chalicelib.audio.mp3_frames import (
-    SAMPLES_MPEG1, SAMPLES_MPEG2, FrameWalker, InfoFrame, NotAFrame, crc16, crc16_combine, crc16_strip_end,
-    crc16_uncombine, parse_header,
+    SAMPLES_MPEG1,
+    SAMPLES_MPEG2,
+    FrameWalker,
+    InfoFrame,
+    NotAFrame,
+    crc16,
+    crc16_combine,
+    crc16_strip_end,
+    crc16_uncombine,
+    parse_header,
 )
 from chalicelib.audio.mp3_tags import tag_size
 from chalicelib.audio.source_layout import SourceLayout
@@ -85,22 +93,47 @@ def plan(samples: int, sample_rate: int, count: int, exact: bool = True) -> list
     segments = []
     for k, start in enumerate(starts):
         last = k == len(starts) - 1
-        end = (samples if exact else None) if last \
+        end = (
+            (samples if exact else None)
+            if last
             else min(samples, -(-(bounds[k + 1] + roll) * frame * sample_rate // out_rate))
-        segments.append(Segment(start=start * frame * sample_rate // out_rate, end=end, skip=bounds[k] - start,
-                                keep=None if last else bounds[k + 1] - bounds[k]))
+        )
+        segments.append(
+            Segment(
+                start=start * frame * sample_rate // out_rate,
+                end=end,
+                skip=bounds[k] - start,
+                keep=None if last else bounds[k + 1] - bounds[k],
+            )
+        )
     return segments
 
 
 def encoder_options(bitrate_kbps: int, reservoir: bool = True) -> list[str]:
     """How every MP3 of ours is encoded: LAME at the bitrate, its tag naming LAME (players and mutagen read the
     delay and padding only from a tag that says LAME), the bit reservoir off where segments are joined."""
-    return ["-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", *([] if reservoir else ["-reservoir", "0"]),
-            "-write_xing", "1", "-metadata:s:a:0", f"encoder={LAME_ENCODER}"]
+    return [
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        f"{bitrate_kbps}k",
+        *([] if reservoir else ["-reservoir", "0"]),
+        "-write_xing",
+        "1",
+        "-metadata:s:a:0",
+        f"encoder={LAME_ENCODER}",
+    ]
 
 
-def helper_command(source: str, layout: SourceLayout, segment: Segment, bitrate_kbps: int, output: str,
-                   network: list[str], demuxer: str | None = None) -> list[str]:
+def helper_command(
+    source: str,
+    layout: SourceLayout,
+    segment: Segment,
+    bitrate_kbps: int,
+    output: str,
+    network: list[str],
+    demuxer: str | None = None,
+) -> list[str]:
     """ffmpeg reading exactly the segment's samples and encoding them to `output`: a WAV's byte range as raw PCM,
     or a compressed stream decoded from its start, trimmed to the segment (`atrim` counts decoded samples)."""
     pcm = layout.pcm
@@ -111,15 +144,40 @@ def helper_command(source: str, layout: SourceLayout, segment: Segment, bitrate_
             where = ["-offset", str(first_byte), *(["-end_offset", end] if end else [])]
         else:
             where = ["-skip_initial_bytes", str(first_byte)]
-        read = ["-f", pcm.raw_format, "-sample_rate", str(pcm.sample_rate),
-                "-ch_layout", "mono" if pcm.channels == 1 else "stereo", *where, "-i", source]
+        read = [
+            "-f",
+            pcm.raw_format,
+            "-sample_rate",
+            str(pcm.sample_rate),
+            "-ch_layout",
+            "mono" if pcm.channels == 1 else "stereo",
+            *where,
+            "-i",
+            source,
+        ]
         trim = f"atrim=end_sample={segment.end - segment.start}" if segment.end is not None else "anull"
     else:
         read = [*(["-f", demuxer] if demuxer else []), "-i", source, "-map", "0:a:0"]
         trim = f"atrim=start_sample={segment.start}" + (f":end_sample={segment.end}" if segment.end else "")
-    return [ffmpeg_binary(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", *network, *read,
-            "-af", trim, *encoder_options(bitrate_kbps, reservoir=False), "-id3v2_version", "0", "-f", "mp3", "-y",
-            output]
+    return [
+        ffmpeg_binary(),
+        "-nostdin",
+        "-hide_banner",
+        "-nostats",
+        "-loglevel",
+        "error",
+        *network,
+        *read,
+        "-af",
+        trim,
+        *encoder_options(bitrate_kbps, reservoir=False),
+        "-id3v2_version",
+        "0",
+        "-f",
+        "mp3",
+        "-y",
+        output,
+    ]
 
 
 @dataclass
@@ -163,8 +221,8 @@ class Joiner:
             info_length = parse_header(pending, info_at).length
         except NotAFrame:
             raise JoinFailed("a segment's encoder wrote no MP3") from None
-        pending = pending[info_at + 4:] + growing.read(info_at + info_length - len(pending))
-        pending = pending[info_length - 4:]
+        pending = pending[info_at + 4 :] + growing.read(info_at + info_length - len(pending))
+        pending = pending[info_length - 4 :]
         if first:
             self._emit(bytes(info_length))  # the Info frame's place: it is written last
         prefix = bytearray()
@@ -176,16 +234,16 @@ class Joiner:
             lengths, _ = self._frames(data)
             position, index = 0, 0
             while skip and index < len(lengths):  # the pre-roll
-                prefix += data[position:position + lengths[index]]
+                prefix += data[position : position + lengths[index]]
                 position += lengths[index]
                 index += 1
                 skip -= 1
             kept_at += position
             take = len(lengths) - index if keep is None else min(len(lengths) - index, keep - kept_frames)
-            taken = lengths[index:index + take]
+            taken = lengths[index : index + take]
             size = sum(taken)
             if size:
-                self._emit(memoryview(data)[position:position + size])
+                self._emit(memoryview(data)[position : position + size])
             self._lengths.extend(taken)
             kept_frames, kept_bytes, position = kept_frames + take, kept_bytes + size, position + size
             pending = data[position:]
@@ -195,8 +253,17 @@ class Joiner:
                 if keep is None and pending:
                     raise JoinFailed("the last segment ends in a partial frame")
                 break
-        self._streamed.append(_Streamed(file=file, info_at=info_at, info_length=info_length, prefix=bytes(prefix),
-                                        kept_at=kept_at, kept_bytes=kept_bytes, kept_frames=kept_frames))
+        self._streamed.append(
+            _Streamed(
+                file=file,
+                info_at=info_at,
+                info_length=info_length,
+                prefix=bytes(prefix),
+                kept_at=kept_at,
+                kept_bytes=kept_bytes,
+                kept_frames=kept_frames,
+            )
+        )
 
     def finish(self) -> bytes:
         """Once every encoder has ended: the joined stream's first `held_bytes`, its Info frame written in."""
@@ -211,8 +278,11 @@ class Joiner:
             suffix = streamed.file.read()
             suffix_frames, end = self._frames(suffix)
             prefix_frames, _ = self._frames(streamed.prefix)
-            if end != len(suffix) or info.frames != len(prefix_frames) + streamed.kept_frames + len(suffix_frames) \
-                    or info.bytes != streamed.info_length + len(streamed.prefix) + streamed.kept_bytes + len(suffix):
+            if (
+                end != len(suffix)
+                or info.frames != len(prefix_frames) + streamed.kept_frames + len(suffix_frames)
+                or info.bytes != streamed.info_length + len(streamed.prefix) + streamed.kept_bytes + len(suffix)
+            ):
                 raise JoinFailed("a segment's file is not what its Info frame says")
             # The CRC of the frames kept, from the CRC ffmpeg computed of all it wrote and the frames dropped.
             with_prefix = crc16_strip_end(info.music_crc, crc16(suffix), len(suffix))
@@ -223,10 +293,12 @@ class Joiner:
             raise JoinFailed("no audio frames")
         header = self._walker.header
         if header is None or header.sample_rate != self.expected_rate:
-            raise JoinFailed(f"the segments were encoded at {header and header.sample_rate} Hz, "
-                             f"not the {self.expected_rate} Hz planned")
+            raise JoinFailed(
+                f"the segments were encoded at {header and header.sample_rate} Hz, "
+                f"not the {self.expected_rate} Hz planned"
+            )
         frame = template.rebuilt(self._lengths, crc, last.delay_and_padding)
-        self.head[:len(frame)] = frame
+        self.head[: len(frame)] = frame
         return bytes(self.head)
 
     def _frames(self, data: bytes) -> tuple[list[int], int]:
@@ -260,8 +332,15 @@ class Helper:
             return log.read().decode("utf-8", "replace").splitlines()
 
 
-def start_helpers(source: str, layout: SourceLayout, segments: list[Segment], bitrate_kbps: int, workdir: str,
-                  network: list[str], demuxer: str | None = None) -> list[Helper]:
+def start_helpers(
+    source: str,
+    layout: SourceLayout,
+    segments: list[Segment],
+    bitrate_kbps: int,
+    workdir: str,
+    network: list[str],
+    demuxer: str | None = None,
+) -> list[Helper]:
     """One ffmpeg per segment, all at once; the caller kills and waits for them."""
     helpers: list[Helper] = []
     try:
@@ -269,9 +348,12 @@ def start_helpers(source: str, layout: SourceLayout, segments: list[Segment], bi
             output, log_path = f"{workdir}/segment-{index}.mp3", f"{workdir}/segment-{index}.log"
             open(output, "wb").close()  # there from the start: the join opens it before ffmpeg writes
             with open(log_path, "wb") as log:
-                process = subprocess.Popen(helper_command(source, layout, segment, bitrate_kbps, output, network,
-                                                          demuxer),
-                                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+                process = subprocess.Popen(
+                    helper_command(source, layout, segment, bitrate_kbps, output, network, demuxer),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                )
             helpers.append(Helper(segment=segment, process=process, file=open(output, "rb"), log_path=log_path))
     except BaseException:
         stop(helpers)

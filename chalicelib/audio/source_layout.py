@@ -26,8 +26,14 @@ from chalicelib.audio.riff import chunks
 _HEAD_BYTES = 1 << 16
 _PCM, _FLOAT, _EXTENSIBLE = 1, 3, 0xFFFE
 # (format, bits per sample) → ffmpeg's raw demuxer, which decodes exactly as the WAV demuxer's PCM decoder does
-_RAW_FORMATS = {(_PCM, 8): "u8", (_PCM, 16): "s16le", (_PCM, 24): "s24le", (_PCM, 32): "s32le",
-                (_FLOAT, 32): "f32le", (_FLOAT, 64): "f64le"}
+_RAW_FORMATS = {
+    (_PCM, 8): "u8",
+    (_PCM, 16): "s16le",
+    (_PCM, 24): "s24le",
+    (_PCM, 32): "s32le",
+    (_FLOAT, 32): "f32le",
+    (_FLOAT, 64): "f64le",
+}
 _TIMEOUT_SECONDS = 30
 
 
@@ -88,7 +94,7 @@ def _wav_layout(head: bytes, total: int) -> PcmLayout | None:
     fmt = None
     for chunk_id, body, size in chunks(head):
         if chunk_id == b"fmt ":
-            fmt = head[body:body + size]
+            fmt = head[body : body + size]
         elif chunk_id == b"data":
             return _layout(fmt, body, min(size, total - body)) if fmt else None
     return None
@@ -107,8 +113,14 @@ def _layout(fmt: bytes, data_offset: int, data_bytes: int) -> PcmLayout | None:
     raw = _RAW_FORMATS.get((tag, bits))
     if raw is None or channels not in (1, 2) or rate <= 0 or block_align != channels * bits // 8:
         return None
-    return PcmLayout(data_offset=data_offset, samples=max(data_bytes, 0) // block_align, block_align=block_align,
-                     sample_rate=rate, channels=channels, raw_format=raw)
+    return PcmLayout(
+        data_offset=data_offset,
+        samples=max(data_bytes, 0) // block_align,
+        block_align=block_align,
+        sample_rate=rate,
+        channels=channels,
+        raw_format=raw,
+    )
 
 
 def _read_head(source: str, headers: Mapping[str, str] | None) -> tuple[bytes | None, int]:

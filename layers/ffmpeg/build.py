@@ -30,9 +30,23 @@ def download_wheel(arch: str, cache: Path) -> Path:
     if existing:
         return existing[0]
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", f"imageio-ffmpeg=={WHEEL_VERSION}", "--no-deps",
-         "--only-binary=:all:", "--platform", PLATFORMS[arch], "--python-version", "3.13", "--quiet",
-         "--disable-pip-version-check", "-d", str(cache)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            f"imageio-ffmpeg=={WHEEL_VERSION}",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--platform",
+            PLATFORMS[arch],
+            "--python-version",
+            "3.13",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-d",
+            str(cache),
+        ],
         check=True,
     )
     return sorted(cache.glob(f"imageio_ffmpeg-{WHEEL_VERSION}-*{PLATFORMS[arch]}*.whl"))[0]
@@ -40,8 +54,11 @@ def download_wheel(arch: str, cache: Path) -> Path:
 
 def extract_binary(wheel: Path, arch: str) -> bytes:
     with zipfile.ZipFile(wheel) as archive:
-        names = [name for name in archive.namelist()
-                 if name.startswith("imageio_ffmpeg/binaries/ffmpeg-") and BINARY_SUFFIX[arch] in name]
+        names = [
+            name
+            for name in archive.namelist()
+            if name.startswith("imageio_ffmpeg/binaries/ffmpeg-") and BINARY_SUFFIX[arch] in name
+        ]
         if len(names) != 1:
             raise SystemExit(f"expected one ffmpeg binary for {arch} in {wheel.name}, found {names}")
         return archive.read(names[0])
@@ -95,8 +112,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "build")
     args = parser.parse_args()
     destination = build(args.arch, args.out)
-    print(f"{destination} ({destination.stat().st_size / 2**20:.1f} MiB) "
-          f"sha256 {destination.with_name(destination.name + '.sha256').read_text().split()[0]}")
+    print(
+        f"{destination} ({destination.stat().st_size / 2**20:.1f} MiB) "
+        f"sha256 {destination.with_name(destination.name + '.sha256').read_text().split()[0]}"
+    )
 
 
 if __name__ == "__main__":

@@ -47,7 +47,19 @@ def test_the_layer_holds_an_executable_ffmpeg_that_makes_mp3(two_builds, make_au
     binary.chmod(0o755)
     wav = make_audio(seconds=1)
 
-    subprocess.run([str(binary), "-nostdin", "-loglevel", "error", "-i", str(wav), "-c:a", "libmp3lame",
-                    str(tmp_path / "out.mp3")], check=True)
+    subprocess.run(
+        [
+            str(binary),
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-i",
+            str(wav),
+            "-c:a",
+            "libmp3lame",
+            str(tmp_path / "out.mp3"),
+        ],
+        check=True,
+    )
 
     assert (tmp_path / "out.mp3").read_bytes()[:3] == b"ID3"

@@ -25,8 +25,13 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("package")
-    subprocess.run(["make", "--no-print-directory", "package", f"PACKAGE_DIR={out}", f"VENV={Path(sys.prefix)}"],
-                   cwd=PROJECT_ROOT, check=True, capture_output=True, env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"})
+    subprocess.run(
+        ["make", "--no-print-directory", "package", f"PACKAGE_DIR={out}", f"VENV={Path(sys.prefix)}"],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+    )
     return out
 
 
@@ -45,8 +50,9 @@ def test_the_package_holds_the_template_the_code_and_the_layer(package_dir):
 
 
 def test_cfn_lint_passes(package_dir):
-    lint = subprocess.run([str(Path(sys.executable).with_name("cfn-lint")), str(package_dir / "sam.json")],
-                          capture_output=True, text=True)
+    lint = subprocess.run(
+        [str(Path(sys.executable).with_name("cfn-lint")), str(package_dir / "sam.json")], capture_output=True, text=True
+    )
 
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
@@ -84,9 +90,12 @@ def test_the_converter_buys_two_vcpus_one_encoding_one_measuring(resources, monk
 
 
 def test_both_functions_know_the_stacks_resources(resources):
-    expected = {"CLOUDSOUND_BUCKET": {"Ref": "AudioBucket"}, "CLOUDSOUND_USERS_TABLE": {"Ref": "UsersTable"},
-                "CLOUDSOUND_RECORDINGS_TABLE": {"Ref": "RecordingsTable"},
-                "CLOUDSOUND_QUEUE": {"Fn::GetAtt": ["ConversionsQueue", "QueueName"]}}
+    expected = {
+        "CLOUDSOUND_BUCKET": {"Ref": "AudioBucket"},
+        "CLOUDSOUND_USERS_TABLE": {"Ref": "UsersTable"},
+        "CLOUDSOUND_RECORDINGS_TABLE": {"Ref": "RecordingsTable"},
+        "CLOUDSOUND_QUEUE": {"Fn::GetAtt": ["ConversionsQueue", "QueueName"]},
+    }
     for name in ("APIHandler", "Convert", "DeadLetters"):
         variables = resources[name]["Properties"]["Environment"]["Variables"]
         assert {key: variables[key] for key in expected} == expected
@@ -150,8 +159,10 @@ def test_the_tables_have_every_index_the_code_queries(resources):
     indexes = {index["IndexName"]: index["KeySchema"] for index in table["GlobalSecondaryIndexes"]}
 
     for name, partition in INDEXES.values():
-        assert indexes[name] == [{"AttributeName": partition, "KeyType": "HASH"},
-                                 {"AttributeName": SORT_KEY, "KeyType": "RANGE"}]
+        assert indexes[name] == [
+            {"AttributeName": partition, "KeyType": "HASH"},
+            {"AttributeName": SORT_KEY, "KeyType": "RANGE"},
+        ]
     for name in ("UsersTable", "RecordingsTable"):
         properties = resources[name]["Properties"]
         assert properties["BillingMode"] == "PAY_PER_REQUEST"
@@ -217,8 +228,12 @@ def test_an_unknown_path_is_our_404_with_or_without_an_authorization_header(temp
 
 def test_every_other_answer_of_the_gateway_has_our_error_shape(template):
     responses = gateway_responses(template)
-    expected = {"REQUEST_TOO_LARGE": ("413", "too_large"), "THROTTLED": ("429", "too_many_requests"),
-                "DEFAULT_4XX": (None, "bad_request"), "DEFAULT_5XX": (None, "internal_error")}
+    expected = {
+        "REQUEST_TOO_LARGE": ("413", "too_large"),
+        "THROTTLED": ("429", "too_many_requests"),
+        "DEFAULT_4XX": (None, "bad_request"),
+        "DEFAULT_5XX": (None, "internal_error"),
+    }
 
     for kind, (status, code) in expected.items():
         error = rendered(responses[kind])["error"]

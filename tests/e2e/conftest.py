@@ -36,8 +36,12 @@ def start_stack(log_path: Path, port: int | None = None, **env: str) -> RunningS
     env.setdefault("CLOUDSOUND_DATA_DIR", str(log_path.parent / "data"))
     log = log_path.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "devstack"], cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "PORT": str(port), "WORKERS": "1", **env}, start_new_session=True,
+        [sys.executable, "-m", "devstack"],
+        cwd=PROJECT_ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PORT": str(port), "WORKERS": "1", **env},
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90

@@ -20,13 +20,25 @@ from tests.e2e.test_journey import decoded_seconds
 def cli(local_stack, tmp_path):
     config = tmp_path / "config.json"
 
-    def run(*args: str, check: bool = True, cwd: Path = tmp_path, stdin: str | None = None,
-            **env: str) -> subprocess.CompletedProcess:
+    def run(
+        *args: str, check: bool = True, cwd: Path = tmp_path, stdin: str | None = None, **env: str
+    ) -> subprocess.CompletedProcess:
         # PYTHONPATH: the CLI of this checkout, whichever checkout the venv's editable install points at.
-        result = subprocess.run([sys.executable, "-m", "cloudsound", *args], capture_output=True, text=True,
-                                cwd=cwd, timeout=300, input=stdin if stdin is not None else "",
-                                env={**os.environ, "CLOUDSOUND_URL": local_stack.url, "CLOUDSOUND_CONFIG": str(config),
-                                     "PYTHONPATH": str(PROJECT_ROOT), **env})
+        result = subprocess.run(
+            [sys.executable, "-m", "cloudsound", *args],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            timeout=300,
+            input=stdin if stdin is not None else "",
+            env={
+                **os.environ,
+                "CLOUDSOUND_URL": local_stack.url,
+                "CLOUDSOUND_CONFIG": str(config),
+                "PYTHONPATH": str(PROJECT_ROOT),
+                **env,
+            },
+        )
         if check:
             assert result.returncode == 0, result.stderr
         return result
@@ -42,8 +54,9 @@ def test_register_upload_wait_list_download_edit_and_remove(cli, make_audio, tmp
     assert json.loads(cli.config.read_text())["token"] == registered["token"]
     assert oct(cli.config.stat().st_mode & 0o777) == "0o600"
 
-    uploaded = json.loads(cli("--json", "upload", str(wav), "--kind", "podcast", "--host", "Ann",
-                              "--participant", "Bo", "--wait").stdout)
+    uploaded = json.loads(
+        cli("--json", "upload", str(wav), "--kind", "podcast", "--host", "Ann", "--participant", "Bo", "--wait").stdout
+    )
     assert uploaded["status"] == "ready"
     assert (uploaded["kind"], uploaded["host"], uploaded["participants"]) == ("podcast", "Ann", ["Bo"])
     assert uploaded["duration"] == pytest.approx(4.0, abs=0.01)
@@ -71,8 +84,12 @@ def test_register_upload_wait_list_download_edit_and_remove(cli, make_audio, tmp
 def test_errors_are_one_line_and_non_zero(cli, local_stack, tmp_path):
     missing = cli("upload", str(tmp_path / "nope.wav"), check=False)
     no_token = cli("rm", "0d9f8e1c-0000-4000-8000-000000000000", check=False)
-    unreachable = subprocess.run([sys.executable, "-m", "cloudsound", "--url", "http://127.0.0.1:9", "list"],
-                                 capture_output=True, text=True, timeout=60)
+    unreachable = subprocess.run(
+        [sys.executable, "-m", "cloudsound", "--url", "http://127.0.0.1:9", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
     for result, words in ((missing, "no such file"), (no_token, "token"), (unreachable, "cannot reach")):
         assert result.returncode == 1
@@ -91,8 +108,9 @@ def test_a_text_file_uploaded_through_the_cli_ends_failed_with_a_reason(cli, tmp
 
 
 def worker_peak_rss_mib(stack_pid: int) -> float:
-    pids = subprocess.run(["pgrep", "-s", str(stack_pid), "-f", "devstack.worker"], capture_output=True,
-                          text=True).stdout.split()
+    pids = subprocess.run(
+        ["pgrep", "-s", str(stack_pid), "-f", "devstack.worker"], capture_output=True, text=True
+    ).stdout.split()
     peaks = []
     for pid in pids:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -124,9 +142,12 @@ def test_options_are_taken_before_or_after_the_command(cli, make_audio, local_st
     assert (uploaded["status"], uploaded["owner"], uploaded["kind"]) == ("ready", registered["id"], "song")
 
     dead = "http://127.0.0.1:9"
-    for args in (["list", "--owner", "me", "--json"], ["--json", "list", "--url", local_stack.url, "--owner", "me"],
-                 ["--url", local_stack.url, "list", "--owner", "me", "--json"],  # not reset by the command's parser
-                 ["--url", dead, "list", "--url", local_stack.url, "--json", "--owner", "me"]):  # the later one
+    for args in (
+        ["list", "--owner", "me", "--json"],
+        ["--json", "list", "--url", local_stack.url, "--owner", "me"],
+        ["--url", local_stack.url, "list", "--owner", "me", "--json"],  # not reset by the command's parser
+        ["--url", dead, "list", "--url", local_stack.url, "--json", "--owner", "me"],
+    ):  # the later one
         env = {} if args[0] == "list" else {"CLOUDSOUND_URL": dead}
         assert [item["id"] for item in json.loads(cli(*args, **env).stdout)["items"]] == [uploaded["id"]], args
     unreachable = cli("list", "--url", dead, check=False)

@@ -13,8 +13,7 @@ from tests.e2e.conftest import wait_for_status
 
 
 def curl(*args: str) -> bytes:
-    return subprocess.run(["curl", "-s", "--fail-with-body", *args], capture_output=True, check=True,
-                          timeout=60).stdout
+    return subprocess.run(["curl", "-s", "--fail-with-body", *args], capture_output=True, check=True, timeout=60).stdout
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
@@ -35,9 +34,12 @@ def test_task2_download_link_works_right_after_the_upload(local_stack, make_audi
     user = requests.post(f"{base}/api/registration/", json={"username": "Bob"}, timeout=10).json()
     wav = make_audio("sample.wav", seconds=3, rate=22050).read_bytes()
 
-    uploaded = requests.post(f"{base}/api/upload_audiorecord/", timeout=30,
-                             data={"user_token": user["user_token"], "id_user": user["id_user"]},
-                             files={"file_wav": ("sample.wav", wav, "audio/wav")})
+    uploaded = requests.post(
+        f"{base}/api/upload_audiorecord/",
+        timeout=30,
+        data={"user_token": user["user_token"], "id_user": user["id_user"]},
+        files={"file_wav": ("sample.wav", wav, "audio/wav")},
+    )
     mp3 = requests.get(uploaded.json()["URL for download"], timeout=60)  # waits for the conversion under way
 
     assert mp3.status_code == 200 and mp3.content[:3] == b"ID3"
@@ -48,8 +50,12 @@ def test_pigwav_flow_over_http(local_stack, make_audio):
     user = requests.post(f"{base}/user", json={"name": "testuser"}, timeout=10).json()
     wav = make_audio("test.wav", seconds=1, rate=8000).read_bytes()
 
-    uploaded = requests.post(f"{base}/record", data={"user_id": user["id"], "token": user["token"]},
-                             files={"file": ("test.wav", wav)}, timeout=30).json()
+    uploaded = requests.post(
+        f"{base}/record",
+        data={"user_id": user["id"], "token": user["token"]},
+        files={"file": ("test.wav", wav)},
+        timeout=30,
+    ).json()
     mp3 = requests.get(uploaded["url"], timeout=60)
 
     assert uploaded["url"].startswith(f"{base}/record?id=")

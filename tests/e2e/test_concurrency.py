@@ -22,16 +22,26 @@ def test_parallel_uploads_and_deletes_leave_exactly_the_survivors(local_stack, t
 
     def upload(index: int) -> tuple[dict, dict]:
         user = users[index % len(users)]
-        response = requests.post(f"{base}/recordings?name=take{index}.wav", data=wav, timeout=60,
-                                 headers={"Authorization": f"Bearer {user['token']}", "Content-Type": "audio/wav"})
+        response = requests.post(
+            f"{base}/recordings?name=take{index}.wav",
+            data=wav,
+            timeout=60,
+            headers={"Authorization": f"Bearer {user['token']}", "Content-Type": "audio/wav"},
+        )
         assert response.status_code == 202, response.text
         return user, response.json()
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         uploaded = list(pool.map(upload, range(20)))
         doomed = uploaded[::2]
-        deletions = list(pool.map(lambda pair: requests.delete(
-            pair[1]["links"]["self"], headers={"Authorization": f"Bearer {pair[0]['token']}"}, timeout=60), doomed))
+        deletions = list(
+            pool.map(
+                lambda pair: requests.delete(
+                    pair[1]["links"]["self"], headers={"Authorization": f"Bearer {pair[0]['token']}"}, timeout=60
+                ),
+                doomed,
+            )
+        )
 
     assert [response.status_code for response in deletions] == [204] * len(doomed)
     survivors = [recording for _, recording in uploaded[1::2]]
@@ -44,8 +54,9 @@ def test_parallel_uploads_and_deletes_leave_exactly_the_survivors(local_stack, t
 
     # S3 as the stack's moto server holds it: exactly the survivors' objects, once the queue has drained
     endpoint = re.search(r"moto: (http://127\.0\.0\.1:\d+)", local_stack.log()).group(1)
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="local",
-                      aws_secret_access_key="local")
+    s3 = boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="local", aws_secret_access_key="local"
+    )
     bucket = s3.list_buckets()["Buckets"][0]["Name"]
     doomed_ids = {recording["id"] for _, recording in doomed}
     deadline = time.monotonic() + 30
@@ -82,8 +93,9 @@ def test_edits_racing_a_delete_answer_200_or_404_never_500(local_stack, tmp_path
 
     statuses: list[int] = []
     for take in range(12):
-        recording = requests.post(f"{base}/recordings?name=t{take}.wav", data=wav, timeout=30,
-                                  headers={**auth, "Content-Type": "audio/wav"}).json()
+        recording = requests.post(
+            f"{base}/recordings?name=t{take}.wav", data=wav, timeout=30, headers={**auth, "Content-Type": "audio/wav"}
+        ).json()
         url = recording["links"]["self"]
         edits = [("PATCH", url, {"json": {"name": f"edit {n}"}, "headers": auth}) for n in range(4)]
         answers = racing([*edits, ("DELETE", url, {"headers": auth})])
@@ -100,8 +112,9 @@ def test_file_uploads_racing_a_delete_answer_200_or_404_never_500(local_stack, t
 
     statuses: list[int] = []
     for take in range(8):
-        created = requests.post(f"{base}/api/audio/create", json={"audioFileType": "song", "name": f"s{take}"},
-                                timeout=10).json()
+        created = requests.post(
+            f"{base}/api/audio/create", json={"audioFileType": "song", "name": f"s{take}"}, timeout=10
+        ).json()
         url = f"{base}/api/audio/song/{created['id']}"
         puts = [("PUT", url, {"files": {"audio": (f"s{take}.wav", wav, "audio/wav")}}) for _ in range(3)]
         answers = racing([*puts, ("DELETE", url, {})])

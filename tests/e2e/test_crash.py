@@ -27,11 +27,14 @@ def start_a_long_conversion(stack, tmp_path) -> dict:
     token = requests.post(f"{base}/users", json={"name": "victim"}, timeout=10).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
     wav = generate_audio(tmp_path / "long.wav", seconds=600, rate=44100, channels=2)
-    slot = requests.post(f"{base}/recordings", json={"name": "long.wav", "size": wav.stat().st_size}, headers=auth,
-                         timeout=10).json()
+    slot = requests.post(
+        f"{base}/recordings", json={"name": "long.wav", "size": wav.stat().st_size}, headers=auth, timeout=10
+    ).json()
     with wav.open("rb") as body:
-        assert requests.put(slot["upload"]["url"], data=body, headers=slot["upload"]["headers"],
-                            timeout=120).status_code == 200
+        assert (
+            requests.put(slot["upload"]["url"], data=body, headers=slot["upload"]["headers"], timeout=120).status_code
+            == 200
+        )
     deadline = time.monotonic() + 60
     while not processes(stack.process.pid, "ffmpeg") and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -24,9 +24,11 @@ MAX_BODY_BYTES = 1024 * 1024
 
 @pytest.fixture(scope="module")
 def edge_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    stack = start_stack(tmp_path_factory.mktemp("edges") / "stack.log",
-                        CLOUDSOUND_LOCAL_READ_TIMEOUT_SECONDS=str(READ_TIMEOUT_SECONDS),
-                        CLOUDSOUND_MAX_BODY_BYTES=str(MAX_BODY_BYTES))
+    stack = start_stack(
+        tmp_path_factory.mktemp("edges") / "stack.log",
+        CLOUDSOUND_LOCAL_READ_TIMEOUT_SECONDS=str(READ_TIMEOUT_SECONDS),
+        CLOUDSOUND_MAX_BODY_BYTES=str(MAX_BODY_BYTES),
+    )
     yield stack
     stop_stack(stack)
 
@@ -72,8 +74,9 @@ def send_head(stack: RunningStack, method: str, path: str, headers: dict[str, st
 
 def test_a_body_over_the_ceiling_is_refused_413_before_it_is_read(edge_stack):
     started = time.monotonic()
-    with send_head(edge_stack, "POST", "/users", {"Content-Type": "application/json",
-                                                  "Content-Length": str(5 * 1000**3)}, wait=10) as sock:
+    with send_head(
+        edge_stack, "POST", "/users", {"Content-Type": "application/json", "Content-Length": str(5 * 1000**3)}, wait=10
+    ) as sock:
         sock.sendall(b'{"name": "x"}')  # and nothing more of the 5 GB it announced
         response = read_response(sock)
 
@@ -85,8 +88,13 @@ def test_a_body_over_the_ceiling_is_refused_413_before_it_is_read(edge_stack):
 
 def test_a_large_body_without_the_token_its_route_needs_is_refused_401_before_it_is_read(edge_stack):
     started = time.monotonic()
-    with send_head(edge_stack, "POST", "/recordings?name=big.wav",
-                   {"Content-Type": "audio/wav", "Content-Length": str(MAX_BODY_BYTES)}, wait=10) as sock:
+    with send_head(
+        edge_stack,
+        "POST",
+        "/recordings?name=big.wav",
+        {"Content-Type": "audio/wav", "Content-Length": str(MAX_BODY_BYTES)},
+        wait=10,
+    ) as sock:
         sock.sendall(b"RIFF" + b"\0" * 65532)  # the start of a body that never comes whole
         response = read_response(sock)
 
@@ -97,8 +105,13 @@ def test_a_large_body_without_the_token_its_route_needs_is_refused_401_before_it
 
 def test_a_body_that_stalls_is_given_up_with_408(edge_stack):
     started = time.monotonic()
-    with send_head(edge_stack, "POST", "/users", {"Content-Type": "application/json", "Content-Length": "1000"},
-                   wait=READ_TIMEOUT_SECONDS + 20) as sock:
+    with send_head(
+        edge_stack,
+        "POST",
+        "/users",
+        {"Content-Type": "application/json", "Content-Length": "1000"},
+        wait=READ_TIMEOUT_SECONDS + 20,
+    ) as sock:
         sock.sendall(b'{"name": ')  # then nothing
         response = read_response(sock)
         assert sock.recv(1) == b""  # and the connection is closed
@@ -114,8 +127,9 @@ def test_expect_100_continue_is_answered_only_for_a_body_that_will_be_read(edge_
 
     with send_head(edge_stack, "POST", "/recordings?name=small.wav", headers, wait=10) as sock:
         refused = read_response(sock)  # no token: refused at once, nothing asked for
-    with send_head(edge_stack, "POST", "/recordings?name=small.wav",
-                   {**headers, "Authorization": f"Bearer {token}"}, wait=10) as sock:
+    with send_head(
+        edge_stack, "POST", "/recordings?name=small.wav", {**headers, "Authorization": f"Bearer {token}"}, wait=10
+    ) as sock:
         go_on = read_response(sock)
         sock.sendall(wav)
         stored = read_response(sock)
@@ -144,8 +158,10 @@ def test_a_link_to_a_deleted_object_answers_404_no_such_key(edge_stack, token, t
     created = requests.post(f"{edge_stack.url}/recordings?name=gone.wav", data=wav, headers=auth, timeout=30).json()
     recording = wait_for_status(created["links"]["self"], {"ready", "failed"})
     as_json = {"Accept": "application/json", **auth}
-    links = [requests.get(recording["links"][name], headers=as_json, timeout=10).json()["url"]
-             for name in ("audio", "original")]
+    links = [
+        requests.get(recording["links"][name], headers=as_json, timeout=10).json()["url"]
+        for name in ("audio", "original")
+    ]
     assert all(requests.get(link, timeout=10).status_code == 200 for link in links)
 
     assert requests.delete(recording["links"]["self"], headers=auth, timeout=10).status_code == 204

@@ -24,8 +24,11 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
     """The stack as `make run` starts it, but with room for the fuzzer's registrations and anonymous uploads (a few
     hundred from one address): at the default limits most of them would get 429, and the logic behind them would go
     unfuzzed. The 429 itself is documented and checked by the integration tests."""
-    stack = start_stack(tmp_path_factory.mktemp("fuzz") / "stack.log", CLOUDSOUND_REGISTRATIONS_PER_WINDOW="100000",
-                        CLOUDSOUND_ANONYMOUS_UPLOADS_PER_WINDOW="100000")
+    stack = start_stack(
+        tmp_path_factory.mktemp("fuzz") / "stack.log",
+        CLOUDSOUND_REGISTRATIONS_PER_WINDOW="100000",
+        CLOUDSOUND_ANONYMOUS_UPLOADS_PER_WINDOW="100000",
+    )
     yield stack
     stop_stack(stack)
 
@@ -34,10 +37,25 @@ def fuzz(url: str, *extra: str, seed: int = 1) -> subprocess.CompletedProcess:
     """`make test` runs 10 examples per operation; `make fuzz` sets FUZZ_EXAMPLES/FUZZ_PHASES for a longer run."""
     schemathesis = Path(sys.executable).with_name("schemathesis")
     return subprocess.run(
-        [str(schemathesis), "run", f"{url}/openapi.json", "--checks", CHECKS,
-         "-n", os.environ.get("FUZZ_EXAMPLES", "10"), "--seed", str(seed),
-         "--phases", os.environ.get("FUZZ_PHASES", "coverage,fuzzing"), "--no-color", *extra],
-        cwd=HERE, capture_output=True, text=True, timeout=3600,
+        [
+            str(schemathesis),
+            "run",
+            f"{url}/openapi.json",
+            "--checks",
+            CHECKS,
+            "-n",
+            os.environ.get("FUZZ_EXAMPLES", "10"),
+            "--seed",
+            str(seed),
+            "--phases",
+            os.environ.get("FUZZ_PHASES", "coverage,fuzzing"),
+            "--no-color",
+            *extra,
+        ],
+        cwd=HERE,
+        capture_output=True,
+        text=True,
+        timeout=3600,
     )
 
 

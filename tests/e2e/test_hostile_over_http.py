@@ -31,8 +31,9 @@ def register(stack: RunningStack, name: str) -> dict[str, str]:
 def test_an_upload_link_takes_exactly_the_declared_bytes(stack, tmp_path):
     owner = register(stack, "exact")
     wav = generate_audio(tmp_path / "take.wav", seconds=1, rate=8000).read_bytes()
-    slot = requests.post(f"{stack.url}/recordings", json={"name": "take", "size": len(wav)}, headers=owner,
-                         timeout=10).json()
+    slot = requests.post(
+        f"{stack.url}/recordings", json={"name": "take", "size": len(wav)}, headers=owner, timeout=10
+    ).json()
     upload = slot["upload"]
 
     longer = requests.put(upload["url"], data=wav + bytes(1_000_000), headers=upload["headers"], timeout=30)
@@ -50,8 +51,9 @@ def test_uploads_racing_for_the_last_free_bytes_are_stored_or_refused_up_front(s
     wav = generate_audio(tmp_path / "take.wav", seconds=18.5, rate=8000).read_bytes()  # about 300 KB
 
     def upload(n: int) -> requests.Response:
-        return requests.post(f"{stack.url}/recordings?name=take{n}", data=wav,
-                             headers={**owner, "Content-Type": "audio/wav"}, timeout=60)
+        return requests.post(
+            f"{stack.url}/recordings?name=take{n}", data=wav, headers={**owner, "Content-Type": "audio/wav"}, timeout=60
+        )
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         answers = list(pool.map(upload, range(20)))
@@ -61,7 +63,8 @@ def test_uploads_racing_for_the_last_free_bytes_are_stored_or_refused_up_front(s
     assert statuses == [202] * fit + [413] * (20 - fit)
     assert all(answer.json()["error"]["code"] == "quota_exceeded" for answer in answers if answer.status_code == 413)
     accepted = [answer.json() for answer in answers if answer.status_code == 202]
-    finished = [wait_for_status(f"{stack.url}/recordings/{item['id']}", {"ready", "failed"}, timeout=120,
-                                headers=owner)
-                for item in accepted]
+    finished = [
+        wait_for_status(f"{stack.url}/recordings/{item['id']}", {"ready", "failed"}, timeout=120, headers=owner)
+        for item in accepted
+    ]
     assert [item["status"] for item in finished] == ["ready"] * fit  # none failed "over the owner's quota"

@@ -17,8 +17,25 @@ from tests.e2e.conftest import start_stack, stop_stack, wait_for_status
 def decoded_seconds(mp3: bytes) -> float:
     """Decode the MP3 with ffmpeg and count the samples: the duration a listener hears."""
     pcm = subprocess.run(
-        [ffmpeg_binary(), "-nostdin", "-loglevel", "error", "-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", "44100",
-         "pipe:1"], input=mp3, capture_output=True, check=True).stdout
+        [
+            ffmpeg_binary(),
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-i",
+            "pipe:0",
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            "44100",
+            "pipe:1",
+        ],
+        input=mp3,
+        capture_output=True,
+        check=True,
+    ).stdout
     return len(pcm) / 2 / 44100
 
 
@@ -33,8 +50,12 @@ def test_the_whole_journey_over_http(local_stack, make_audio):
     other = requests.post(f"{base}/users", json={"name": "mallory"}, timeout=10).json()
 
     # exactly what `curl -X POST --data-binary @take1.wav` sends: a form-urlencoded content type
-    upload = requests.post(f"{base}/recordings?name=take1.wav", data=wav, timeout=30,
-                           headers={**auth, "Content-Type": "application/x-www-form-urlencoded"})
+    upload = requests.post(
+        f"{base}/recordings?name=take1.wav",
+        data=wav,
+        timeout=30,
+        headers={**auth, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert upload.status_code == 202, upload.text
     recording = upload.json()
     assert recording["status"] == "processing"
@@ -58,8 +79,9 @@ def test_the_whole_journey_over_http(local_stack, make_audio):
     listed = requests.get(f"{base}/recordings", params={"max_duration": 300, "min_duration": 1}, timeout=10).json()
     assert [item["id"] for item in listed["items"]] == [recording["id"]]
 
-    forbidden = requests.delete(recording["links"]["self"], timeout=10,
-                                headers={"Authorization": f"Bearer {other['token']}"})
+    forbidden = requests.delete(
+        recording["links"]["self"], timeout=10, headers={"Authorization": f"Bearer {other['token']}"}
+    )
     assert forbidden.status_code == 403
     assert requests.delete(recording["links"]["self"], timeout=10).status_code == 401
     deleted = requests.delete(recording["links"]["self"], headers=auth, timeout=10)
@@ -74,8 +96,7 @@ def test_a_multipart_upload_and_a_failed_conversion(local_stack, make_audio):
     auth = {"Authorization": f"Bearer {token}"}
     wav = make_audio("song.wav", seconds=1, rate=8000).read_bytes()
 
-    form = requests.post(f"{base}/recordings", files={"file": ("song.wav", wav, "audio/wav")}, headers=auth,
-                         timeout=30)
+    form = requests.post(f"{base}/recordings", files={"file": ("song.wav", wav, "audio/wav")}, headers=auth, timeout=30)
     broken = wav[:20] + b"\x34\x12" + wav[22:44] + b"noise" * 200
     failing = requests.post(f"{base}/recordings?name=broken.wav", data=broken, headers=auth, timeout=30)
 
@@ -93,8 +114,9 @@ def test_text_and_chunked_uploads_get_clear_errors(local_stack):
     auth = {"Authorization": f"Bearer {token}"}
 
     text = requests.post(f"{base}/recordings?name=x.wav", data=b"hello\n" * 50, headers=auth, timeout=10)
-    chunked = requests.post(f"{base}/recordings?name=x.wav", data=iter([b"RIFF", b"....WAVE"]), headers=auth,
-                            timeout=10)
+    chunked = requests.post(
+        f"{base}/recordings?name=x.wav", data=iter([b"RIFF", b"....WAVE"]), headers=auth, timeout=10
+    )
 
     assert text.status_code == 415 and text.json()["error"]["code"] == "unsupported_media_type"
     assert chunked.status_code == 411 and "Content-Length" in chunked.json()["error"]["message"]

@@ -37,27 +37,44 @@ def error_of(response: requests.Response, status: int, code: str) -> dict:
 
 @pytest.fixture(params=["no header", "our token", "a stranger's bearer", "a sigv4-looking header"])
 def authorization(request: pytest.FixtureRequest, token: str) -> dict[str, str]:
-    return {"no header": {}, "our token": {"Authorization": f"Bearer {token}"},
-            "a stranger's bearer": {"Authorization": "Bearer not-a-token"},
-            "a sigv4-looking header": {"Authorization": "AWS4-HMAC-SHA256 Credential=x"}}[request.param]
+    return {
+        "no header": {},
+        "our token": {"Authorization": f"Bearer {token}"},
+        "a stranger's bearer": {"Authorization": "Bearer not-a-token"},
+        "a sigv4-looking header": {"Authorization": "AWS4-HMAC-SHA256 Credential=x"},
+    }[request.param]
 
 
-@pytest.mark.parametrize("method, path", [
-    ("GET", "/nope"), ("GET", "/recordings/0d9f8e1c-0000-4000-8000-000000000000/peaks/more"), ("GET", "/api"),
-    ("POST", "/recording"), ("DELETE", "/users/7/recordings"), ("PATCH", "/me/keys"), ("TRACE", "/nope"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/nope"),
+        ("GET", "/recordings/0d9f8e1c-0000-4000-8000-000000000000/peaks/more"),
+        ("GET", "/api"),
+        ("POST", "/recording"),
+        ("DELETE", "/users/7/recordings"),
+        ("PATCH", "/me/keys"),
+        ("TRACE", "/nope"),
+    ],
+)
 def test_a_path_no_route_has_is_our_404(stack, authorization, method, path):
     response = requests.request(method, f"{stack.url}{path}?x=1", headers=authorization, timeout=10)
 
     assert error_of(response, 404, "not_found")["message"] == NO_SUCH_ROUTE
 
 
-@pytest.mark.parametrize("method, path, allowed", [
-    ("PUT", "/recordings", {"GET", "POST"}), ("DELETE", "/users", {"POST"}), ("POST", "/me", {"GET"}),
-    ("POST", "/recordings/0d9f8e1c-0000-4000-8000-000000000000/audio", {"GET"}),
-    ("PUT", "/recordings/0d9f8e1c-0000-4000-8000-000000000000", {"GET", "PATCH", "DELETE"}),
-    ("TRACE", "/recordings", {"GET", "POST"}), ("PROPFIND", "/health", {"GET"}),
-])
+@pytest.mark.parametrize(
+    "method, path, allowed",
+    [
+        ("PUT", "/recordings", {"GET", "POST"}),
+        ("DELETE", "/users", {"POST"}),
+        ("POST", "/me", {"GET"}),
+        ("POST", "/recordings/0d9f8e1c-0000-4000-8000-000000000000/audio", {"GET"}),
+        ("PUT", "/recordings/0d9f8e1c-0000-4000-8000-000000000000", {"GET", "PATCH", "DELETE"}),
+        ("TRACE", "/recordings", {"GET", "POST"}),
+        ("PROPFIND", "/health", {"GET"}),
+    ],
+)
 def test_a_method_a_route_lacks_is_our_405_naming_the_methods_it_takes(stack, authorization, method, path, allowed):
     response = requests.request(method, f"{stack.url}{path}", headers=authorization, data=b"{}", timeout=10)
 
@@ -67,8 +84,13 @@ def test_a_method_a_route_lacks_is_our_405_naming_the_methods_it_takes(stack, au
 
 def test_an_unknown_path_is_answered_without_reading_the_body_it_announces(stack, token):
     started = time.monotonic()
-    with send_head(stack, "POST", "/uploads", {"Authorization": f"Bearer {token}", "Content-Type": "audio/wav",
-                                               "Content-Length": str(2 * 1000**3)}, wait=10) as sock:
+    with send_head(
+        stack,
+        "POST",
+        "/uploads",
+        {"Authorization": f"Bearer {token}", "Content-Type": "audio/wav", "Content-Length": str(2 * 1000**3)},
+        wait=10,
+    ) as sock:
         sock.sendall(b"RIFF" + b"\0" * 1000)  # and nothing more of the 2 GB it announced
         response = read_response(sock)
 
@@ -78,15 +100,24 @@ def test_an_unknown_path_is_answered_without_reading_the_body_it_announces(stack
 
 def test_the_known_routes_still_answer_on_the_same_stack(stack, token):
     assert requests.get(f"{stack.url}/health", timeout=10).status_code == 200
-    assert requests.get(f"{stack.url}/me", headers={"Authorization": f"Bearer {token}"}, timeout=10).json()["name"] \
+    assert (
+        requests.get(f"{stack.url}/me", headers={"Authorization": f"Bearer {token}"}, timeout=10).json()["name"]
         == "mistaken"
+    )
     assert requests.get(f"{stack.url}/recordings/", timeout=10).status_code == 200  # API Gateway drops the slash
 
 
-@pytest.mark.parametrize("path, field", [
-    ("/recordings?q=piano", "q"), ("/recordings?sort=name", "sort"), ("/recordings?maxduration=300", "maxduration"),
-    ("/recordings?kind=song&order=asc", "order"), ("/list?q=piano", "q"), ("/list?maxduration=300&sort=name", "sort"),
-])
+@pytest.mark.parametrize(
+    "path, field",
+    [
+        ("/recordings?q=piano", "q"),
+        ("/recordings?sort=name", "sort"),
+        ("/recordings?maxduration=300", "maxduration"),
+        ("/recordings?kind=song&order=asc", "order"),
+        ("/list?q=piano", "q"),
+        ("/list?maxduration=300&sort=name", "sort"),
+    ],
+)
 def test_an_unknown_query_parameter_on_a_list_is_a_400_naming_it(stack, path, field):
     response = requests.get(f"{stack.url}{path}", timeout=10)
 

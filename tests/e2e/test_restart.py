@@ -56,12 +56,23 @@ def fill(stack: RunningStack, tmp_path: Path) -> Library:
     mp3_link = requests.get(recording["links"]["audio"], headers=json_link, timeout=10).json()["url"]
     mp3 = requests.get(mp3_link, timeout=30).content
     later = generate_audio(tmp_path / "later.wav", seconds=1, rate=22050).read_bytes()
-    slot = requests.post(f"{base}/recordings", json={"name": "later.wav", "size": len(later)}, headers=auth,
-                         timeout=10).json()
+    slot = requests.post(
+        f"{base}/recordings", json={"name": "later.wav", "size": len(later)}, headers=auth, timeout=10
+    ).json()
     assert slot["status"] == "awaiting_upload", slot
-    return Library(token=alice["token"], user_id=alice["id"], last_user_id=bob["id"], recording=recording, wav=wav,
-                   peaks=requests.get(recording["links"]["peaks"], timeout=10).json(), original_link=original_link,
-                   mp3_link=mp3_link, mp3=mp3, slot=slot, later=later)
+    return Library(
+        token=alice["token"],
+        user_id=alice["id"],
+        last_user_id=bob["id"],
+        recording=recording,
+        wav=wav,
+        peaks=requests.get(recording["links"]["peaks"], timeout=10).json(),
+        original_link=original_link,
+        mp3_link=mp3_link,
+        mp3=mp3,
+        slot=slot,
+        later=later,
+    )
 
 
 def assert_everything_survived(stack: RunningStack, library: Library, tmp_path: Path) -> None:

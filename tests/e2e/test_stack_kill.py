@@ -24,11 +24,13 @@ EXIT_SECONDS = 15  # what "brings the rest down" may take on a loaded 2-core mac
 def session_processes(session: int) -> list[str]:
     """`pid command` of every process still running in the stack's session (its children keep it when orphaned).
     A zombie is not running: it holds no port and no file, and waits for whoever adopted it to reap it."""
-    listed = subprocess.run(["ps", "-e", "-o", "sid=,stat=,pid=,args="], capture_output=True, text=True,
-                            check=True).stdout
+    listed = subprocess.run(
+        ["ps", "-e", "-o", "sid=,stat=,pid=,args="], capture_output=True, text=True, check=True
+    ).stdout
     rows = [line.split(None, 3) for line in listed.splitlines()]
-    return [" ".join(row[2:]) for row in rows
-            if len(row) >= 3 and row[0] == str(session) and not row[1].startswith("Z")]
+    return [
+        " ".join(row[2:]) for row in rows if len(row) >= 3 and row[0] == str(session) and not row[1].startswith("Z")
+    ]
 
 
 def wait_until_the_session_is_empty(stack: RunningStack, timeout: float = EXIT_SECONDS) -> float:
@@ -52,8 +54,9 @@ def kill_what_is_left(stack: RunningStack) -> None:
 
 
 def child_pid(stack: RunningStack, pattern: str) -> int:
-    found = subprocess.run(["pgrep", "-s", str(stack.process.pid), "-f", pattern], capture_output=True, text=True,
-                           check=False)
+    found = subprocess.run(
+        ["pgrep", "-s", str(stack.process.pid), "-f", pattern], capture_output=True, text=True, check=False
+    )
     [pid] = [int(pid) for pid in found.stdout.split()]
     return pid
 
@@ -62,8 +65,9 @@ def a_ready_recording(stack: RunningStack, tmp_path: Path, name: str, token: str
     """(token, recording) for a 1 s recording converted on `stack`."""
     token = token or requests.post(f"{stack.url}/users", json={"name": "keeper"}, timeout=10).json()["token"]
     wav = generate_audio(tmp_path / name, seconds=1, rate=22050).read_bytes()
-    created = requests.post(f"{stack.url}/recordings?name={name}", data=wav, timeout=30,
-                            headers={"Authorization": f"Bearer {token}"})
+    created = requests.post(
+        f"{stack.url}/recordings?name={name}", data=wav, timeout=30, headers={"Authorization": f"Bearer {token}"}
+    )
     assert created.status_code == 202, created.text
     recording = wait_for_status(created.json()["links"]["self"], {"ready", "failed"})
     assert recording["status"] == "ready", recording
@@ -75,9 +79,12 @@ def wait_until_snapshotted(data_dir: Path, recording_ids: list[str], timeout: fl
     on a timer; polling it replaces sleeping for the stated loss bound)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        ready = {item.get("id", {}).get("S") for path in (data_dir / "tables").glob("*.jsonl")
-                 for item in map(json.loads, path.read_text().splitlines())
-                 if item.get("status", {}).get("S") == "ready"}
+        ready = {
+            item.get("id", {}).get("S")
+            for path in (data_dir / "tables").glob("*.jsonl")
+            for item in map(json.loads, path.read_text().splitlines())
+            if item.get("status", {}).get("S") == "ready"
+        }
         if ready.issuperset(recording_ids):
             return
         time.sleep(0.05)

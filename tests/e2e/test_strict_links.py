@@ -80,9 +80,11 @@ def test_a_link_whose_path_names_another_key_gets_403_signature_does_not_match(r
 
 def test_a_link_whose_query_was_changed_gets_403_signature_does_not_match(recording):
     link = fresh_link(recording)
-    for changed in (with_query(link, **{"response-content-disposition": "attachment; filename=evil.exe"}),
-                    with_query(link, **{"X-Amz-Expires": "604800"}),
-                    link + "&extra=1"):
+    for changed in (
+        with_query(link, **{"response-content-disposition": "attachment; filename=evil.exe"}),
+        with_query(link, **{"X-Amz-Expires": "604800"}),
+        link + "&extra=1",
+    ):
         response = requests.get(changed, timeout=10)
 
         assert response.status_code == 403, changed
@@ -110,8 +112,7 @@ def test_an_expired_link_gets_403_request_has_expired(recording):
 
 def new_slot(stack: RunningStack, owner: dict[str, str], name: str, size: int) -> dict:
     """A slot for a file of `size` bytes: its link takes exactly that many."""
-    slot = requests.post(f"{stack.url}/recordings", json={"name": name, "size": size}, headers=owner,
-                         timeout=10).json()
+    slot = requests.post(f"{stack.url}/recordings", json={"name": name, "size": size}, headers=owner, timeout=10).json()
     assert slot["status"] == "awaiting_upload", slot
     assert slot["upload"]["size"] == slot["upload"]["max_bytes"] == size
     return slot
@@ -164,7 +165,9 @@ def test_a_form_urlencoded_put_of_100_mb_completes_in_seconds_and_converts_intac
     print(f"\n{wav.stat().st_size / 1e6:.1f} MB form-urlencoded PUT: {seconds:.2f} s")
     deadline = time.monotonic() + 120
     while (recording := requests.get(slot["links"]["self"], headers=owner, timeout=10).json())["status"] not in (
-            "ready", "failed") and time.monotonic() < deadline:
+        "ready",
+        "failed",
+    ) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert recording["status"] == "ready", recording
     assert recording["duration"] == pytest.approx(600.0, abs=0.01)

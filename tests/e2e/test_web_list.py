@@ -13,14 +13,25 @@ import pytest
 from tests.conftest import generate_audio
 from tests.e2e.conftest import wait_for_status
 from tests.e2e.test_web_page import (  # noqa: F401  (browser is a fixture)
-    DESKTOP, PHONE, api_upload, api_user, browser, log_in, no_horizontal_scroll, open_page,
-    pytestmark, wait_until_playing,
+    DESKTOP,
+    PHONE,
+    api_upload,
+    api_user,
+    browser,
+    log_in,
+    no_horizontal_scroll,
+    open_page,
+    pytestmark,
+    wait_until_playing,
 )
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 LONG_NAME = "2025-11-24_interview_with_the_mayor_about_the_city_budget_full_unedited_take_03.wav"
-SPECIAL = [("AC/DC - Back in Black", {"kind": "song"}), (LONG_NAME, {}),
-           ("Пісня про рушник — Ελληνικά 'live' \"take\"", {})]  # scripts this machine's fonts have
+SPECIAL = [
+    ("AC/DC - Back in Black", {"kind": "song"}),
+    (LONG_NAME, {}),
+    ("Пісня про рушник — Ελληνικά 'live' \"take\"", {}),
+]  # scripts this machine's fonts have
 TABLET = {"width": 768, "height": 1024}
 
 
@@ -41,25 +52,39 @@ def seeded(local_stack, tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("seed")
     wav = generate_audio(folder / "tiny.wav", seconds=0.2, rate=8000).read_bytes()
     # The newest three are what the screenshots show: long enough to play, with a waveform that rises and falls.
-    shaped = generate_audio(folder / "shaped.wav", seconds=24, rate=8000,
-                            extra=("-af", "volume='0.15+0.85*abs(sin(PI*t/5))*(0.6+0.4*sin(7*t))':eval=frame"))
+    shaped = generate_audio(
+        folder / "shaped.wav",
+        seconds=24,
+        rate=8000,
+        extra=("-af", "volume='0.15+0.85*abs(sin(PI*t/5))*(0.6+0.4*sin(7*t))':eval=frame"),
+    )
     shaped = shaped.read_bytes()
     alice, bob = api_user(base, "alice"), api_user(base, "bob")
     plan = [(bob, f"bob take {i:02}.wav", "public", {}) for i in range(1, 36)]
     mine = [(alice, f"alice take {i:02}.wav", "public", {}) for i in range(1, 23)]
     mine += [(alice, f"alice private {i:02}.wav", "private", {}) for i in range(1, 9)]
     mine += [(alice, name, "public", params) for name, params in SPECIAL]  # the newest of all
-    order = [plan[0]] + [item for pair in zip(plan[1:], mine[:-len(SPECIAL)], strict=False) for item in pair] \
-        + plan[len(mine) - len(SPECIAL) + 1:] + mine[-len(SPECIAL):]
+    order = (
+        [plan[0]]
+        + [item for pair in zip(plan[1:], mine[: -len(SPECIAL)], strict=False) for item in pair]
+        + plan[len(mine) - len(SPECIAL) + 1 :]
+        + mine[-len(SPECIAL) :]
+    )
     assert len(order) == 68
-    created = [api_upload(base, owner, name, shaped if (name, params) in SPECIAL else wav,
-                          visibility=visibility, **params) for owner, name, visibility, params in order]
+    created = [
+        api_upload(base, owner, name, shaped if (name, params) in SPECIAL else wav, visibility=visibility, **params)
+        for owner, name, visibility, params in order
+    ]
     for recording in created[-10:]:  # the newest are what the screenshots show: converted
         if recording["visibility"] == "public":  # (wait_for_status reads without a token)
             wait_for_status(f"{base}/recordings/{recording['id']}", {"ready"}, timeout=180)
-    return {"alice": alice, "bob": bob, "names": [name for _, name, _, _ in order],
-            "public": [name for _, name, visibility, _ in order if visibility == "public"],
-            "alice_all": [name for owner, name, _, _ in order if owner is alice]}
+    return {
+        "alice": alice,
+        "bob": bob,
+        "names": [name for _, name, _, _ in order],
+        "public": [name for _, name, visibility, _ in order if visibility == "public"],
+        "alice_all": [name for owner, name, _, _ in order if owner is alice],
+    }
 
 
 def scroll_to_the_end(page) -> list[str]:
@@ -116,8 +141,9 @@ def test_the_owner_finds_her_private_ones_under_mine(browser, local_stack, seede
     page.select_option("#f-mine", "mine")
     names = scroll_to_the_end(page)
     assert names == list(reversed(seeded["alice_all"]))
-    private = page.eval_on_selector_all("#rows li[data-visibility=private] .rec-name",
-                                        "links => links.map((a) => a.textContent)")
+    private = page.eval_on_selector_all(
+        "#rows li[data-visibility=private] .rec-name", "links => links.map((a) => a.textContent)"
+    )
     assert sorted(private) == [f"alice private {i:02}.wav" for i in range(1, 9)]
     assert page.locator("#rows li[data-visibility=private] .badge").count() == 8
     for name in ("alice private 01.wav", LONG_NAME):

@@ -24,7 +24,7 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(),
     reason=f"BROWSER TESTS SKIPPED: no Chromium at {CHROMIUM}; `make test` installs Debian's chromium with apt "
-           "where it can (root + apt-get). Install it, or set CHROMIUM, to run them.",
+    "where it can (root + apt-get). Install it, or set CHROMIUM, to run them.",
 )
 
 DESKTOP = {"width": 1100, "height": 900}
@@ -58,9 +58,18 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"])
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--autoplay-policy=no-user-gesture-required",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield launched
         launched.close()
 
@@ -70,8 +79,10 @@ def open_page(browser, url: str, viewport: dict = DESKTOP, accept_dialogs: bool 
     page = browser.new_context(viewport=viewport).new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.on("console", lambda message: page.errors.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: page.errors.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     page.add_init_script(RECORD_ANNOUNCEMENTS)
     page.add_init_script(RECORD_CSP_VIOLATIONS)
     # Playwright evaluates a string predicate with eval() on every poll but the first, and the page's CSP (no
@@ -96,8 +107,13 @@ def bearer(user: dict) -> dict:
 
 
 def api_upload(base: str, user: dict, name: str, wav: bytes, **params: str) -> dict:
-    response = requests.post(f"{base}/recordings", params={"name": name, **params}, data=wav, timeout=30,
-                             headers={**bearer(user), "Content-Type": "audio/wav"})
+    response = requests.post(
+        f"{base}/recordings",
+        params={"name": name, **params},
+        data=wav,
+        timeout=30,
+        headers={**bearer(user), "Content-Type": "audio/wav"},
+    )
     assert response.status_code == 202, response.text
     return response.json()
 
@@ -117,8 +133,10 @@ def active_id(page) -> str:
 
 
 def audio_state(page) -> dict:
-    return page.evaluate("({time: audio.currentTime, paused: audio.paused, duration: audio.duration,"
-                         " title: document.getElementById('now-title').textContent})")
+    return page.evaluate(
+        "({time: audio.currentTime, paused: audio.paused, duration: audio.duration,"
+        " title: document.getElementById('now-title').textContent})"
+    )
 
 
 PAINTED_PIXELS = """(id) => {
@@ -288,20 +306,23 @@ def test_not_audio_is_refused_before_upload_and_failures_read_in_words(browser, 
     fake = tmp_path / "fake.wav"
     fake.write_bytes(b"RIFF\x00\x10\x00\x00WAVEfmt " + os.urandom(4000))
     page.set_input_files("#files", str(fake))
-    page.wait_for_selector(".upload .upload-state:text-is('could not convert: not an audio file we can read')",
-                           timeout=60_000)
+    page.wait_for_selector(
+        ".upload .upload-state:text-is('could not convert: not an audio file we can read')", timeout=60_000
+    )
     page.wait_for_selector("#rows li[data-status=failed] .status:has-text('not an audio file we can read')")
     assert "ffmpeg" not in page.inner_text("body").lower()
 
     # An upload slot nobody filled: "waiting for the file", in the owner's list.
     later = generate_audio(tmp_path / "later.wav", seconds=1, rate=8000)
-    slot = requests.post(f"{base}/recordings", json={"name": "later.wav", "size": later.stat().st_size},
-                         headers=bearer(erin), timeout=10)
+    slot = requests.post(
+        f"{base}/recordings", json={"name": "later.wav", "size": later.stat().st_size}, headers=bearer(erin), timeout=10
+    )
     assert slot.status_code == 201, slot.text
     page.select_option("#f-mine", "mine")
     page.wait_for_selector("#rows li[data-status=awaiting_upload] .status:text-is('waiting for the file')")
-    page.wait_for_selector("#rows li[data-status=failed] .status:text-is"
-                           "('could not convert: not an audio file we can read')")
+    page.wait_for_selector(
+        "#rows li[data-status=failed] .status:text-is('could not convert: not an audio file we can read')"
+    )
     assert page.errors == []
 
 
@@ -344,9 +365,11 @@ def test_the_player_bar_keeps_playing_with_keys_next_previous_and_a_reload(brows
 
     page.get_by_role("button", name="Play p3.wav").click()
     wait_until_playing(page)
-    bar = page.evaluate("(() => { const bar = document.getElementById('player');"
-                        " return {bottom: bar.getBoundingClientRect().bottom,"
-                        " position: getComputedStyle(bar).position}; })()")
+    bar = page.evaluate(
+        "(() => { const bar = document.getElementById('player');"
+        " return {bottom: bar.getBoundingClientRect().bottom,"
+        " position: getComputedStyle(bar).position}; })()"
+    )
     assert bar == {"bottom": 900, "position": "fixed"}
     assert page.get_attribute("#player-wave", "role") == "slider"
     wait_for_a_waveform(page, "player-wave", 1000)
@@ -404,8 +427,9 @@ def test_the_player_bar_keeps_playing_with_keys_next_previous_and_a_reload(brows
     assert page.evaluate("JSON.parse(sessionStorage['cloudsound-now']).id") == ids[1]
     page.wait_for_function("audio.readyState >= 1")
     page.evaluate("audio.currentTime = 12")
-    page.wait_for_function(f"(s => s.id === '{ids[1]}' && s.playing && s.at >= 12)"
-                           "(JSON.parse(sessionStorage['cloudsound-now']))")
+    page.wait_for_function(
+        f"(s => s.id === '{ids[1]}' && s.playing && s.at >= 12)(JSON.parse(sessionStorage['cloudsound-now']))"
+    )
     page.reload()
     wait_until_playing(page, 12)
     assert audio_state(page)["title"] == "p2.wav"
@@ -425,8 +449,10 @@ def test_a_ready_recordings_page_shows_its_loudness_and_a_podcast_against_the_no
     loud = generate_audio(tmp_path / "tune.wav", seconds=2, rate=8000, extra=("-af", "volume=9dB")).read_bytes()
     podcast = api_upload(base, lena, "Talk 1", quiet, kind="podcast", host="Lena")["id"]
     song = api_upload(base, lena, "Tune 1", loud, kind="song")["id"]
-    ready = {recording_id: wait_for_status(f"{base}/recordings/{recording_id}", {"ready"})
-             for recording_id in (podcast, song)}
+    ready = {
+        recording_id: wait_for_status(f"{base}/recordings/{recording_id}", {"ready"})
+        for recording_id in (podcast, song)
+    }
     assert ready[podcast]["kind"] == "podcast" and ready[song]["kind"] == "song"
     # Two levels well apart, so each page showing its own number says something.
     assert ready[song]["loudness"]["integrated"] > ready[podcast]["loudness"]["integrated"] + 5
@@ -492,8 +518,10 @@ def test_the_page_works_under_its_content_security_policy(browser, local_stack, 
     assert csp_violations(page) == [] and page.errors == []
 
     # The listeners hear what the policy blocks: an injected inline script does not run, and both report it.
-    page.evaluate("document.body.append(Object.assign(document.createElement('script'),"
-                  " { textContent: 'window.__injected = true' }))")
+    page.evaluate(
+        "document.body.append(Object.assign(document.createElement('script'),"
+        " { textContent: 'window.__injected = true' }))"
+    )
     page.wait_for_function("window.__cspViolations.length > 0")
     assert page.evaluate("window.__injected") is None
     assert csp_violations(page) == ["script-src-elem blocked inline"]

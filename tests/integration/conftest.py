@@ -60,13 +60,18 @@ class Api:
         self.client = client
 
     def register(self, **body: Any) -> dict[str, Any]:
-        response = self.client.http.post("/users", headers={"Content-Type": "application/json"},
-                                         body=json.dumps(body))
+        response = self.client.http.post("/users", headers={"Content-Type": "application/json"}, body=json.dumps(body))
         assert response.status_code == 201, response.body
         return response.json_body
 
-    def upload(self, token: str, data: bytes, name: str | None = "take1.wav",
-               content_type: str | None = "audio/wav", expect: int = 202) -> dict[str, Any]:
+    def upload(
+        self,
+        token: str,
+        data: bytes,
+        name: str | None = "take1.wav",
+        content_type: str | None = "audio/wav",
+        expect: int = 202,
+    ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"}
         if content_type is not None:
             headers["Content-Type"] = content_type

@@ -17,8 +17,9 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def make_key(client, token: str, expect: int = 201, **body) -> dict:
-    response = client.http.post("/me/keys", body=json.dumps(body),
-                                headers={**bearer(token), "Content-Type": "application/json"})
+    response = client.http.post(
+        "/me/keys", body=json.dumps(body), headers={**bearer(token), "Content-Type": "application/json"}
+    )
     assert response.status_code == expect, response.body
     return response.json_body
 
@@ -61,8 +62,12 @@ def test_a_read_key_reads_a_private_recording_and_is_refused_every_write(client,
         ("post", f"/recordings/{private['id']}/upload", json.dumps({"size": 10}), json_headers),
         ("post", "/me/keys", json.dumps({"name": "escalate", "scope": "write"}), json_headers),
         ("delete", f"/me/keys/{keys_of(client, alice['token'])[0]['id']}", None, bearer(reader)),
-        ("post", "/me/webhooks", json.dumps({"url": "https://example.com/h", "events": ["recording.ready"]}),
-         json_headers),
+        (
+            "post",
+            "/me/webhooks",
+            json.dumps({"url": "https://example.com/h", "events": ["recording.ready"]}),
+            json_headers,
+        ),
         ("delete", "/me", None, bearer(reader)),
         ("post", "/post", wav, {**bearer(reader), "Content-Type": "audio/wav"}),
         ("post", "/api/audio/create", json.dumps({"kind": "song", "name": "n"}), json_headers),
@@ -83,12 +88,19 @@ def test_a_read_key_is_refused_the_earlier_specs_form_uploads(client, api, alice
     reader = make_key(client, alice["token"], name="reader", scope="read")["token"]
     wav = make_audio(seconds=1, rate=8000).read_bytes()
     boundary = "b0undary"
-    form = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"user_token\"\r\n\r\n{reader}\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"id_user\"\r\n\r\n{alice['id']}\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file_wav\"; filename=\"a.wav\"\r\n"
-            f"Content-Type: audio/wav\r\n\r\n").encode() + wav + f"\r\n--{boundary}--\r\n".encode()
-    response = client.http.post("/api/upload_audiorecord", body=form,
-                                headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    form = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="user_token"\r\n\r\n{reader}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="id_user"\r\n\r\n{alice["id"]}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file_wav"; filename="a.wav"\r\n'
+            f"Content-Type: audio/wav\r\n\r\n"
+        ).encode()
+        + wav
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = client.http.post(
+        "/api/upload_audiorecord", body=form, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
 
     assert response.status_code == 403 and response.json_body["error"]["code"] == "insufficient_scope"
 
@@ -148,10 +160,24 @@ def test_a_token_from_before_keys_keeps_working_and_becomes_the_registration_key
     table = wiring.user_store()._table
     token_hash = hash_token(alice["token"])
     user_item = table.get_item(Key={"pk": f"user#{alice['id']}"})["Item"]
-    table.put_item(Item={"pk": f"user#{alice['id']}", "id": alice["id"], "name": "alice",
-                         "created_at": user_item["created_at"], "token_hash": token_hash})
-    table.put_item(Item={"pk": f"token#{token_hash}", "token_hash": token_hash, "user_id": alice["id"],
-                         "name": "alice", "created_at": user_item["created_at"]})
+    table.put_item(
+        Item={
+            "pk": f"user#{alice['id']}",
+            "id": alice["id"],
+            "name": "alice",
+            "created_at": user_item["created_at"],
+            "token_hash": token_hash,
+        }
+    )
+    table.put_item(
+        Item={
+            "pk": f"token#{token_hash}",
+            "token_hash": token_hash,
+            "user_id": alice["id"],
+            "name": "alice",
+            "created_at": user_item["created_at"],
+        }
+    )
 
     assert client.http.get("/me", headers=bearer(alice["token"])).status_code == 200
     [legacy] = keys_of(client, alice["token"])
@@ -162,10 +188,16 @@ def test_a_token_from_before_keys_keeps_working_and_becomes_the_registration_key
     assert client.http.get("/me", headers=bearer(alice["token"])).status_code == 401
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"name": "x", "scope": "admin"}, "scope"), ({"scope": "read"}, "name"), ({"name": "x"}, "scope"),
-    ({"name": "x", "scope": "read", "expires_in": 1}, "expires_in"), ({"name": "\u202e", "scope": "read"}, "name"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"name": "x", "scope": "admin"}, "scope"),
+        ({"scope": "read"}, "name"),
+        ({"name": "x"}, "scope"),
+        ({"name": "x", "scope": "read", "expires_in": 1}, "expires_in"),
+        ({"name": "\u202e", "scope": "read"}, "name"),
+    ],
+)
 def test_a_key_that_does_not_fit_is_refused_naming_its_field(client, alice, body, field):
     answer = make_key(client, alice["token"], expect=422, **body)
     assert answer["error"]["field"] == field

@@ -19,8 +19,14 @@ def form(fields: dict[str, str], files: dict[str, tuple[str, bytes]], boundary: 
     for name, value in fields.items():
         body += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
     for name, (filename, data) in files.items():
-        body += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                 f"Content-Type: audio/wav\r\n\r\n").encode() + data + b"\r\n"
+        body += (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                f"Content-Type: audio/wav\r\n\r\n"
+            ).encode()
+            + data
+            + b"\r\n"
+        )
     return f"multipart/form-data; boundary={boundary}", body + f"--{boundary}--\r\n".encode()
 
 
@@ -36,8 +42,9 @@ class TestAudioServer:
     """seeds/000: curl -X POST --data-binary @myfile.wav http://localhost/post, then list, download, info."""
 
     def upload(self, client, data, query="?name=myfile.wav"):
-        response = client.http.post(f"/post{query}", body=data,
-                                    headers={**CURL, "Content-Type": "application/x-www-form-urlencoded"})
+        response = client.http.post(
+            f"/post{query}", body=data, headers={**CURL, "Content-Type": "application/x-www-form-urlencoded"}
+        )
         assert response.status_code == 200, response.body
         return response.json_body
 
@@ -73,8 +80,9 @@ class TestAudioServer:
         assert client.http.get("/info?name=nothing.wav").status_code == 404
         assert client.http.get("/download").status_code == 400
         assert client.http.get("/list?maxduration=abc").json_body["error"]["field"] == "max_duration"
-        text = client.http.post("/post?name=x.wav", body=b"hello\n" * 20,
-                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+        text = client.http.post(
+            "/post?name=x.wav", body=b"hello\n" * 20, headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
         assert text.status_code == 415
 
     def test_a_download_without_binary_accept_is_a_redirect(self, client, wav):
@@ -89,14 +97,23 @@ class TestAudioFileServer:
     """seeds/001: POST /api/audio/create, GET/PUT/DELETE /api/audio/<kind>/<id>, GET /api/audio/<kind>."""
 
     def create(self, client, body, status=200):
-        response = client.http.post("/api/audio/create", body=json.dumps(body),
-                                    headers={"Content-Type": "application/json"})
+        response = client.http.post(
+            "/api/audio/create", body=json.dumps(body), headers={"Content-Type": "application/json"}
+        )
         assert response.status_code == status, response.body
         return response.json_body
 
     def test_the_documented_song_body_creates_a_song(self, client):
-        created = self.create(client, {"filetype": "song", "duration": 123456, "name": "lionand hare",
-                                       "host": "joe rogan", "participants": ["dan peterson", "olsp"]})
+        created = self.create(
+            client,
+            {
+                "filetype": "song",
+                "duration": 123456,
+                "name": "lionand hare",
+                "host": "joe rogan",
+                "participants": ["dan peterson", "olsp"],
+            },
+        )
 
         assert (created["audioFileType"], created["name"], created["duration"]) == ("song", "lionand hare", 123456)
         assert "host" not in created  # a song has no host: the field is dropped, not an error
@@ -104,8 +121,9 @@ class TestAudioFileServer:
         assert [item["id"] for item in client.http.get("/api/audio/song").json_body] == [created["id"]]
 
     def test_put_a_file_then_metadata_then_delete(self, client, api, wav):
-        created = self.create(client, {"audioFileType": "podcast", "name": "ep", "host": "Ann",
-                                       "participants": ["Bo"], "duration": 2})
+        created = self.create(
+            client, {"audioFileType": "podcast", "name": "ep", "host": "Ann", "participants": ["Bo"], "duration": 2}
+        )
         content_type, body = form({}, {"audio": ("ep.wav", wav)})
 
         put = client.http.put(f"/api/audio/podcast/{created['id']}", body=body, headers={"Content-Type": content_type})
@@ -114,32 +132,48 @@ class TestAudioFileServer:
         ready = client.http.get(f"/api/audio/podcast/{created['id']}").json_body
         assert ready["status"] == "ready" and ready["duration"] == pytest.approx(2.0, abs=0.01)
 
-        renamed = client.http.put(f"/api/audio/podcast/{created['id']}", body=json.dumps({"name": "Episode"}),
-                                  headers={"Content-Type": "application/json"})
+        renamed = client.http.put(
+            f"/api/audio/podcast/{created['id']}",
+            body=json.dumps({"name": "Episode"}),
+            headers={"Content-Type": "application/json"},
+        )
         assert renamed.status_code == 200 and renamed.json_body["name"] == "Episode"
 
         assert client.http.delete(f"/api/audio/podcast/{created['id']}").status_code == 200
         assert client.http.get(f"/api/audio/podcast/{created['id']}").status_code == 404
 
     def test_an_audiobook(self, client):
-        created = self.create(client, {"audioFileType": "audiobook", "title": "Dune", "author": "F. Herbert",
-                                       "narrator": "S. Brick", "duration": 60})
+        created = self.create(
+            client,
+            {
+                "audioFileType": "audiobook",
+                "title": "Dune",
+                "author": "F. Herbert",
+                "narrator": "S. Brick",
+                "duration": 60,
+            },
+        )
 
         assert (created["title"], created["author"], created["narrator"]) == ("Dune", "F. Herbert", "S. Brick")
         assert client.http.get(f"/api/audio/audiobook/{created['id']}").status_code == 200
 
-    @pytest.mark.parametrize("body, field", [
-        ({"filetype": "video", "name": "x"}, "audioFileType"),
-        ({"name": "x"}, "audioFileType"),
-        ({"filetype": "podcast", "name": "x"}, "host"),
-        ({"filetype": "song", "name": "x" * 101}, "name"),
-        ({"filetype": "song", "name": "x", "duration": -5}, "duration"),
-        ({"filetype": "song", "name": "x", "duration": "long"}, "duration"),
-        ({"filetype": "song", "name": "x", "uploaded_time": "2001-01-01T00:00:00"}, "uploaded_time"),
-        ({"filetype": "podcast", "name": "x", "host": "h", "participants": [str(i) for i in range(11)]},
-         "participants"),
-        ({"filetype": "audiobook", "title": "t", "author": "a"}, "narrator"),
-    ])
+    @pytest.mark.parametrize(
+        "body, field",
+        [
+            ({"filetype": "video", "name": "x"}, "audioFileType"),
+            ({"name": "x"}, "audioFileType"),
+            ({"filetype": "podcast", "name": "x"}, "host"),
+            ({"filetype": "song", "name": "x" * 101}, "name"),
+            ({"filetype": "song", "name": "x", "duration": -5}, "duration"),
+            ({"filetype": "song", "name": "x", "duration": "long"}, "duration"),
+            ({"filetype": "song", "name": "x", "uploaded_time": "2001-01-01T00:00:00"}, "uploaded_time"),
+            (
+                {"filetype": "podcast", "name": "x", "host": "h", "participants": [str(i) for i in range(11)]},
+                "participants",
+            ),
+            ({"filetype": "audiobook", "title": "t", "author": "a"}, "narrator"),
+        ],
+    )
     def test_invalid_bodies_are_400(self, client, body, field):
         error = self.create(client, body, status=400)
 
@@ -158,8 +192,9 @@ class TestPigWav:
     """seeds/003: create a user by name, upload a WAV with user id + token, download from /record?id=&user=."""
 
     def register(self, client, name="testuser"):
-        response = client.http.post("/user", body=json.dumps({"name": name}),
-                                    headers={"Content-Type": "application/json"})
+        response = client.http.post(
+            "/user", body=json.dumps({"name": name}), headers={"Content-Type": "application/json"}
+        )
         assert response.status_code == 200
         return response.json_body
 
@@ -213,14 +248,16 @@ class TestTask2:
     """seeds/004: /api/registration/, /api/upload_audiorecord/ (form), /api/download?id_record=&id_user=."""
 
     def test_the_documented_flow(self, client, api, wav):
-        registered = client.http.post("/api/registration/", body=json.dumps({"username": "Bob"}),
-                                      headers={"Content-Type": "application/json"})
+        registered = client.http.post(
+            "/api/registration/", body=json.dumps({"username": "Bob"}), headers={"Content-Type": "application/json"}
+        )
         assert registered.status_code == 200
         user = registered.json_body
         assert set(user) == {"id_user", "user_token"}
 
-        content_type, body = form({"user_token": user["user_token"], "id_user": str(user["id_user"])},
-                                  {"file_wav": ("sample-6s.wav", wav)})
+        content_type, body = form(
+            {"user_token": user["user_token"], "id_user": str(user["id_user"])}, {"file_wav": ("sample-6s.wav", wav)}
+        )
         uploaded = client.http.post("/api/upload_audiorecord/", body=body, headers={"Content-Type": content_type})
         assert uploaded.status_code == 200
         url = uploaded.json_body["URL for download"]

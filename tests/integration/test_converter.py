@@ -12,11 +12,17 @@ from tests.integration.conftest import converted_keys, mp3_key_of, object_keys
 
 
 def s3_event(bucket: str, *keys: str, encode: bool = True) -> str:
-    records = [{
-        "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-        "s3": {"bucket": {"name": bucket},
-               "object": {"key": urllib.parse.quote(key, safe="") if encode else key, "size": 1}},
-    } for key in keys]
+    records = [
+        {
+            "eventSource": "aws:s3",
+            "eventName": "ObjectCreated:Put",
+            "s3": {
+                "bucket": {"name": bucket},
+                "object": {"key": urllib.parse.quote(key, safe="") if encode else key, "size": 1},
+            },
+        }
+        for key in keys
+    ]
     return json.dumps({"Records": records})
 
 
@@ -56,13 +62,15 @@ def test_a_duplicate_delivery_changes_nothing(client, api, alice, stack, wav):
 
 
 def test_the_etag_and_size_s3_sends_spare_reading_the_original_and_one_head_checks_it_is_current(
-        api, alice, stack, wav):
+    api, alice, stack, wav
+):
     recording = api.upload(alice["token"], wav)
     calls = []
     ranges = []
     aws.s3().meta.events.register("before-call.s3", lambda model, **_: calls.append(model.name))
-    aws.s3().meta.events.register("before-call.s3.GetObject",
-                                  lambda params, **_: ranges.append(params.get("headers", {}).get("Range")))
+    aws.s3().meta.events.register(
+        "before-call.s3.GetObject", lambda params, **_: ranges.append(params.get("headers", {}).get("Range"))
+    )
 
     api.convert_pending()
 
@@ -81,8 +89,11 @@ def test_every_record_of_a_batch_is_converted(client, api, alice, stack, wav):
     second = api.upload(alice["token"], wav)
     bucket = stack["CLOUDSOUND_BUCKET"]
 
-    invoke(client, s3_event(bucket, f"originals/{first['id']}", f"originals/{second['id']}"),
-           json.dumps({"Event": "s3:TestEvent", "Bucket": bucket}))
+    invoke(
+        client,
+        s3_event(bucket, f"originals/{first['id']}", f"originals/{second['id']}"),
+        json.dumps({"Event": "s3:TestEvent", "Bucket": bucket}),
+    )
 
     for recording in (first, second):
         assert api.get(f"/recordings/{recording['id']}").json_body["status"] == "ready"
@@ -139,11 +150,9 @@ def test_an_object_deleted_before_its_event_arrives_is_ignored(api, alice, stack
 def test_keys_outside_originals_and_other_buckets_are_ignored(stack):
     converter = wiring.converter()
 
-    outcomes = converter.handle([
-        s3_event(stack["CLOUDSOUND_BUCKET"], "mp3/x.mp3"),
-        s3_event("someone-elses-bucket", "originals/x"),
-        "not json",
-    ])
+    outcomes = converter.handle(
+        [s3_event(stack["CLOUDSOUND_BUCKET"], "mp3/x.mp3"), s3_event("someone-elses-bucket", "originals/x"), "not json"]
+    )
 
     assert outcomes == ["ignored", "ignored"]
 
@@ -168,8 +177,11 @@ def test_a_conversion_logs_one_structured_line(api, alice, wav, caplog):
     with caplog.at_level("INFO", logger="cloudsound"):
         api.convert_pending()
 
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name.startswith("cloudsound")
-             and r.getMessage().startswith('{"event":"conversion"')]
+    lines = [
+        json.loads(r.getMessage())
+        for r in caplog.records
+        if r.name.startswith("cloudsound") and r.getMessage().startswith('{"event":"conversion"')
+    ]
     [line] = [line for line in lines if line["recording_id"] == recording["id"]]
     assert line["outcome"] == "ready"
     assert line["audio_seconds"] == pytest.approx(1.5, abs=0.01)

@@ -14,10 +14,13 @@ from chalicelib.api.openapi import openapi_document
 # What each body needs besides the field under test, so that only that field decides the answer.
 BASES = {"NewUser": {}, "RecordingFields": {}, "UploadSlotRequest": {"size": 10}}
 # A kind whose fields include the one under test (a kind's fields are refused on another kind).
-KIND_OF = {"host": {"kind": "podcast", "name": "p"}, "participants": {"kind": "podcast", "name": "p", "host": "h"},
-           "title": {"kind": "audiobook", "author": "a", "narrator": "n"},
-           "author": {"kind": "audiobook", "title": "t", "narrator": "n"},
-           "narrator": {"kind": "audiobook", "title": "t", "author": "a"}}
+KIND_OF = {
+    "host": {"kind": "podcast", "name": "p"},
+    "participants": {"kind": "podcast", "name": "p", "host": "h"},
+    "title": {"kind": "audiobook", "author": "a", "narrator": "n"},
+    "author": {"kind": "audiobook", "title": "t", "narrator": "n"},
+    "narrator": {"kind": "audiobook", "title": "t", "author": "a"},
+}
 
 
 def limited_fields() -> list[tuple[str, str, str, int, bool]]:
@@ -38,13 +41,21 @@ def limited_fields() -> list[tuple[str, str, str, int, bool]]:
 
 def test_the_document_limits_every_text_field_of_every_body():
     assert {(path, field) for _, path, field, _, _ in limited_fields()} >= {
-        ("/users", "name"), ("/recordings", "name"), ("/recordings", "host"), ("/recordings/{recording_id}", "title")}
+        ("/users", "name"),
+        ("/recordings", "name"),
+        ("/recordings", "host"),
+        ("/recordings/{recording_id}", "title"),
+    }
 
 
-@pytest.mark.parametrize("method, path, field, limit, in_list", limited_fields(),
-                         ids=lambda value: str(value) if isinstance(value, str) else None)
+@pytest.mark.parametrize(
+    "method, path, field, limit, in_list",
+    limited_fields(),
+    ids=lambda value: str(value) if isinstance(value, str) else None,
+)
 def test_a_value_at_the_limit_is_accepted_and_one_past_it_is_refused_naming_the_field(
-        api, alice, make_audio, method, path, field, limit, in_list):
+    api, alice, make_audio, method, path, field, limit, in_list
+):
     body_type = next(op.body for op in OPERATIONS if op.method == method and op.path == path)
     target = path
     if "{recording_id}" in path:

@@ -24,9 +24,12 @@ TABLE = "recordings"
 
 def create_resources(s3, dynamodb) -> None:
     s3.create_bucket(Bucket=BUCKET)
-    dynamodb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                          KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+    dynamodb.create_table(
+        TableName=TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    )
 
 
 @pytest.fixture()
@@ -46,11 +49,13 @@ def put_multipart(s3, key: str, data: bytes, part_size: int) -> str:
     upload = s3.create_multipart_upload(Bucket=BUCKET, Key=key, ContentType="audio/mpeg")["UploadId"]
     parts = []
     for number, start in enumerate(range(0, len(data), part_size), start=1):
-        etag = s3.upload_part(Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=number,
-                              Body=data[start:start + part_size])["ETag"]
+        etag = s3.upload_part(
+            Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=number, Body=data[start : start + part_size]
+        )["ETag"]
         parts.append({"PartNumber": number, "ETag": etag})
-    return s3.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload,
-                                        MultipartUpload={"Parts": parts})["ETag"].strip('"')
+    return s3.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload, MultipartUpload={"Parts": parts})[
+        "ETag"
+    ].strip('"')
 
 
 def test_writes_are_mirrored_before_they_are_answered_and_restore_with_the_same_bytes_and_etags(aws, tmp_path):
@@ -61,16 +66,18 @@ def test_writes_are_mirrored_before_they_are_answered_and_restore_with_the_same_
     original = os.urandom(300_000)
     mp3 = os.urandom(5 * 1024 * 1024 + 12_345)
 
-    single_etag = s3.put_object(Bucket=BUCKET, Key="originals/r1", Body=original,
-                                ContentType="audio/wav")["ETag"].strip('"')
+    single_etag = s3.put_object(Bucket=BUCKET, Key="originals/r1", Body=original, ContentType="audio/wav")[
+        "ETag"
+    ].strip('"')
     assert data.objects(BUCKET).get("originals/r1").etag == single_etag  # on disk as soon as the PUT returned
     multipart_etag = put_multipart(s3, "mp3/r1/e.mp3", mp3, 5 * 1024 * 1024)
     assert data.objects(BUCKET).get("mp3/r1/e.mp3").part_size == 5 * 1024 * 1024
     s3.put_object(Bucket=BUCKET, Key="peaks/gone.json", Body=b"[]")
     s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [{"Key": "peaks/gone.json"}], "Quiet": True})
     assert data.objects(BUCKET).get("peaks/gone.json") is None
-    dynamodb.put_item(TableName=TABLE, Item={"id": {"S": "r1"}, "status": {"S": "processing"},
-                                             "duration": {"N": "1.234014"}})
+    dynamodb.put_item(
+        TableName=TABLE, Item={"id": {"S": "r1"}, "status": {"S": "processing"}, "duration": {"N": "1.234014"}}
+    )
     mirror.stop()  # the final snapshot of a clean stop
     data.close()
 
@@ -103,13 +110,16 @@ def test_the_restart_event_is_read_by_the_converter_as_s3s_own():
 def test_processing_recordings_and_slots_whose_file_arrived_are_the_interrupted_ones(tmp_path):
     store = ObjectStore(tmp_path / "bucket")
     for recording_id in ("converting", "arrived", "done"):
-        store.put(f"originals/{recording_id}", f"etag-{recording_id}", None, {},
-                  lambda file: (file.write(b"x"), (1, None))[1])
-    items = [{"id": {"S": "converting"}, "status": {"S": "processing"}},
-             {"id": {"S": "arrived"}, "status": {"S": "awaiting_upload"}},
-             {"id": {"S": "waiting"}, "status": {"S": "awaiting_upload"}},
-             {"id": {"S": "done"}, "status": {"S": "ready"}},
-             {"id": {"S": "usage#1"}, "bytes": {"N": "1"}}]
+        store.put(
+            f"originals/{recording_id}", f"etag-{recording_id}", None, {}, lambda file: (file.write(b"x"), (1, None))[1]
+        )
+    items = [
+        {"id": {"S": "converting"}, "status": {"S": "processing"}},
+        {"id": {"S": "arrived"}, "status": {"S": "awaiting_upload"}},
+        {"id": {"S": "waiting"}, "status": {"S": "awaiting_upload"}},
+        {"id": {"S": "done"}, "status": {"S": "ready"}},
+        {"id": {"S": "usage#1"}, "bytes": {"N": "1"}},
+    ]
 
     found = interrupted_originals(items, store)
 

@@ -63,19 +63,36 @@ def test_three_concurrent_deliveries_make_one_consistent_recording(api, alice, s
 
 
 def test_a_multipart_upload_s_two_events_make_one_recording(api, alice, stack, wav, client):
-    created = client.http.post("/recordings", body=json.dumps({"name": "big.wav", "size": len(wav)}), headers={
-        "Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"}).json_body
+    created = client.http.post(
+        "/recordings",
+        body=json.dumps({"name": "big.wav", "size": len(wav)}),
+        headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"},
+    ).json_body
     s3 = aws.s3()
     key = f"originals/{created['id']}"
     upload = s3.create_multipart_upload(Bucket=stack["CLOUDSOUND_BUCKET"], Key=key)
-    part = s3.upload_part(Bucket=stack["CLOUDSOUND_BUCKET"], Key=key, UploadId=upload["UploadId"], PartNumber=1,
-                          Body=wav)
-    s3.complete_multipart_upload(Bucket=stack["CLOUDSOUND_BUCKET"], Key=key, UploadId=upload["UploadId"],
-                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    part = s3.upload_part(
+        Bucket=stack["CLOUDSOUND_BUCKET"], Key=key, UploadId=upload["UploadId"], PartNumber=1, Body=wav
+    )
+    s3.complete_multipart_upload(
+        Bucket=stack["CLOUDSOUND_BUCKET"],
+        Key=key,
+        UploadId=upload["UploadId"],
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )
 
     events = api.convert_pending()
-    events += [lambda_sqs_event({"MessageId": "again", "ReceiptHandle": "r", "Body": s3_event(
-        stack["CLOUDSOUND_BUCKET"], key, "ObjectCreated:CompleteMultipartUpload")}, "arn", "us-east-1")]
+    events += [
+        lambda_sqs_event(
+            {
+                "MessageId": "again",
+                "ReceiptHandle": "r",
+                "Body": s3_event(stack["CLOUDSOUND_BUCKET"], key, "ObjectCreated:CompleteMultipartUpload"),
+            },
+            "arn",
+            "us-east-1",
+        )
+    ]
     client.lambda_.invoke("convert", events[-1])
 
     ready = api.get(f"/recordings/{created['id']}", alice["token"]).json_body
@@ -84,7 +101,8 @@ def test_a_multipart_upload_s_two_events_make_one_recording(api, alice, stack, w
 
 
 def test_a_conversion_that_keeps_failing_lands_in_the_dead_letter_queue_and_reads_failed(
-        api, alice, stack, wav, client, monkeypatch):
+    api, alice, stack, wav, client, monkeypatch
+):
     recording = api.upload(alice["token"], wav)
 
     def storage_is_down(self, key, **_):
@@ -96,14 +114,14 @@ def test_a_conversion_that_keeps_failing_lands_in_the_dead_letter_queue_and_read
     dead = sqs.get_queue_url(QueueName=settings().dead_letter_queue)["QueueUrl"]
     receives = 0
     while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=1, AttributeNames=["All"]).get(
-            "Messages", []):
+        "Messages", []
+    ):
         message = messages[0]
         try:
             client.lambda_.invoke("convert", lambda_sqs_event(message, "arn", "us-east-1"))
         except ConnectionError:
             receives += 1
-            sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"],
-                                          VisibilityTimeout=0)
+            sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
         else:
             sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])  # the S3 test event
         assert receives <= 10, "the message never reached the dead-letter queue"
@@ -122,8 +140,7 @@ def test_a_dead_letter_never_undoes_a_ready_recording(api, alice, stack, wav):
     recording = api.upload(alice["token"], wav)
     api.convert_pending()
 
-    outcomes = wiring.converter().give_up([s3_event(stack["CLOUDSOUND_BUCKET"],
-                                                           f"originals/{recording['id']}")])
+    outcomes = wiring.converter().give_up([s3_event(stack["CLOUDSOUND_BUCKET"], f"originals/{recording['id']}")])
 
     assert outcomes == ["unchanged"] and api.get(f"/recordings/{recording['id']}").json_body["status"] == "ready"
 
@@ -134,8 +151,13 @@ class SerialMotoServer(ThreadedMotoServer):
     DynamoDB serialises writes to an item; the racers still run concurrently on the client side."""
 
     def _server_entry(self) -> None:
-        self._server = make_server(self._ip_address, self._port, DomainDispatcherApplication(create_backend_app),
-                                   False, request_handler=MotoRequestHandler)
+        self._server = make_server(
+            self._ip_address,
+            self._port,
+            DomainDispatcherApplication(create_backend_app),
+            False,
+            request_handler=MotoRequestHandler,
+        )
         self._server_ready_event.set()
         self._server.serve_forever()
 
@@ -155,8 +177,11 @@ def test_racing_registrations_for_one_id_have_exactly_one_winner(stack, serial_e
     barrier = threading.Barrier(8)
 
     def register() -> None:
-        table = boto3.session.Session().resource("dynamodb", endpoint_url=serial_endpoint).Table(
-            stack["CLOUDSOUND_USERS_TABLE"])
+        table = (
+            boto3.session.Session()
+            .resource("dynamodb", endpoint_url=serial_endpoint)
+            .Table(stack["CLOUDSOUND_USERS_TABLE"])
+        )
         barrier.wait()
         try:
             winners.append(UserStore(table).register("racer", 77)[0].id)

@@ -37,13 +37,19 @@ def header_shorter_than_data(tmp: Path) -> bytes:  # claims 0.5 s, holds 1: a re
 
 # name, body maker, expected HTTP status, expected final status (None: refused), expected duration
 CORPUS: list[tuple[str, Callable[[Path], bytes], int, str | None, float | None]] = [
-    *[(f"{bits}-bit int", lambda t, c=codec: wav(t, codec=c), 202, "ready", 1.0)
-      for bits, codec in ((8, "pcm_u8"), (16, "pcm_s16le"), (24, "pcm_s24le"), (32, "pcm_s32le"))],
-    *[(f"{bits}-bit float", lambda t, c=codec: wav(t, codec=c), 202, "ready", 1.0)
-      for bits, codec in ((32, "pcm_f32le"), (64, "pcm_f64le"))],
+    *[
+        (f"{bits}-bit int", lambda t, c=codec: wav(t, codec=c), 202, "ready", 1.0)
+        for bits, codec in ((8, "pcm_u8"), (16, "pcm_s16le"), (24, "pcm_s24le"), (32, "pcm_s32le"))
+    ],
+    *[
+        (f"{bits}-bit float", lambda t, c=codec: wav(t, codec=c), 202, "ready", 1.0)
+        for bits, codec in ((32, "pcm_f32le"), (64, "pcm_f64le"))
+    ],
     *[(f"{n} channels", lambda t, n=n: wav(t, channels=n), 202, "ready", 1.0) for n in (1, 2, 3, 4, 6, 8)],
-    *[(f"{r} Hz", lambda t, r=r: wav(t, rate=r), 202, "ready", 1.0)
-      for r in (8000, 11025, 22050, 44100, 48000, 96000, 192000)],
+    *[
+        (f"{r} Hz", lambda t, r=r: wav(t, rate=r), 202, "ready", 1.0)
+        for r in (8000, 11025, 22050, 44100, 48000, 96000, 192000)
+    ],
     ("extensible 24-bit 6ch", lambda t: wav(t, codec="pcm_s24le", channels=6), 202, "ready", 1.0),
     ("LIST and bext chunks", lambda t: wav(t, extra=("-metadata", "title=x", "-write_bext", "1")), 202, "ready", 1.0),
     ("header longer than its data", header_longer_than_data, 202, "ready", 1.0),
@@ -61,8 +67,11 @@ CORPUS: list[tuple[str, Callable[[Path], bytes], int, str | None, float | None]]
 def test_each_upload_gets_its_documented_outcome(api, alice, stack, tmp_path, name, make, status, final, duration):
     body = make(tmp_path)
 
-    response = api.client.http.post("/recordings?name=corpus.wav", body=body, headers={
-        "Authorization": f"Bearer {alice['token']}", "Content-Type": "application/octet-stream"})
+    response = api.client.http.post(
+        "/recordings?name=corpus.wav",
+        body=body,
+        headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/octet-stream"},
+    )
 
     assert response.status_code == status, response.body
     assert "error" in response.json_body if status >= 400 else True
@@ -79,17 +88,28 @@ def test_each_upload_gets_its_documented_outcome(api, alice, stack, tmp_path, na
 
 
 def test_a_huge_declared_length_with_a_tiny_body_is_413(api, alice, stack):
-    response = api.client.http.post("/recordings", body=b"RIFF", headers={
-        "Authorization": f"Bearer {alice['token']}", "Content-Length": str(8 * 1024**3)})
+    response = api.client.http.post(
+        "/recordings",
+        body=b"RIFF",
+        headers={"Authorization": f"Bearer {alice['token']}", "Content-Length": str(8 * 1024**3)},
+    )
 
     assert response.status_code == 413
     assert object_keys(stack["CLOUDSOUND_BUCKET"]) == []
 
 
-@pytest.mark.parametrize("given", [
-    "../../etc/passwd.wav", 'say "hi".wav', "песня №1.wav", "C:\\Users\\me\\take.wav", "AC/DC - Back in Black",
-    "Live 12/03/2025", "<script>alert(1)</script>.wav",
-])
+@pytest.mark.parametrize(
+    "given",
+    [
+        "../../etc/passwd.wav",
+        'say "hi".wav',
+        "песня №1.wav",
+        "C:\\Users\\me\\take.wav",
+        "AC/DC - Back in Black",
+        "Live 12/03/2025",
+        "<script>alert(1)</script>.wav",
+    ],
+)
 def test_names_are_kept_as_typed_and_downloads_stay_safe(api, alice, tmp_path, given):
     recording = api.upload(alice["token"], wav(tmp_path), name=urllib.parse.quote(given, safe=""))
     api.convert_pending()
@@ -100,7 +120,7 @@ def test_names_are_kept_as_typed_and_downloads_stay_safe(api, alice, tmp_path, g
     download = requests.get(link, timeout=10)
     disposition = download.headers["Content-Disposition"]
     assert "\r" not in disposition and "\n" not in disposition and "X-Injected" not in download.headers
-    assert disposition.startswith("attachment; filename=\"")
+    assert disposition.startswith('attachment; filename="')
     assert urllib.parse.quote(stored.rsplit(".", 1)[0] + ".mp3", safe="") in disposition
 
 

@@ -49,8 +49,11 @@ def listener() -> Iterator[Listener]:
 
 
 def slot(api, token: str, size: int, **fields) -> dict:
-    response = api.client.http.post("/recordings", body=json.dumps({"name": "take.wav", "size": size, **fields}),
-                                    headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    response = api.client.http.post(
+        "/recordings",
+        body=json.dumps({"name": "take.wav", "size": size, **fields}),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     assert response.status_code == 201, response.json_body
     return response.json_body
 
@@ -67,8 +70,9 @@ def playlists(url: str, wav_header: bytes) -> dict[str, bytes]:
     return {
         "hls": f"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n{segment}\n#EXT-X-ENDLIST\n".encode(),
         "live hls": f"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n{segment}\n".encode(),
-        "hls with a key": (f'#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI="{url}/key"\n#EXTINF:2,\n{segment}\n'
-                           "#EXT-X-ENDLIST\n").encode(),
+        "hls with a key": (
+            f'#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI="{url}/key"\n#EXTINF:2,\n{segment}\n#EXT-X-ENDLIST\n'
+        ).encode(),
         "concat list": f"ffconcat version 1.0\nfile '{segment}'\n".encode(),
         "playlist behind a wav header": wav_header + f"#EXTM3U\n#EXTINF:2,\n{segment}\n#EXT-X-ENDLIST\n".encode(),
     }
@@ -115,9 +119,14 @@ def test_a_slot_reserves_its_size_and_the_quota_refuses_slots_past_it(api, alice
     monkeypatch.setenv("CLOUDSOUND_QUOTA_BYTES", str(2_000_000))
     sizes = [1_500_000] * 10
 
-    answers = [api.client.http.post("/recordings", body=json.dumps({"name": f"movie.part{n}.rar", "size": size}),
-                                    headers={"Authorization": f"Bearer {alice['token']}",
-                                             "Content-Type": "application/json"}) for n, size in enumerate(sizes)]
+    answers = [
+        api.client.http.post(
+            "/recordings",
+            body=json.dumps({"name": f"movie.part{n}.rar", "size": size}),
+            headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"},
+        )
+        for n, size in enumerate(sizes)
+    ]
 
     assert [answer.status_code for answer in answers] == [201] + [413] * 9
     assert answers[1].json_body["error"]["code"] == "quota_exceeded"
@@ -126,17 +135,29 @@ def test_a_slot_reserves_its_size_and_the_quota_refuses_slots_past_it(api, alice
     assert api.get("/me", alice["token"]).json_body["reserved"] == {"bytes": 0}
 
 
-@pytest.mark.parametrize("body, status", [({"name": "x"}, 422), ({"size": 0}, 422), ({"size": "12"}, 422),
-                                          ({"size": True}, 422), ({"size": 6 * 1024**3}, 413)])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"name": "x"}, 422),
+        ({"size": 0}, 422),
+        ({"size": "12"}, 422),
+        ({"size": True}, 422),
+        ({"size": 6 * 1024**3}, 413),
+    ],
+)
 def test_a_slot_must_declare_a_size_one_link_takes(api, alice, body, status):
-    response = api.client.http.post("/recordings", body=json.dumps(body), headers={
-        "Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"})
+    response = api.client.http.post(
+        "/recordings",
+        body=json.dumps(body),
+        headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"},
+    )
 
     assert response.status_code == status and response.json_body["error"]["field"] == "size"
 
 
 def test_uploads_racing_for_the_last_free_bytes_are_refused_up_front_and_the_rest_all_convert(
-        api, alice, make_audio, monkeypatch):
+    api, alice, make_audio, monkeypatch
+):
     wav = make_audio(seconds=18.5, rate=8000).read_bytes()  # about 300 KB
     monkeypatch.setenv("CLOUDSOUND_QUOTA_BYTES", str(2_000_000))
     service = wiring.recording_service()
@@ -176,13 +197,22 @@ def test_a_file_whose_tags_are_larger_than_a_record_still_converts_and_fits(api,
     assert 0 < len(ready.original["tags"]) < 70
 
 
-@pytest.mark.parametrize("name, original, mp3", [
-    ("statement.html", "statement.wav", "statement.mp3"), ("setup.exe", "setup.wav", "setup.mp3"),
-    ("Pilot 2", "Pilot 2.wav", "Pilot 2.mp3"), ("Mix v1.2", "Mix v1.2.wav", "Mix v1.2.mp3")])
+@pytest.mark.parametrize(
+    "name, original, mp3",
+    [
+        ("statement.html", "statement.wav", "statement.mp3"),
+        ("setup.exe", "setup.wav", "setup.mp3"),
+        ("Pilot 2", "Pilot 2.wav", "Pilot 2.mp3"),
+        ("Mix v1.2", "Mix v1.2.wav", "Mix v1.2.mp3"),
+    ],
+)
 def test_downloads_are_named_with_the_sniffed_format_s_extension(api, alice, make_audio, name, original, mp3):
     wav = make_audio(seconds=0.5, rate=8000).read_bytes()
-    created = api.client.http.post(f"/recordings?name={urllib.parse.quote(name)}", body=wav, headers={
-        "Authorization": f"Bearer {alice['token']}", "Content-Type": "audio/wav"}).json_body
+    created = api.client.http.post(
+        f"/recordings?name={urllib.parse.quote(name)}",
+        body=wav,
+        headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "audio/wav"},
+    ).json_body
     api.convert_pending()
 
     for audio_format, expected, content_type in (("original", original, "audio/wav"), ("mp3", mp3, "audio/mpeg")):
@@ -196,30 +226,39 @@ def test_downloads_are_named_with_the_sniffed_format_s_extension(api, alice, mak
 @pytest.mark.parametrize("text", ["evil\u202egnp.exe", "zero\u200bwidth", "a\u2066b"])
 def test_format_characters_in_names_and_fields_are_refused(api, alice, make_audio, text):
     wav = make_audio(seconds=0.2, rate=8000).read_bytes()
-    upload = api.client.http.post(f"/recordings?name={urllib.parse.quote(text)}", body=wav, headers={
-        "Authorization": f"Bearer {alice['token']}", "Content-Type": "audio/wav"})
-    registered = api.client.http.post("/users", body=json.dumps({"name": text}),
-                                      headers={"Content-Type": "application/json"})
+    upload = api.client.http.post(
+        f"/recordings?name={urllib.parse.quote(text)}",
+        body=wav,
+        headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "audio/wav"},
+    )
+    registered = api.client.http.post(
+        "/users", body=json.dumps({"name": text}), headers={"Content-Type": "application/json"}
+    )
     created = api.upload(alice["token"], wav)
-    edited = api.client.http.patch(f"/recordings/{created['id']}", body=json.dumps({"name": text}), headers={
-        "Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"})
+    edited = api.client.http.patch(
+        f"/recordings/{created['id']}",
+        body=json.dumps({"name": text}),
+        headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"},
+    )
 
     for response in (upload, registered, edited):
         assert response.status_code == 422 and response.json_body["error"]["field"] == "name"
 
 
 def test_an_emoji_sequence_keeps_its_joiner(api, alice):
-    edited = api.client.http.post("/users", body=json.dumps({"name": "👩\u200d💻 Ada"}),
-                                  headers={"Content-Type": "application/json"})
+    edited = api.client.http.post(
+        "/users", body=json.dumps({"name": "👩\u200d💻 Ada"}), headers={"Content-Type": "application/json"}
+    )
 
     assert edited.status_code == 201 and edited.json_body["name"] == "👩\u200d💻 Ada"
 
 
 def test_registrations_from_one_address_are_limited_with_retry_after(api, monkeypatch):
     monkeypatch.setenv("CLOUDSOUND_REGISTRATIONS_PER_WINDOW", "3")
-    answers = [api.client.http.post(path, body=json.dumps({"name": f"u{n}"}),
-                                    headers={"Content-Type": "application/json"})
-               for n, path in enumerate(["/users", "/user", "/api/registration", "/users", "/user"])]
+    answers = [
+        api.client.http.post(path, body=json.dumps({"name": f"u{n}"}), headers={"Content-Type": "application/json"})
+        for n, path in enumerate(["/users", "/user", "/api/registration", "/users", "/user"])
+    ]
 
     assert [answer.status_code for answer in answers] == [201, 200, 200, 429, 429]
     refused = answers[3]
@@ -231,8 +270,10 @@ def test_anonymous_uploads_are_limited_but_a_user_s_own_are_bounded_by_the_quota
     monkeypatch.setenv("CLOUDSOUND_ANONYMOUS_UPLOADS_PER_WINDOW", "2")
     wav = make_audio(seconds=0.2, rate=8000).read_bytes()
 
-    anonymous = [api.client.http.post("/post?name=a.wav", body=wav, headers={"Content-Type": "audio/wav"}).status_code
-                 for _ in range(3)]
+    anonymous = [
+        api.client.http.post("/post?name=a.wav", body=wav, headers={"Content-Type": "audio/wav"}).status_code
+        for _ in range(3)
+    ]
     signed_in = [api.upload(alice["token"], wav)["status"] for _ in range(3)]
 
     assert anonymous == [200, 200, 429]

@@ -32,7 +32,12 @@ def test_everything_newest_first(api, library):
 def test_duration_bounds_are_inclusive(api, library):
     assert names(api.get("/recordings?min_duration=2&max_duration=4")) == ["4s.wav", "3s.wav", "2s.wav"]
     assert names(api.get("/recordings?max_duration=300&min_duration=1")) == [
-        "5s.wav", "4s.wav", "3s.wav", "2s.wav", "1s.wav"]
+        "5s.wav",
+        "4s.wav",
+        "3s.wav",
+        "2s.wav",
+        "1s.wav",
+    ]
 
 
 def test_filters_by_owner_name_and_status(api, alice, library):
@@ -64,11 +69,22 @@ def test_a_filtered_page_is_full_and_continues(api, library):
 
 @pytest.mark.parametrize(
     "query, field",
-    [("max_duration=abc", "max_duration"), ("min_duration=-1", "min_duration"), ("max_duration=NaN", "max_duration"),
-     ("max_duration=inf", "max_duration"), ("max_duration=1e300", "max_duration"), ("limit=0", "limit"),
-     ("limit=201", "limit"), ("limit=ten", "limit"), ("owner=bob", "owner"), ("kind=jazz", "kind"),
-     ("status=done", "status"), ("min_duration=5&max_duration=1", "min_duration"), ("cursor=%%%%", "cursor"),
-     ("cursor=bm90IGpzb24", "cursor")],
+    [
+        ("max_duration=abc", "max_duration"),
+        ("min_duration=-1", "min_duration"),
+        ("max_duration=NaN", "max_duration"),
+        ("max_duration=inf", "max_duration"),
+        ("max_duration=1e300", "max_duration"),
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("limit=ten", "limit"),
+        ("owner=bob", "owner"),
+        ("kind=jazz", "kind"),
+        ("status=done", "status"),
+        ("min_duration=5&max_duration=1", "min_duration"),
+        ("cursor=%%%%", "cursor"),
+        ("cursor=bm90IGpzb24", "cursor"),
+    ],
 )
 def test_bad_query_values_are_400_naming_the_parameter(api, query, field):
     response = api.get(f"/recordings?{query}")
@@ -85,8 +101,9 @@ def test_a_cursor_from_another_query_is_refused(api, alice, bob, library):
 
 
 def test_a_forged_cursor_is_refused(api, library):
-    forged = base64.urlsafe_b64encode(json.dumps(
-        {"i": "public-index", "k": {"id": 1, "created_sk": [], "public_feed": "public"}}).encode()).decode()
+    forged = base64.urlsafe_b64encode(
+        json.dumps({"i": "public-index", "k": {"id": 1, "created_sk": [], "public_feed": "public"}}).encode()
+    ).decode()
 
     assert api.get(f"/recordings?cursor={forged}").status_code == 400
 

@@ -16,10 +16,12 @@ def test_local_tables_and_indexes_match_the_template(stack):
 
         assert table["KeySchema"] == declared["KeySchema"]
         assert sorted(table["AttributeDefinitions"], key=str) == sorted(declared["AttributeDefinitions"], key=str)
-        local_indexes = {i["IndexName"]: (i["KeySchema"], i["Projection"])
-                         for i in table.get("GlobalSecondaryIndexes", [])}
-        declared_indexes = {i["IndexName"]: (i["KeySchema"], i["Projection"])
-                            for i in declared.get("GlobalSecondaryIndexes", [])}
+        local_indexes = {
+            i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in table.get("GlobalSecondaryIndexes", [])
+        }
+        declared_indexes = {
+            i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in declared.get("GlobalSecondaryIndexes", [])
+        }
         assert local_indexes == declared_indexes
 
 
@@ -32,7 +34,8 @@ def test_local_queue_redrive_and_bucket_notification_match_the_template(stack):
 
     assert json.loads(attributes["RedrivePolicy"]) == {
         "deadLetterTargetArn": template.arn_of("ConversionsDeadLetterQueue"),
-        "maxReceiveCount": queue["RedrivePolicy"]["maxReceiveCount"]}
+        "maxReceiveCount": queue["RedrivePolicy"]["maxReceiveCount"],
+    }
     notification = aws.s3().get_bucket_notification_configuration(Bucket=stack["CLOUDSOUND_BUCKET"])
     [config] = notification["QueueConfigurations"]
     assert config["QueueArn"] == template.arn_of("ConversionsQueue")

@@ -13,8 +13,11 @@ from tests.integration.conftest import object_keys
 
 def post_json(api, token, body):
     """A slot: it declares its file's size (any, where the test sends no file)."""
-    return api.client.http.post("/recordings", body=json.dumps({"size": 1024, **body}),
-                                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    return api.client.http.post(
+        "/recordings",
+        body=json.dumps({"size": 1024, **body}),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
 
 
 def patch(api, recording_id, token, body):
@@ -28,8 +31,11 @@ def wav(make_audio):
 
 
 def test_a_json_body_gives_a_presigned_upload_that_converts_like_a_direct_one(api, alice, wav):
-    response = post_json(api, alice["token"], {"name": "episode-12.wav", "kind": "podcast", "host": "Ann",
-                                               "participants": ["Bo", "Cy"], "size": len(wav)})
+    response = post_json(
+        api,
+        alice["token"],
+        {"name": "episode-12.wav", "kind": "podcast", "host": "Ann", "participants": ["Bo", "Cy"], "size": len(wav)},
+    )
 
     assert response.status_code == 201
     created = response.json_body
@@ -51,8 +57,11 @@ def test_a_json_body_gives_a_presigned_upload_that_converts_like_a_direct_one(ap
 
 
 def test_an_audiobook_is_named_after_its_title(api, alice):
-    created = post_json(api, alice["token"], {"kind": "audiobook", "title": "Dune", "author": "Frank Herbert",
-                                              "narrator": "Scott Brick"}).json_body
+    created = post_json(
+        api,
+        alice["token"],
+        {"kind": "audiobook", "title": "Dune", "author": "Frank Herbert", "narrator": "Scott Brick"},
+    ).json_body
 
     assert (created["name"], created["title"], created["author"]) == ("Dune", "Dune", "Frank Herbert")
 
@@ -63,8 +72,7 @@ def test_an_audiobook_is_named_after_its_title(api, alice):
         ({"kind": "podcast", "name": "p"}, "host"),
         ({"kind": "podcast", "host": "Ann"}, "name"),
         ({"kind": "podcast", "name": "p", "host": "h" * 101}, "host"),
-        ({"kind": "podcast", "name": "p", "host": "Ann", "participants": [f"p{i}" for i in range(11)]},
-         "participants"),
+        ({"kind": "podcast", "name": "p", "host": "Ann", "participants": [f"p{i}" for i in range(11)]}, "participants"),
         ({"kind": "podcast", "name": "p", "host": "Ann", "participants": "Bo"}, "participants"),
         ({"kind": "podcast", "name": "p", "host": "Ann", "participants": ["x" * 101]}, "participants"),
         ({"kind": "audiobook", "title": "t", "author": "a"}, "narrator"),
@@ -94,8 +102,19 @@ def test_a_direct_upload_takes_kind_fields_from_the_query(api, alice, wav):
 def test_the_owner_edits_name_kind_fields_and_visibility(api, alice, wav):
     recording = api.upload(alice["token"], wav, name="ep1.wav&kind=podcast&host=Ann")
 
-    edited = patch(api, recording["id"], alice["token"], {"name": "Pilot", "kind": "audiobook", "title": "Pilot",
-                                                          "author": "A", "narrator": "N", "visibility": "private"})
+    edited = patch(
+        api,
+        recording["id"],
+        alice["token"],
+        {
+            "name": "Pilot",
+            "kind": "audiobook",
+            "title": "Pilot",
+            "author": "A",
+            "narrator": "N",
+            "visibility": "private",
+        },
+    )
 
     assert edited.status_code == 200
     body = edited.json_body

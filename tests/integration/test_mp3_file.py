@@ -34,15 +34,19 @@ def download(api, recording_id: str, token: str | None = None) -> bytes:
 
 
 def patch(api, recording_id: str, token: str, body: dict) -> dict:
-    response = api.client.http.patch(f"/recordings/{recording_id}", body=json.dumps(body), headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    response = api.client.http.patch(
+        f"/recordings/{recording_id}",
+        body=json.dumps(body),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     assert response.status_code == 200, response.body
     return response.json_body
 
 
 def upload(api, token: str, data: bytes, query: str, content_type: str = "audio/wav") -> dict:
-    response = api.client.http.post(f"/recordings?{query}", body=data, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": content_type})
+    response = api.client.http.post(
+        f"/recordings?{query}", body=data, headers={"Authorization": f"Bearer {token}", "Content-Type": content_type}
+    )
     assert response.status_code == 202, response.body
     return response.json_body
 
@@ -58,8 +62,9 @@ def text(tags: mutagen.id3.ID3, frame: str) -> list[str]:
 def decoded_samples(mp3: bytes, tmp_path: Path, channels: int) -> int:
     path = tmp_path / "decoded.mp3"
     path.write_bytes(mp3)
-    pcm = subprocess.run([ffmpeg_binary(), "-v", "error", "-i", str(path), "-f", "s16le", "-"],
-                         capture_output=True, check=True).stdout
+    pcm = subprocess.run(
+        [ffmpeg_binary(), "-v", "error", "-i", str(path), "-f", "s16le", "-"], capture_output=True, check=True
+    ).stdout
     return len(pcm) // (2 * channels)
 
 
@@ -87,7 +92,8 @@ def test_a_song_is_named_tagged_measured_and_exact_in_length(api, alice, tmp_pat
     gain = float(text(tags, "TXXX:REPLAYGAIN_TRACK_GAIN")[0].removesuffix(" dB"))
     assert gain == pytest.approx(-18 - loudness["integrated"], abs=0.01)
     assert float(text(tags, "TXXX:REPLAYGAIN_TRACK_PEAK")[0]) == pytest.approx(
-        10 ** (loudness["true_peak"] / 20), rel=1e-4)
+        10 ** (loudness["true_peak"] / 20), rel=1e-4
+    )
 
 
 def test_a_podcasts_tags_follow_every_edit_within_the_patch(api, alice, tmp_path):
@@ -99,8 +105,9 @@ def test_a_podcasts_tags_follow_every_edit_within_the_patch(api, alice, tmp_path
     assert (text(tags, "TIT2"), text(tags, "TPE1"), text(tags, "TCON")) == (["Episode 1"], ["Ann"], ["Podcast"])
     assert tags["TIPL"].people == [["host", "Ann"], ["participant", "Bob"], ["participant", "Cy"]]
 
-    edited = patch(api, recording["id"], alice["token"], {"name": "Episode One", "host": "Dee",
-                                                          "participants": ["Eve"]})
+    edited = patch(
+        api, recording["id"], alice["token"], {"name": "Episode One", "host": "Dee", "participants": ["Eve"]}
+    )
 
     mp3 = download(api, recording["id"])
     tags = tags_of(mp3)
@@ -108,7 +115,7 @@ def test_a_podcasts_tags_follow_every_edit_within_the_patch(api, alice, tmp_path
     assert tags["TIPL"].people == [["host", "Dee"], ["participant", "Eve"]]
     assert edited["mp3"]["size"] == len(mp3)
     # Only the tag changed: the audio after it is the same, byte for byte.
-    assert mp3[tag_size(mp3[:10]):] == first[tag_size(first[:10]):]
+    assert mp3[tag_size(mp3[:10]) :] == first[tag_size(first[:10]) :]
 
     patch(api, recording["id"], alice["token"], {"visibility": "private"})  # nothing the tag says
     assert download(api, recording["id"], alice["token"]) == mp3
@@ -116,8 +123,9 @@ def test_a_podcasts_tags_follow_every_edit_within_the_patch(api, alice, tmp_path
 
 def test_an_audiobook_has_its_title_author_and_narrator(api, alice, tmp_path):
     wav = generate_audio(tmp_path / "ch1.wav", seconds=1.5).read_bytes()
-    recording = upload(api, alice["token"], wav,
-                       "name=ch1&kind=audiobook&title=The%20Long%20Road&author=Ann%20Author&narrator=Ned")
+    recording = upload(
+        api, alice["token"], wav, "name=ch1&kind=audiobook&title=The%20Long%20Road&author=Ann%20Author&narrator=Ned"
+    )
     api.convert_pending()
 
     tags = tags_of(download(api, recording["id"]))
@@ -132,22 +140,62 @@ def test_an_audiobook_has_its_title_author_and_narrator(api, alice, tmp_path):
 
 def tagged_flac_with_cover(tmp_path: Path) -> tuple[bytes, bytes]:
     cover = tmp_path / "cover.jpg"
-    subprocess.run([ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i", "testsrc=s=48x48", "-frames:v", "1",
-                    str(cover)], check=True)
-    plain = generate_audio(tmp_path / "plain.flac", seconds=2, channels=2, codec="flac", extra=(
-        "-metadata", "title=Night Drive", "-metadata", "artist=The Originals", "-metadata", "album=Roads",
-        "-metadata", "genre=Synthwave", "-metadata", "date=1999", "-metadata", "tracknumber=3"))
+    subprocess.run(
+        [ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i", "testsrc=s=48x48", "-frames:v", "1", str(cover)],
+        check=True,
+    )
+    plain = generate_audio(
+        tmp_path / "plain.flac",
+        seconds=2,
+        channels=2,
+        codec="flac",
+        extra=(
+            "-metadata",
+            "title=Night Drive",
+            "-metadata",
+            "artist=The Originals",
+            "-metadata",
+            "album=Roads",
+            "-metadata",
+            "genre=Synthwave",
+            "-metadata",
+            "date=1999",
+            "-metadata",
+            "tracknumber=3",
+        ),
+    )
     flac = tmp_path / "covered.flac"
-    subprocess.run([ffmpeg_binary(), "-v", "error", "-i", str(plain), "-i", str(cover), "-map", "0", "-map", "1",
-                    "-c", "copy", "-disposition:v", "attached_pic", "-metadata:s:v", "comment=Cover (front)",
-                    str(flac)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_binary(),
+            "-v",
+            "error",
+            "-i",
+            str(plain),
+            "-i",
+            str(cover),
+            "-map",
+            "0",
+            "-map",
+            "1",
+            "-c",
+            "copy",
+            "-disposition:v",
+            "attached_pic",
+            "-metadata:s:v",
+            "comment=Cover (front)",
+            str(flac),
+        ],
+        check=True,
+    )
     return flac.read_bytes(), cover.read_bytes()
 
 
 def test_the_originals_tags_and_cover_are_carried_and_survive_a_rename(api, alice, tmp_path):
     flac, cover = tagged_flac_with_cover(tmp_path)
-    response = api.client.http.post("/recordings", body=flac, headers={
-        "Authorization": f"Bearer {alice['token']}", "Content-Type": "audio/flac"})
+    response = api.client.http.post(
+        "/recordings", body=flac, headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "audio/flac"}
+    )
     assert response.status_code == 202, response.body
     recording = response.json_body
     api.convert_pending()
@@ -158,12 +206,15 @@ def test_the_originals_tags_and_cover_are_carried_and_survive_a_rename(api, alic
     assert text(tags, "TIT2") == ["Night Drive"]  # no name typed: the original's title
     assert text(tags, "TPE1") == ["The Originals"]
     assert (text(tags, "TALB"), text(tags, "TCON"), text(tags, "TDRC"), text(tags, "TRCK")) == (
-        ["Roads"], ["Synthwave"], ["1999"], ["3"])
+        ["Roads"],
+        ["Synthwave"],
+        ["1999"],
+        ["3"],
+    )
     [picture] = tags.getall("APIC")
     assert (picture.data, picture.mime, picture.type) == (cover, "image/jpeg", 3)
 
-    patch(api, recording["id"], alice["token"], {"name": "Night Drive (remaster)", "kind": "podcast",
-                                                 "host": "Ann"})
+    patch(api, recording["id"], alice["token"], {"name": "Night Drive (remaster)", "kind": "podcast", "host": "Ann"})
 
     tags = tags_of(download(api, recording["id"]))
     assert text(tags, "TIT2") == ["Night Drive (remaster)"]
@@ -208,13 +259,14 @@ def test_two_racing_renames_leave_the_tag_of_the_last(api, alice, tmp_path):
 
 # ---- S3's side: the first part uploaded last, and a tag replaced without fetching the audio -----------------------
 
+
 def test_the_writer_uploads_the_head_last_as_part_one(stack):
     s3 = aws.s3()
     bucket = stack["CLOUDSOUND_BUCKET"]
     body = bytes(range(256)) * (5 * PART_BYTES // 256 // 2)  # 2.5 parts after the head
     writer = StreamingWriter(s3, bucket, "mp3/test/big.mp3", "audio/mpeg")
     for start in range(0, len(body), 1 << 20):
-        writer.write(body[start:start + (1 << 20)])
+        writer.write(body[start : start + (1 << 20)])
     head = b"HEAD" * (PART_BYTES // 4)
 
     writer.close(first=head)
@@ -253,9 +305,11 @@ def test_a_tag_rewrite_racing_a_delete_leaves_nothing_behind(api, alice, tmp_pat
         return put(**params)
 
     monkeypatch.setattr(s3, "put_object", deleted_first)
-    response = api.client.http.patch(f"/recordings/{recording['id']}", body=json.dumps({"name": "Renamed"}),
-                                     headers={"Authorization": f"Bearer {alice['token']}",
-                                              "Content-Type": "application/json"})
+    response = api.client.http.patch(
+        f"/recordings/{recording['id']}",
+        body=json.dumps({"name": "Renamed"}),
+        headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"},
+    )
 
     assert response.status_code in (200, 404)
     assert [key for key in object_keys(stack["CLOUDSOUND_BUCKET"]) if recording["id"] in key] == []

@@ -16,21 +16,48 @@ from tests.integration.conftest import converted_keys, object_keys
 
 def put_file(client, recording_id: str, data: bytes) -> int:
     boundary = "b0undary"
-    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="audio"; filename="a.wav"\r\n'
-            "Content-Type: audio/wav\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
-    return client.http.put(f"/api/audio/song/{recording_id}", body=body,
-                           headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}).status_code
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="audio"; filename="a.wav"\r\n'
+            "Content-Type: audio/wav\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return client.http.put(
+        f"/api/audio/song/{recording_id}",
+        body=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    ).status_code
 
 
 def created_song(client) -> str:
-    return client.http.post("/api/audio/create", body=json.dumps({"audioFileType": "song", "name": "s"}),
-                            headers={"Content-Type": "application/json"}).json_body["id"]
+    return client.http.post(
+        "/api/audio/create",
+        body=json.dumps({"audioFileType": "song", "name": "s"}),
+        headers={"Content-Type": "application/json"},
+    ).json_body["id"]
 
 
 def event_for(bucket: str, recording_id: str) -> str:
     head = aws.s3().head_object(Bucket=bucket, Key=original_key(recording_id))
-    return json.dumps({"Records": [{"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": bucket}, "object": {
-        "key": original_key(recording_id), "eTag": head["ETag"].strip('"'), "size": head["ContentLength"]}}}]})
+    return json.dumps(
+        {
+            "Records": [
+                {
+                    "eventName": "ObjectCreated:Put",
+                    "s3": {
+                        "bucket": {"name": bucket},
+                        "object": {
+                            "key": original_key(recording_id),
+                            "eTag": head["ETag"].strip('"'),
+                            "size": head["ContentLength"],
+                        },
+                    },
+                }
+            ]
+        }
+    )
 
 
 def test_a_stale_event_for_a_replaced_file_changes_nothing(client, api, stack, make_audio):
@@ -74,8 +101,9 @@ class ReplacedWhileConverting(AudioStorage):
 
 
 @pytest.mark.parametrize("first_is_audio", [True, False], ids=["first converts", "first cannot be decoded"])
-def test_a_conversion_that_finishes_after_a_newer_upload_s_does_not_count(client, api, stack, make_audio,
-                                                                          first_is_audio):
+def test_a_conversion_that_finishes_after_a_newer_upload_s_does_not_count(
+    client, api, stack, make_audio, first_is_audio
+):
     recording_id = created_song(client)
     second = make_audio("second.wav", seconds=2, rate=8000).read_bytes()
     first = make_audio("first.wav", seconds=3, rate=8000).read_bytes()
@@ -90,8 +118,9 @@ def test_a_conversion_that_finishes_after_a_newer_upload_s_does_not_count(client
             replaced.append(put_file(client, recording_id, second))
             api.convert_pending()  # the second file's conversion runs to the end first
 
-    slow = Converter(wiring.recording_store(), ReplacedWhileConverting(replace_and_convert),
-                     wiring.converter().conversion)
+    slow = Converter(
+        wiring.recording_store(), ReplacedWhileConverting(replace_and_convert), wiring.converter().conversion
+    )
     assert slow.handle([first_event]) == ["superseded"]
 
     assert replaced == [200]
@@ -104,9 +133,12 @@ def test_a_conversion_that_finishes_after_a_newer_upload_s_does_not_count(client
 
 def test_an_upload_slot_takes_one_file(client, api, alice, make_audio):
     first, second = (make_audio(f"{n}.wav", seconds=n, rate=8000).read_bytes() for n in (1, 2))
-    second = second[:len(first)]  # a file of the declared size: only If-None-Match refuses it
-    slot = client.http.post("/recordings", body=json.dumps({"name": "once.wav", "size": len(first)}), headers={
-        "Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"}).json_body
+    second = second[: len(first)]  # a file of the declared size: only If-None-Match refuses it
+    slot = client.http.post(
+        "/recordings",
+        body=json.dumps({"name": "once.wav", "size": len(first)}),
+        headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"},
+    ).json_body
     upload = slot["upload"]
 
     assert upload["headers"] == {"If-None-Match": "*"}
@@ -134,7 +166,8 @@ def test_a_replacement_of_a_file_that_changed_meanwhile_is_a_conflict(client, st
 
 
 def test_a_replacement_whose_write_lands_after_a_newer_one_converted_leaves_the_newer_one(
-        client, api, stack, make_audio, monkeypatch):
+    client, api, stack, make_audio, monkeypatch
+):
     recording_id = created_song(client)
     b_file, c_file = (make_audio(f"{n}.wav", seconds=n, rate=8000).read_bytes() for n in (1, 2))
     storage = wiring.audio_storage()

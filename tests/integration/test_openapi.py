@@ -8,8 +8,12 @@ from app import app
 def documented(client) -> set[tuple[str, str]]:
     document = client.http.get("/openapi.json").json_body
     assert document["openapi"].startswith("3.1")
-    return {(path, method.upper()) for path, item in document["paths"].items()
-            for method in item if method in ("get", "put", "post", "patch", "delete")}
+    return {
+        (path, method.upper())
+        for path, item in document["paths"].items()
+        for method in item
+        if method in ("get", "put", "post", "patch", "delete")
+    }
 
 
 def test_every_route_is_documented_and_every_documented_route_exists(client):

@@ -78,8 +78,11 @@ def test_the_csp_allows_exactly_the_inline_script_and_style_the_page_has(page):
 
 def test_media_and_connections_go_to_the_api_and_the_storage_links_it_hands_out(client, page, alice):
     csp = policy(headers_of(page)["content-security-policy"])
-    slot = client.http.post("/recordings", body=json.dumps({"name": "later.wav", "size": 100}), headers={
-        "Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"}).json_body
+    slot = client.http.post(
+        "/recordings",
+        body=json.dumps({"name": "later.wav", "size": 100}),
+        headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"},
+    ).json_body
     storage = origin(slot["upload"]["url"])
     assert storage.startswith("http://127.0.0.1:")  # moto, another origin than the page's
     assert csp["connect-src"] == ["'self'", storage]  # the API, and the upload's PUT

@@ -24,7 +24,7 @@ def parallel(monkeypatch):
 
 
 def audio_of(mp3: bytes) -> bytes:
-    return mp3[tag_size(mp3):]
+    return mp3[tag_size(mp3) :]
 
 
 def serial_encode(path, reservoir: bool) -> tuple[object, bytes]:
@@ -33,8 +33,7 @@ def serial_encode(path, reservoir: bool) -> tuple[object, bytes]:
     return result, result.head + out.getvalue()
 
 
-def test_a_long_recording_is_encoded_in_segments_and_is_the_single_encoders_mp3(api, alice, parallel, tmp_path,
-                                                                                 caplog):
+def test_a_long_recording_is_encoded_in_segments_and_is_the_single_encoders_mp3(api, alice, parallel, tmp_path, caplog):
     wav = make_music(tmp_path / "set.wav", 20.3)
     recording = api.upload(alice["token"], wav.read_bytes(), name="set.wav")
     with caplog.at_level(logging.INFO, logger="cloudsound"):
@@ -45,8 +44,11 @@ def test_a_long_recording_is_encoded_in_segments_and_is_the_single_encoders_mp3(
     assert ready["status"] == "ready"
     assert audio_of(download(api, recording["id"], alice["token"])) == serial_mp3  # Info frame and every frame
     assert ready["duration"] == serial.duration == 20.3
-    assert ready["loudness"] == {"integrated": serial.loudness.integrated, "range": serial.loudness.range,
-                                 "true_peak": serial.loudness.true_peak}
+    assert ready["loudness"] == {
+        "integrated": serial.loudness.integrated,
+        "range": serial.loudness.range,
+        "true_peak": serial.loudness.true_peak,
+    }
     assert api.get(f"/recordings/{recording['id']}/peaks", alice["token"]).json_body["peaks"] == serial.peaks
     assert '"segments":3' in caplog.text
 

@@ -18,8 +18,9 @@ def me(client, user) -> dict:
     return client.http.get("/me", headers={"Authorization": f"Bearer {user['token']}"}).json_body
 
 
-def test_an_upload_past_the_quota_is_413_naming_the_limit_and_the_usage(api, client, alice, stack, make_audio,
-                                                                         monkeypatch):
+def test_an_upload_past_the_quota_is_413_naming_the_limit_and_the_usage(
+    api, client, alice, stack, make_audio, monkeypatch
+):
     wav = make_audio(seconds=1, rate=8000).read_bytes()
     monkeypatch.setenv("CLOUDSOUND_QUOTA_BYTES", str(2 * len(wav) + 100))
     first = api.upload(alice["token"], wav)
@@ -28,8 +29,11 @@ def test_an_upload_past_the_quota_is_413_naming_the_limit_and_the_usage(api, cli
     assert used["bytes"] > len(wav) and used["seconds"] == pytest.approx(1.0, abs=0.01)
 
     refused = api.upload(alice["token"], wav, expect=413)
-    slot = client.http.post("/recordings", body=json.dumps({"name": "big.wav", "size": 10}), headers={
-        "Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"})
+    slot = client.http.post(
+        "/recordings",
+        body=json.dumps({"name": "big.wav", "size": 10}),
+        headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"},
+    )
 
     assert refused["error"]["code"] == "quota_exceeded"
     assert refused["error"]["limit_bytes"] == 2 * len(wav) + 100 and refused["error"]["used_bytes"] == used["bytes"]
@@ -42,11 +46,13 @@ def test_an_upload_past_the_quota_is_413_naming_the_limit_and_the_usage(api, cli
     api.upload(alice["token"], wav)
 
 
-def test_a_tiny_file_that_decodes_to_hours_stops_where_the_anonymous_quota_ends(api, client, stack, tmp_path,
-                                                                                 monkeypatch):
+def test_a_tiny_file_that_decodes_to_hours_stops_where_the_anonymous_quota_ends(
+    api, client, stack, tmp_path, monkeypatch
+):
     monkeypatch.setenv("CLOUDSOUND_GUEST_QUOTA_SECONDS", "30")
-    silence = generate_audio(tmp_path / "silence.flac", seconds=1800, rate=8000, codec="flac",
-                             extra=("-af", "volume=0")).read_bytes()
+    silence = generate_audio(
+        tmp_path / "silence.flac", seconds=1800, rate=8000, codec="flac", extra=("-af", "volume=0")
+    ).read_bytes()
     assert len(silence) < 1_000_000  # half an hour of silence, compressed (29 MB decoded)
     posted = client.http.post("/post?name=silence.flac", body=silence, headers={"Content-Type": "audio/flac"})
     assert posted.status_code == 200
@@ -64,15 +70,19 @@ def test_a_body_of_thousands_of_tiny_parts_is_refused_at_once(client, alice):
     body = b"".join(b'--XX\r\nContent-Disposition: form-data; name="f%d"\r\n\r\nx\r\n' % n for n in range(60_000))
     started = time.monotonic()
 
-    response = client.http.post("/recordings", body=body + b"--XX--\r\n", headers={
-        "Authorization": f"Bearer {alice['token']}", "Content-Type": "multipart/form-data; boundary=XX"})
+    response = client.http.post(
+        "/recordings",
+        body=body + b"--XX--\r\n",
+        headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "multipart/form-data; boundary=XX"},
+    )
 
     assert response.status_code == 400 and "parts" in response.json_body["error"]["message"]
     assert time.monotonic() - started < 2
 
 
 def test_a_slot_reserves_its_declared_size_and_one_past_the_room_is_refused_up_front(
-        api, client, alice, stack, make_audio, monkeypatch):
+    api, client, alice, stack, make_audio, monkeypatch
+):
     small, big = (make_audio(f"{n}.wav", seconds=n, rate=8000).read_bytes() for n in (1, 4))
     monkeypatch.setenv("CLOUDSOUND_QUOTA_BYTES", str(len(big) + len(small) // 2))
     first = api.upload(alice["token"], small)
@@ -98,8 +108,11 @@ def test_a_slot_reserves_its_declared_size_and_one_past_the_room_is_refused_up_f
 
 
 def slot_for(client, user, name, size):
-    return client.http.post("/recordings", body=json.dumps({"name": name, "size": size}), headers={
-        "Authorization": f"Bearer {user['token']}", "Content-Type": "application/json"})
+    return client.http.post(
+        "/recordings",
+        body=json.dumps({"name": name, "size": size}),
+        headers={"Authorization": f"Bearer {user['token']}", "Content-Type": "application/json"},
+    )
 
 
 def requests_put(upload: dict, data: bytes) -> int:

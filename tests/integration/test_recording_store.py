@@ -34,13 +34,26 @@ def library() -> list[Recording]:
     durations from 1 to 60 s, some with the same name."""
     recordings = []
     for number in range(60):
-        status = ("awaiting_upload" if number % 13 == 0 else "failed" if number % 11 == 0 else
-                  "processing" if number % 7 == 0 else "ready")
-        recordings.append(new_recording(
-            ALICE if number % 3 else BOB, f"take {number % 5}.wav", status=status, kind=KINDS[number % 4],
-            visibility="private" if number % 6 == 1 else "public", duration=None if status != "ready" else number + 1,
-            expires_at=int(time.time()) + (-10 if number == 26 else 3600) if status == "awaiting_upload" else None,
-        ))
+        status = (
+            "awaiting_upload"
+            if number % 13 == 0
+            else "failed"
+            if number % 11 == 0
+            else "processing"
+            if number % 7 == 0
+            else "ready"
+        )
+        recordings.append(
+            new_recording(
+                ALICE if number % 3 else BOB,
+                f"take {number % 5}.wav",
+                status=status,
+                kind=KINDS[number % 4],
+                visibility="private" if number % 6 == 1 else "public",
+                duration=None if status != "ready" else number + 1,
+                expires_at=int(time.time()) + (-10 if number == 26 else 3600) if status == "awaiting_upload" else None,
+            )
+        )
     return recordings
 
 
@@ -63,10 +76,18 @@ class RecordingStoreContract:
     """Subclasses provide a `store` fixture: an empty store."""
 
     def test_a_recording_comes_back_as_it_was_stored(self, store):
-        recording = new_recording(ALICE, "Ep 1", status="ready", kind="podcast", host="Ann",
-                                  participants=["Bo", "Cy"], duration=12.345678, visibility="private",
-                                  original={"format": "wav", "size": 44, "sample_rate": 8000},
-                                  mp3={"size": 100, "bitrate": 64000, "duration": 12.345678})
+        recording = new_recording(
+            ALICE,
+            "Ep 1",
+            status="ready",
+            kind="podcast",
+            host="Ann",
+            participants=["Bo", "Cy"],
+            duration=12.345678,
+            visibility="private",
+            original={"format": "wav", "size": 44, "sample_rate": 8000},
+            mp3={"size": 100, "bitrate": 64000, "duration": 12.345678},
+        )
         store.create(recording)
 
         assert store.get(recording.id) == recording
@@ -152,7 +173,6 @@ class RecordingStoreContract:
         assert [r.id for r in read_all(store, Selection(FEED), 10)] == [recording.id]
         assert read_all(store, Selection(BY_NAME, "solo.wav"), 10) == []
         assert [r.name for r in read_all(store, Selection(BY_NAME, "duo.wav"), 10)] == ["duo.wav"]
-
 
     def test_usage_follows_every_write_of_the_owner_s_recordings(self, store):
         upload = new_recording(ALICE, "a.wav", status="processing", original={"size": 1000})

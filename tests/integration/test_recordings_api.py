@@ -17,8 +17,14 @@ def wav(make_audio):
 
 
 def multipart(field: str, filename: str, data: bytes, boundary: str = "XyZzY") -> tuple[str, bytes]:
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\n"
-            f"Content-Type: audio/wav\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+            f"Content-Type: audio/wav\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return f"multipart/form-data; boundary={boundary}", body
 
 
@@ -91,8 +97,9 @@ def test_an_empty_body_is_a_400(api, alice):
 
 
 def test_a_chunked_body_that_arrived_empty_gets_a_clear_error(client, alice):
-    response = client.http.post("/recordings", body=b"", headers={
-        "Authorization": f"Bearer {alice['token']}", "Transfer-Encoding": "chunked"})
+    response = client.http.post(
+        "/recordings", body=b"", headers={"Authorization": f"Bearer {alice['token']}", "Transfer-Encoding": "chunked"}
+    )
 
     assert response.status_code == 411
     assert "Content-Length" in response.json_body["error"]["message"]
@@ -116,9 +123,17 @@ def test_conversion_makes_it_ready_with_its_metadata(api, alice, wav):
     assert ready["status"] == "ready"
     assert ready["duration"] == pytest.approx(2.0, abs=0.01)
     assert ready["original"] == {
-        "content_type": "audio/wav", "size": len(wav), "format": "wav", "codec": "pcm_s16le",
-        "sample_rate": 22050, "channels": 2, "bits_per_sample": 16, "duration": ready["duration"],
-        "filename": None, "tags": {}}  # sent as the body, the file had no name
+        "content_type": "audio/wav",
+        "size": len(wav),
+        "format": "wav",
+        "codec": "pcm_s16le",
+        "sample_rate": 22050,
+        "channels": 2,
+        "bits_per_sample": 16,
+        "duration": ready["duration"],
+        "filename": None,
+        "tags": {},
+    }  # sent as the body, the file had no name
     assert ready["mp3"]["bitrate"] == 128000
     assert set(ready["loudness"]) == {"integrated", "range", "true_peak"}
     assert ready["mp3"]["size"] > 0
@@ -163,8 +178,11 @@ def test_an_unknown_audio_format_is_400(api, alice, wav):
 
 
 def test_unknown_recordings_are_404(api):
-    for path in ("/recordings/0d9f8e1c-0000-4000-8000-000000000000", "/recordings/..%2F..",
-                 "/recordings/0d9f8e1c-0000-4000-8000-000000000000/audio"):
+    for path in (
+        "/recordings/0d9f8e1c-0000-4000-8000-000000000000",
+        "/recordings/..%2F..",
+        "/recordings/0d9f8e1c-0000-4000-8000-000000000000/audio",
+    ):
         response = api.get(path)
         assert response.status_code == 404
         assert response.json_body["error"]["code"] == "not_found"
@@ -205,14 +223,23 @@ def test_no_request_scans_a_table(api, alice, bob, wav):
     operations: list[str] = []
     aws.dynamodb().meta.events.register("before-call.dynamodb.*", lambda model, **_: operations.append(model.name))
     from chalicelib.config import settings
+
     aws.table(settings().recordings_table).meta.client.meta.events.register(
-        "before-call.dynamodb.*", lambda model, **_: operations.append(model.name))
+        "before-call.dynamodb.*", lambda model, **_: operations.append(model.name)
+    )
 
     recording = api.upload(alice["token"], wav)
     api.convert_pending()
-    for path in ("/recordings", f"/recordings?owner={alice['id']}", "/recordings?name=take1.wav",
-                 "/recordings?kind=other", "/recordings?min_duration=1&max_duration=3&status=ready",
-                 f"/recordings/{recording['id']}", f"/recordings/{recording['id']}/audio", f"/users/{bob['id']}"):
+    for path in (
+        "/recordings",
+        f"/recordings?owner={alice['id']}",
+        "/recordings?name=take1.wav",
+        "/recordings?kind=other",
+        "/recordings?min_duration=1&max_duration=3&status=ready",
+        f"/recordings/{recording['id']}",
+        f"/recordings/{recording['id']}/audio",
+        f"/users/{bob['id']}",
+    ):
         assert api.get(path, alice["token"]).status_code in (200, 302)
     api.delete(f"/recordings/{recording['id']}", alice["token"])
 
@@ -266,9 +293,14 @@ def test_the_audio_link_as_json_and_whose_token_it_is(api, client, alice, wav):
     me = client.http.get("/me", headers={"Authorization": f"Bearer {alice['token']}"})
 
     assert linked.status_code == 200 and "X-Amz-Signature" in linked.json_body["url"]
-    assert me.json_body == {"id": alice["id"], "name": "alice", "created_at": alice["created_at"],
-                            "usage": {"bytes": len(wav) + recording_mp3_size(api, recording), "seconds": 2.0},
-                            "reserved": {"bytes": 0}, "quota": {"bytes": 1024**3, "seconds": 24 * 3600}}
+    assert me.json_body == {
+        "id": alice["id"],
+        "name": "alice",
+        "created_at": alice["created_at"],
+        "usage": {"bytes": len(wav) + recording_mp3_size(api, recording), "seconds": 2.0},
+        "reserved": {"bytes": 0},
+        "quota": {"bytes": 1024**3, "seconds": 24 * 3600},
+    }
     assert client.http.get("/me").status_code == 401
 
 
@@ -278,7 +310,7 @@ def test_the_web_page_is_served_at_the_root(client):
     assert page.status_code == 200
     assert page.headers["Content-Type"].startswith("text/html")
     assert b"<title>Cloud Sound</title>" in page.body
-    assert b"<script src=" not in page.body and b"<link rel=\"stylesheet\"" not in page.body  # nothing external
+    assert b"<script src=" not in page.body and b'<link rel="stylesheet"' not in page.body  # nothing external
 
 
 def recording_mp3_size(api, recording) -> int:

@@ -9,10 +9,18 @@ from chalicelib.api.queries import list_parameters, list_query
 from chalicelib.errors import InvalidParameter
 
 
-@pytest.mark.parametrize("query, field", [
-    ("q=piano", "q"), ("sort=name", "sort"), ("maxduration=300", "maxduration"), ("minduration=1", "minduration"),
-    ("kind=song&order=asc", "order"), ("Kind=song", "Kind"), ("max_duration=3&zeta=1&alpha=2", "alpha"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("q=piano", "q"),
+        ("sort=name", "sort"),
+        ("maxduration=300", "maxduration"),
+        ("minduration=1", "minduration"),
+        ("kind=song&order=asc", "order"),
+        ("Kind=song", "Kind"),
+        ("max_duration=3&zeta=1&alpha=2", "alpha"),
+    ],
+)
 def test_an_unknown_parameter_on_the_list_is_a_400_naming_it(client, query, field):
     response = client.http.get(f"/recordings?{query}")
 
@@ -34,8 +42,10 @@ def test_every_known_parameter_is_still_accepted_empty_or_set(client, alice):
     assert client.http.get(f"/recordings?{query}").json_body == {"items": [], "next_cursor": None}
 
 
-@pytest.mark.parametrize("query", ["maxduration=300", "minduration=1&maxduration=300", "max_duration=300&limit=5",
-                                   "kind=other&status=ready&owner=0"])
+@pytest.mark.parametrize(
+    "query",
+    ["maxduration=300", "minduration=1&maxduration=300", "max_duration=300&limit=5", "kind=other&status=ready&owner=0"],
+)
 def test_the_000_list_keeps_its_own_names_and_the_lists(client, query):
     response = client.http.get(f"/list?{query}")
 

@@ -23,7 +23,10 @@ def test_register_by_name_gives_an_id_and_a_uuid_token(client):
     assert isinstance(user["id"], int)
     assert uuid.UUID(user["token"]).version == 4
     assert client.http.get(f"/users/{user['id']}").json_body == {
-        "id": user["id"], "name": "alice", "created_at": user["created_at"]}
+        "id": user["id"],
+        "name": "alice",
+        "created_at": user["created_at"],
+    }
 
 
 def test_register_with_a_chosen_id_and_a_taken_id_conflicts(client):
@@ -51,7 +54,8 @@ def test_a_registration_without_an_id_never_fails_because_ids_past_the_counter_w
         assert post_users(client, json.dumps({"id": user_id})).status_code == 201
     calls = []
     wiring.user_store()._table.meta.client.meta.events.register(
-        "before-call.dynamodb.TransactWriteItems", lambda **_: calls.append(1))
+        "before-call.dynamodb.TransactWriteItems", lambda **_: calls.append(1)
+    )
 
     generated = [post_users(client, json.dumps({"name": f"late{n}"})) for n in range(3)]
 
@@ -71,9 +75,14 @@ def test_register_with_no_body_at_all(client):
 @pytest.mark.parametrize(
     "body, status, field",
     [
-        ('{"id": "abc"}', 422, "id"), ('{"id": -1}', 422, "id"), ('{"id": 1.5}', 422, "id"),
-        ('{"id": true}', 422, "id"), ('{"name": 7}', 422, "name"), (json.dumps({"name": "x" * 101}), 422, "name"),
-        ("{not json", 400, None), ("[1, 2]", 400, None),
+        ('{"id": "abc"}', 422, "id"),
+        ('{"id": -1}', 422, "id"),
+        ('{"id": 1.5}', 422, "id"),
+        ('{"id": true}', 422, "id"),
+        ('{"name": 7}', 422, "name"),
+        (json.dumps({"name": "x" * 101}), 422, "name"),
+        ("{not json", 400, None),
+        ("[1, 2]", 400, None),
     ],
 )
 def test_bad_registrations_are_refused_with_a_json_error(client, body, status, field):

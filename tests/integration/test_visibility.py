@@ -42,7 +42,8 @@ def get(path: Callable[[dict], str]) -> Callable[[Any, dict, dict], Any]:
 
 def send(method: str, path: Callable[[dict], str], body: dict) -> Callable[[Any, dict, dict], Any]:
     return lambda client, recording, headers: getattr(client.http, method.lower())(
-        path(recording), body=json.dumps(body), headers={"Content-Type": "application/json", **headers})
+        path(recording), body=json.dumps(body), headers={"Content-Type": "application/json", **headers}
+    )
 
 
 ROUTES = [
@@ -57,22 +58,37 @@ ROUTES = [
     Route("GET", "/info", get(lambda r: f"/info?id={r['id']}"), answered),
     Route("GET", "/info", get(lambda r: f"/info?name={r['name']}"), listed, owner_sees=False),
     Route("GET", "/download", get(lambda r: f"/download?id={r['id']}"), answered),
-    Route("GET", "/download", get(lambda r: f"/download?name={r['name']}&format=original"), answered,
-          owner_sees=False),
+    Route("GET", "/download", get(lambda r: f"/download?name={r['name']}&format=original"), answered, owner_sees=False),
     Route("GET", "/record", get(lambda r: f"/record?id={r['id']}&user={r['owner']}"), answered),
     Route("GET", "/api/download", get(lambda r: f"/api/download?id_record={r['id']}&id_user={r['owner']}"), answered),
     Route("GET", "/api/audio/{kind}/{audio_id}", get(lambda r: f"/api/audio/{r['kind']}/{r['id']}"), answered),
-    Route("PUT", "/api/audio/{kind}/{audio_id}",
-          send("PUT", lambda r: f"/api/audio/{r['kind']}/{r['id']}", {"name": "Renamed"}), answered),
+    Route(
+        "PUT",
+        "/api/audio/{kind}/{audio_id}",
+        send("PUT", lambda r: f"/api/audio/{r['kind']}/{r['id']}", {"name": "Renamed"}),
+        answered,
+    ),
     Route("GET", "/api/audio/{kind}", get(lambda r: f"/api/audio/{r['kind']}"), listed),
 ]
 # Deleting is checked for the others only (the owner's delete would end the test), in the test below.
-DELETES = [("/recordings/{recording_id}", lambda r: f"/recordings/{r['id']}"),
-           ("/api/audio/{kind}/{audio_id}", lambda r: f"/api/audio/{r['kind']}/{r['id']}")]
+DELETES = [
+    ("/recordings/{recording_id}", lambda r: f"/recordings/{r['id']}"),
+    ("/api/audio/{kind}/{audio_id}", lambda r: f"/api/audio/{r['kind']}/{r['id']}"),
+]
 SHOW_NO_RECORDING = {
-    ("GET", "/"), ("GET", "/openapi.json"), ("GET", "/health"), ("GET", "/me"), ("GET", "/users/{user_id}"),
-    ("GET", "/user/{user_id}"), ("POST", "/users"), ("POST", "/user"), ("POST", "/api/registration"),
-    ("POST", "/recordings"), ("POST", "/post"), ("POST", "/record"), ("POST", "/api/upload_audiorecord"),
+    ("GET", "/"),
+    ("GET", "/openapi.json"),
+    ("GET", "/health"),
+    ("GET", "/me"),
+    ("GET", "/users/{user_id}"),
+    ("GET", "/user/{user_id}"),
+    ("POST", "/users"),
+    ("POST", "/user"),
+    ("POST", "/api/registration"),
+    ("POST", "/recordings"),
+    ("POST", "/post"),
+    ("POST", "/record"),
+    ("POST", "/api/upload_audiorecord"),
     ("POST", "/api/audio/create"),
 }
 
@@ -83,8 +99,11 @@ def hidden(api, client, alice, make_audio):
     wav = make_audio("secret.wav", seconds=1, rate=8000).read_bytes()
     private = api.upload(alice["token"], wav, name="secret.wav&kind=song&visibility=private")
     api.convert_pending()
-    slot = client.http.post("/recordings", body=json.dumps({"name": "slot.wav", "kind": "song", "size": 100}), headers={
-        "Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"}).json_body
+    slot = client.http.post(
+        "/recordings",
+        body=json.dumps({"name": "slot.wav", "kind": "song", "size": 100}),
+        headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"},
+    ).json_body
     return {"private": private, "slot": slot}
 
 
@@ -97,8 +116,7 @@ def test_only_the_owner_sees_a_private_recording_or_an_upload_slot(client, alice
     for who, headers in callers.items():
         assert not route.shows(route.request(client, recording, headers), recording), f"{who} saw it"
     if route.owner_sees:
-        assert route.shows(route.request(client, recording, {"Authorization": f"Bearer {alice['token']}"}),
-                           recording)
+        assert route.shows(route.request(client, recording, {"Authorization": f"Bearer {alice['token']}"}), recording)
 
 
 @pytest.mark.parametrize("which", ["private", "slot"])
@@ -108,8 +126,9 @@ def test_nobody_else_deletes_a_private_recording(client, alice, bob, hidden, whi
         for headers in ({}, {"Authorization": f"Bearer {bob['token']}"}):
             response = client.http.delete(path(recording), headers=headers)
             assert response.status_code in (401, 404), response.body
-    still_there = client.http.get(f"/recordings/{recording['id']}", headers={
-        "Authorization": f"Bearer {alice['token']}"})
+    still_there = client.http.get(
+        f"/recordings/{recording['id']}", headers={"Authorization": f"Bearer {alice['token']}"}
+    )
     assert still_there.status_code == 200
 
 

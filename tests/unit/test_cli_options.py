@@ -16,12 +16,15 @@ from cloudsound.cli import command_list, parse
 PAGE = Path(__file__).resolve().parents[2] / "chalicelib" / "web" / "index.html"
 
 
-@pytest.mark.parametrize("argv", [
-    ["--json", "--url", "http://a", "--token", "t", "upload", "x.wav"],
-    ["upload", "x.wav", "--json", "--url", "http://a", "--token", "t"],
-    ["--json", "upload", "--url", "http://a", "x.wav", "--token", "t"],
-    ["--token", "t", "upload", "--json", "x.wav", "--url", "http://a"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--json", "--url", "http://a", "--token", "t", "upload", "x.wav"],
+        ["upload", "x.wav", "--json", "--url", "http://a", "--token", "t"],
+        ["--json", "upload", "--url", "http://a", "x.wav", "--token", "t"],
+        ["--token", "t", "upload", "--json", "x.wav", "--url", "http://a"],
+    ],
+)
 def test_global_options_are_read_before_or_after_the_command(argv):
     args = parse(argv)
 
@@ -35,8 +38,17 @@ def test_an_option_given_once_is_not_reset_by_the_other_position_and_the_later_o
 
 
 def test_every_command_takes_the_global_options_after_it():
-    for argv in (["register", "x"], ["login"], ["whoami"], ["upload", "f"], ["list"], ["info", "i"],
-                 ["download", "i"], ["rm", "i"], ["edit", "i"]):
+    for argv in (
+        ["register", "x"],
+        ["login"],
+        ["whoami"],
+        ["upload", "f"],
+        ["list"],
+        ["info", "i"],
+        ["download", "i"],
+        ["rm", "i"],
+        ["edit", "i"],
+    ):
         assert parse([*argv, "--json", "--url", "u", "--token", "t"]).json, argv
 
 
@@ -73,8 +85,25 @@ class RecordingClient:
 
 def test_the_cli_lists_with_known_parameters_only(capsys):
     client = RecordingClient()
-    args = parse(["list", "--owner", "7", "--kind", "song", "--name", "a", "--status", "ready", "--min-duration", "1",
-                  "--max-duration", "2", "--limit", "5"])
+    args = parse(
+        [
+            "list",
+            "--owner",
+            "7",
+            "--kind",
+            "song",
+            "--name",
+            "a",
+            "--status",
+            "ready",
+            "--min-duration",
+            "1",
+            "--max-duration",
+            "2",
+            "--limit",
+            "5",
+        ]
+    )
 
     command_list(client, args)
 

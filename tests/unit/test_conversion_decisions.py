@@ -10,9 +10,30 @@ from chalicelib.audio.ffmpeg_log import Loudness, SourceInfo
 from chalicelib.audio.mp3_tags import Tags
 from chalicelib.audio.sniff import NOT_AUDIO, AudioKind
 from chalicelib.conversion_decisions import (
-    GIVEN_UP, TAGS_TOO_LARGE, Convert, Duplicate, Fail, Gone, Ready, Room, Superseded, admission, arrival, claim,
-    claimed, conversion_failed, dead_letter_applies, given_up, measured, not_audio, outputs_replaced, ready,
-    source_lost, still_current, too_large, version_changed,
+    GIVEN_UP,
+    TAGS_TOO_LARGE,
+    Convert,
+    Duplicate,
+    Fail,
+    Gone,
+    Ready,
+    Room,
+    Superseded,
+    admission,
+    arrival,
+    claim,
+    claimed,
+    conversion_failed,
+    dead_letter_applies,
+    given_up,
+    measured,
+    not_audio,
+    outputs_replaced,
+    ready,
+    source_lost,
+    still_current,
+    too_large,
+    version_changed,
 )
 from chalicelib.quotas import Quota
 from chalicelib.recording import Recording, Usage, new_recording
@@ -29,10 +50,17 @@ def recording(status: str = "processing", **fields) -> Recording:
 
 
 def conversion(loudness: Loudness | None = LOUD) -> Conversion:
-    return Conversion(source=SourceInfo(format="wav", codec="pcm_s16le", sample_rate=44100, channels=2,
-                                        bits_per_sample=16),
-                      duration=12.5, mp3_size=200_000, mp3_bitrate_kbps=128, mp3_sample_rate=44100, peaks=[0.5],
-                      head=b"", source_tags=Tags(text=(("title", ("Night Drive",)),)), loudness=loudness)
+    return Conversion(
+        source=SourceInfo(format="wav", codec="pcm_s16le", sample_rate=44100, channels=2, bits_per_sample=16),
+        duration=12.5,
+        mp3_size=200_000,
+        mp3_bitrate_kbps=128,
+        mp3_sample_rate=44100,
+        peaks=[0.5],
+        head=b"",
+        source_tags=Tags(text=(("title", ("Night Drive",)),)),
+        loudness=loudness,
+    )
 
 
 # ---- arrival --------------------------------------------------------------------------------------------------
@@ -55,8 +83,9 @@ def test_a_file_for_a_recording_being_processed_is_converted_as_it_is():
     assert arrival(recording("processing"), "e1", 10) == Convert(claim=False)
 
 
-@pytest.mark.parametrize("status, source_etag", [("ready", "e0"), ("failed", "e0"), ("failed", None),
-                                                 ("awaiting_upload", None)])
+@pytest.mark.parametrize(
+    "status, source_etag", [("ready", "e0"), ("failed", "e0"), ("failed", None), ("awaiting_upload", None)]
+)
 def test_a_new_file_over_a_finished_recording_or_into_a_slot_is_claimed_first(status, source_etag):
     assert arrival(recording(status, source_etag=source_etag), "e1", 10) == Convert(claim=True)
 
@@ -97,14 +126,29 @@ def test_a_version_that_changed_under_the_reader_is_never_converted_here():
 
 
 def test_a_file_that_is_not_audio_fails_for_good_keeping_only_its_name_and_its_bytes_go():
-    current = recording(original={"filename": "page.html", "size": 900, "format": "wav"}, reserved=900,
-                        mp3={"size": 1, "bitrate": 1, "duration": 1.0, "sample_rate": 8000}, duration=1.0)
+    current = recording(
+        original={"filename": "page.html", "size": 900, "format": "wav"},
+        reserved=900,
+        mp3={"size": 1, "bitrate": 1, "duration": 1.0, "sample_rate": 8000},
+        duration=1.0,
+    )
 
     decision = not_audio(current, "e1", "no audio header")
 
-    assert decision == Fail("no audio header", {
-        "status": "failed", "error": f"{NOT_AUDIO}: no audio header", "original": {"filename": "page.html"},
-        "mp3": None, "duration": None, "loudness": None, "source_etag": "e1", "reserved": None}, delete_file=True)
+    assert decision == Fail(
+        "no audio header",
+        {
+            "status": "failed",
+            "error": f"{NOT_AUDIO}: no audio header",
+            "original": {"filename": "page.html"},
+            "mp3": None,
+            "duration": None,
+            "loudness": None,
+            "source_etag": "e1",
+            "reserved": None,
+        },
+        delete_file=True,
+    )
     assert not_audio(recording(original={"size": 3}), "e1", "x").changes["original"] == {}
 
 
@@ -128,8 +172,14 @@ def test_a_file_that_does_not_fit_fails_but_converts_again_once_there_is_room():
 
 
 def test_a_file_ffmpeg_cannot_convert_fails_for_good():
-    decision = conversion_failed(recording(), "e1", 10, ConversionError("ffmpeg could not convert this file: x"),
-                                 ROOMY, max_duration_seconds=7200)
+    decision = conversion_failed(
+        recording(),
+        "e1",
+        10,
+        ConversionError("ffmpeg could not convert this file: x"),
+        ROOMY,
+        max_duration_seconds=7200,
+    )
 
     assert decision.reason == decision.changes["error"] == "ffmpeg could not convert this file: x"
     assert decision.changes["source_etag"] == "e1"
@@ -141,8 +191,10 @@ def test_audio_longer_than_the_hours_left_fails_until_the_owner_makes_room():
 
     decision = conversion_failed(recording(), "e1", 10, TooLong("too long", limit=600.0), room, 7200)
 
-    assert decision.reason == ("the audio is longer than the 0.17 hours left in the owner's quota (0.0 of 100 MiB "
-                               "stored and 0.83 of 1.00 hours of audio used)")
+    assert decision.reason == (
+        "the audio is longer than the 0.17 hours left in the owner's quota (0.0 of 100 MiB "
+        "stored and 0.83 of 1.00 hours of audio used)"
+    )
     assert decision.changes["source_etag"] is None
 
 
@@ -168,13 +220,29 @@ def test_a_converted_file_makes_the_recording_ready_with_what_was_measured():
     measurements = measured(current, conversion(), 1_000_000, WAV)
     decision = ready(measurements, "e1", tag_bytes=321)
 
-    assert decision == Ready({
-        "status": "ready", "error": None, "source_etag": "e1", "duration": 12.5, "reserved": None,
-        "original": {"filename": "take1.wav", "size": 1_000_000, "format": "wav", "content_type": "audio/wav",
-                     "codec": "pcm_s16le", "sample_rate": 44100, "channels": 2, "bits_per_sample": 16,
-                     "duration": 12.5, "tags": {"title": ["Night Drive"]}},
-        "mp3": {"size": 200_321, "bitrate": 128_000, "duration": 12.5, "sample_rate": 44100},
-        "loudness": {"integrated": -20.0, "range": 5.5, "true_peak": -1.25}})
+    assert decision == Ready(
+        {
+            "status": "ready",
+            "error": None,
+            "source_etag": "e1",
+            "duration": 12.5,
+            "reserved": None,
+            "original": {
+                "filename": "take1.wav",
+                "size": 1_000_000,
+                "format": "wav",
+                "content_type": "audio/wav",
+                "codec": "pcm_s16le",
+                "sample_rate": 44100,
+                "channels": 2,
+                "bits_per_sample": 16,
+                "duration": 12.5,
+                "tags": {"title": ["Night Drive"]},
+            },
+            "mp3": {"size": 200_321, "bitrate": 128_000, "duration": 12.5, "sample_rate": 44100},
+            "loudness": {"integrated": -20.0, "range": 5.5, "true_peak": -1.25},
+        }
+    )
     assert measurements["mp3"] == {"size": 200_000, "bitrate": 128_000, "duration": 12.5, "sample_rate": 44100}
 
 
@@ -207,7 +275,11 @@ def test_a_message_given_up_on_fails_its_recording_unless_a_later_delivery_made_
     changes = given_up(recording("processing", original={"size": 1}, reserved=10), 10)
     assert changes is not None
     assert (changes["status"], changes["error"], changes["original"], changes["reserved"]) == (
-        "failed", GIVEN_UP, {"size": 10}, None)
+        "failed",
+        GIVEN_UP,
+        {"size": 10},
+        None,
+    )
 
 
 def test_a_message_given_up_on_for_a_file_replaced_since_leaves_the_recording_alone():

@@ -82,8 +82,9 @@ def test_the_bitrate_reported_is_the_one_the_mp3_was_encoded_at(make_audio, rate
 
 
 def test_the_originals_tags_are_read_and_the_mp3_starts_with_its_info_frame(make_audio):
-    tagged = make_audio(seconds=2, rate=8000, extra=("-metadata", "title=" + "a long title " * 500,
-                                                     "-metadata", "artist=Someone"))
+    tagged = make_audio(
+        seconds=2, rate=8000, extra=("-metadata", "title=" + "a long title " * 500, "-metadata", "artist=Someone")
+    )
 
     result, mp3 = convert(tagged)
 
@@ -106,8 +107,9 @@ def test_the_held_head_comes_back_final_and_the_rest_was_written_as_it_came(make
     assert result.mp3_size == len(result.head) + len(written.getvalue())
 
 
-@pytest.mark.parametrize("rate, channels, seconds", [(44100, 2, 5.0), (48000, 1, 3.21), (22050, 2, 0.4),
-                                                     (8000, 1, 2.0), (44100, 1, 61.003)])
+@pytest.mark.parametrize(
+    "rate, channels, seconds", [(44100, 2, 5.0), (48000, 1, 3.21), (22050, 2, 0.4), (8000, 1, 2.0), (44100, 1, 61.003)]
+)
 def test_the_lame_tag_makes_the_length_exact_to_the_sample(make_audio, tmp_path, rate, channels, seconds):
     source = make_audio(seconds=seconds, rate=rate, channels=channels)
     samples = round(seconds * rate)
@@ -118,16 +120,33 @@ def test_the_lame_tag_makes_the_length_exact_to_the_sample(make_audio, tmp_path,
     info = mutagen.mp3.MP3(io.BytesIO(mp3)).info
     assert round(info.length * info.sample_rate) == samples  # mutagen: frames less the encoder delay and padding
     assert result.duration == samples / rate == info.length
-    decoded = subprocess.run([ffmpeg_binary(), "-v", "error", "-i", str(tmp_path / "out.mp3"), "-f", "s16le", "-"],
-                             capture_output=True, check=True).stdout
+    decoded = subprocess.run(
+        [ffmpeg_binary(), "-v", "error", "-i", str(tmp_path / "out.mp3"), "-f", "s16le", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
     assert len(decoded) // (2 * channels) == samples  # ffmpeg gives back exactly the original's samples
 
 
 def sine(path: Path, level_dbfs: float, seconds: float = 20, rate: int = 48000) -> Path:
     """EBU Tech 3341's test signal: a 1 kHz sine of `level_dbfs` on both channels of a stereo file."""
     tone = f"pow(10\\,{level_dbfs}/20)*sin(2*PI*1000*t)"
-    subprocess.run([ffmpeg_binary(), "-v", "error", "-y", "-f", "lavfi", "-i",
-                    f"aevalsrc={tone}|{tone}:s={rate}:d={seconds}", "-c:a", "pcm_s24le", str(path)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_binary(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"aevalsrc={tone}|{tone}:s={rate}:d={seconds}",
+            "-c:a",
+            "pcm_s24le",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
@@ -144,9 +163,19 @@ def test_loudness_reads_as_ebu_tech_3341_says(tmp_path, level):
 def test_the_measurement_sees_every_sample_up_to_the_last(tmp_path):
     # Quiet for 9 s, loud in the last second: a measuring branch that stopped early would miss it.
     late = tmp_path / "late.wav"
-    subprocess.run([ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i",
-                    "aevalsrc=if(gt(t\\,9)\\,0.9*sin(2*PI*1000*t)\\,0.01*sin(2*PI*1000*t)):s=44100:d=10",
-                    str(late)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_binary(),
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "aevalsrc=if(gt(t\\,9)\\,0.9*sin(2*PI*1000*t)\\,0.01*sin(2*PI*1000*t)):s=44100:d=10",
+            str(late),
+        ],
+        check=True,
+    )
 
     result, _ = convert(late)
 
@@ -156,8 +185,10 @@ def test_the_measurement_sees_every_sample_up_to_the_last(tmp_path):
 
 def test_silence_has_no_true_peak_and_the_gated_floor_as_its_loudness(tmp_path):
     silent = tmp_path / "silence.wav"
-    subprocess.run([ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo", "-t", "3",
-                    str(silent)], check=True)
+    subprocess.run(
+        [ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo", "-t", "3", str(silent)],
+        check=True,
+    )
 
     result, _ = convert(silent)
 
@@ -167,14 +198,43 @@ def test_silence_has_no_true_peak_and_the_gated_floor_as_its_loudness(tmp_path):
 
 def test_a_flacs_vorbis_comments_and_cover_are_read(make_audio, tmp_path):
     cover = tmp_path / "cover.png"
-    subprocess.run([ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i", "color=red:s=32x32", "-frames:v", "1",
-                    str(cover)], check=True)
-    plain = make_audio("plain.flac", seconds=2, channels=2, codec="flac",
-                       extra=("-metadata", "title=Night Drive", "-metadata", "album=Roads", "-metadata", "date=1999"))
+    subprocess.run(
+        [ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i", "color=red:s=32x32", "-frames:v", "1", str(cover)],
+        check=True,
+    )
+    plain = make_audio(
+        "plain.flac",
+        seconds=2,
+        channels=2,
+        codec="flac",
+        extra=("-metadata", "title=Night Drive", "-metadata", "album=Roads", "-metadata", "date=1999"),
+    )
     flac = tmp_path / "covered.flac"
-    subprocess.run([ffmpeg_binary(), "-v", "error", "-i", str(plain), "-i", str(cover), "-map", "0", "-map", "1",
-                    "-c:a", "copy", "-c:v", "copy", "-disposition:v", "attached_pic", "-metadata:s:v",
-                    "comment=Cover (front)", str(flac)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_binary(),
+            "-v",
+            "error",
+            "-i",
+            str(plain),
+            "-i",
+            str(cover),
+            "-map",
+            "0",
+            "-map",
+            "1",
+            "-c:a",
+            "copy",
+            "-c:v",
+            "copy",
+            "-disposition:v",
+            "attached_pic",
+            "-metadata:s:v",
+            "comment=Cover (front)",
+            str(flac),
+        ],
+        check=True,
+    )
 
     result, _ = convert(flac)
 
@@ -186,8 +246,28 @@ def test_a_flacs_vorbis_comments_and_cover_are_read(make_audio, tmp_path):
 
 def test_a_video_track_is_not_taken_for_a_cover(tmp_path):
     video = tmp_path / "clip.mp4"
-    subprocess.run([ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i", "testsrc=s=64x64:d=2", "-f", "lavfi",
-                    "-i", "sine=d=2", "-c:v", "mpeg4", "-c:a", "aac", "-shortest", str(video)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_binary(),
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=s=64x64:d=2",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=d=2",
+            "-c:v",
+            "mpeg4",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(video),
+        ],
+        check=True,
+    )
 
     result, _ = convert(video)
 
@@ -197,8 +277,13 @@ def test_a_video_track_is_not_taken_for_a_cover(tmp_path):
 
 @pytest.mark.parametrize(
     "name, codec, expected_format, bits",
-    [("a.flac", "flac", "flac", 16), ("a.mp3", "libmp3lame", "mp3", None), ("a.ogg", "libvorbis", "ogg", None),
-     ("a.m4a", "aac", "mp4", None), ("a.aiff", "pcm_s16be", "aiff", 16)],
+    [
+        ("a.flac", "flac", "flac", 16),
+        ("a.mp3", "libmp3lame", "mp3", None),
+        ("a.ogg", "libvorbis", "ogg", None),
+        ("a.m4a", "aac", "mp4", None),
+        ("a.aiff", "pcm_s16be", "aiff", 16),
+    ],
 )
 def test_other_formats_ffmpeg_decodes_are_converted_the_same_way(make_audio, name, codec, expected_format, bits):
     result, mp3 = convert(make_audio(name, seconds=2, codec=codec))
@@ -351,8 +436,20 @@ def test_a_stop_while_ffmpeg_is_still_opening_the_source_is_an_interruption_too(
 
 @pytest.mark.parametrize(
     "layout, count",
-    [("mono", 1), ("stereo", 2), ("5.1", 6), ("5.1(side)", 6), ("7.1", 8), ("7.1(wide)", 8), ("5.1.4", 10),
-     ("3 channels", 3), ("hexagonal", 6), ("quad", 4), ("2 channels (FL+LFE)", 2), ("weird", None)],
+    [
+        ("mono", 1),
+        ("stereo", 2),
+        ("5.1", 6),
+        ("5.1(side)", 6),
+        ("7.1", 8),
+        ("7.1(wide)", 8),
+        ("5.1.4", 10),
+        ("3 channels", 3),
+        ("hexagonal", 6),
+        ("quad", 4),
+        ("2 channels (FL+LFE)", 2),
+        ("weird", None),
+    ],
 )
 def test_channel_layouts_are_counted(layout, count):
     assert channel_count(layout) == count

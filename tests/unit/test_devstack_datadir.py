@@ -15,6 +15,7 @@ def write_of(data: bytes):
     def write(file) -> tuple[int, None]:
         file.write(data)
         return len(data), None
+
     return write
 
 
@@ -86,8 +87,10 @@ def test_atomic_write_replaces_a_file_whole(tmp_path):
 
 def test_a_table_snapshot_round_trips_dynamodb_json(tmp_path):
     data = DataDirectory.open(tmp_path / "data")
-    items = [{"pk": {"S": "counter#user_id"}, "value": {"N": "41"}},
-             {"pk": {"S": "user#1"}, "name": {"S": "Zoë"}, "tags": {"SS": ["a", "b"]}, "blob": {"B": "AAE="}}]
+    items = [
+        {"pk": {"S": "counter#user_id"}, "value": {"N": "41"}},
+        {"pk": {"S": "user#1"}, "name": {"S": "Zoë"}, "tags": {"SS": ["a", "b"]}, "blob": {"B": "AAE="}},
+    ]
     try:
         assert data.write_table("users", iter(items)) == 2
         assert list(data.read_table("users")) == items
@@ -125,11 +128,11 @@ def test_the_part_size_of_a_multipart_etag_is_found_from_the_bytes():
     import hashlib
 
     data = io.BytesIO(os.urandom(5 * 1024 * 1024 + 4096)).getvalue()
-    parts = [data[:5 * 1024 * 1024], data[5 * 1024 * 1024:]]
+    parts = [data[: 5 * 1024 * 1024], data[5 * 1024 * 1024 :]]
     etag = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest() + "-2"
     hashes = _PartHashes((8 * 1024 * 1024, 5 * 1024 * 1024))
     for start in range(0, len(data), 1_000_000):
-        hashes.update(data[start:start + 1_000_000])
+        hashes.update(data[start : start + 1_000_000])
 
     assert hashes.matching_part_size(etag) == 5 * 1024 * 1024
     assert hashes.matching_part_size("0" * 32 + "-2") is None

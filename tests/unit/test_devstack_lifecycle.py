@@ -11,12 +11,16 @@ import time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CHILD = ("from devstack.lifecycle import die_with_parent; die_with_parent(); import time; print('asked', flush=True); "
-         "time.sleep(60)")
+CHILD = (
+    "from devstack.lifecycle import die_with_parent; die_with_parent(); import time; print('asked', flush=True); "
+    "time.sleep(60)"
+)
 # A stand-in for the stack's main process: starts CHILD with its own pid to watch, says the child's pid, waits.
-PARENT = ("import os, subprocess, sys, time; child = subprocess.Popen([sys.executable, '-c', sys.argv[1]], "
-          "env={**os.environ, 'DEVSTACK_PARENT_PID': str(os.getpid())}, stdout=subprocess.PIPE, text=True); "
-          "print(child.pid, child.stdout.readline().strip(), flush=True); time.sleep(60)")
+PARENT = (
+    "import os, subprocess, sys, time; child = subprocess.Popen([sys.executable, '-c', sys.argv[1]], "
+    "env={**os.environ, 'DEVSTACK_PARENT_PID': str(os.getpid())}, stdout=subprocess.PIPE, text=True); "
+    "print(child.pid, child.stdout.readline().strip(), flush=True); time.sleep(60)"
+)
 
 
 def running(pid: int) -> bool:
@@ -37,8 +41,13 @@ def wait_until_gone(pid: int, timeout: float = 15) -> float:
 
 
 def test_a_child_ends_when_the_main_process_is_killed():
-    parent = subprocess.Popen([sys.executable, "-c", PARENT, CHILD], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
-                              text=True, start_new_session=True)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, CHILD],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         pid, said = parent.stdout.readline().split(" ", 1)
         child = int(pid)
@@ -56,17 +65,26 @@ def test_a_child_ends_when_the_main_process_is_killed():
 
 
 def test_a_child_whose_main_process_is_already_gone_ends_at_once():
-    orphan = subprocess.run([sys.executable, "-c", CHILD], cwd=PROJECT_ROOT, capture_output=True, timeout=30,
-                            env={**os.environ, "DEVSTACK_PARENT_PID": "1" if os.getpid() != 1 else "2"}, check=False)
+    orphan = subprocess.run(
+        [sys.executable, "-c", CHILD],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        timeout=30,
+        env={**os.environ, "DEVSTACK_PARENT_PID": "1" if os.getpid() != 1 else "2"},
+        check=False,
+    )
 
     assert orphan.returncode == -signal.SIGTERM
     assert b"asked" not in orphan.stdout
 
 
 def test_kill_children_ends_this_process_s_own_children():
-    script = ("import subprocess; from devstack.lifecycle import kill_children; "
-              "ffmpeg = subprocess.Popen(['sleep', '60']); kill_children(); print(ffmpeg.wait(timeout=10))")
-    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                          timeout=30, check=True)
+    script = (
+        "import subprocess; from devstack.lifecycle import kill_children; "
+        "ffmpeg = subprocess.Popen(['sleep', '60']); kill_children(); print(ffmpeg.wait(timeout=10))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=30, check=True
+    )
 
     assert done.stdout.strip() == str(-signal.SIGKILL)

@@ -15,11 +15,23 @@ def every_error_class(base: type = errors.CloudSoundError) -> set[type]:
     return found
 
 
-@pytest.mark.parametrize("error_class, status", [
-    (http.BadRequest, 400), (errors.InvalidParameter, 400), (errors.Unauthenticated, 401), (errors.NotOwner, 403),
-    (errors.NotFound, 404), (errors.RecordingGone, 404), (errors.Conflict, 409), (errors.NotReady, 409),
-    (http.LengthRequired, 411), (errors.TooLarge, 413), (errors.NotAudio, 415), (errors.Invalid, 422),
-])
+@pytest.mark.parametrize(
+    "error_class, status",
+    [
+        (http.BadRequest, 400),
+        (errors.InvalidParameter, 400),
+        (errors.Unauthenticated, 401),
+        (errors.NotOwner, 403),
+        (errors.NotFound, 404),
+        (errors.RecordingGone, 404),
+        (errors.Conflict, 409),
+        (errors.NotReady, 409),
+        (http.LengthRequired, 411),
+        (errors.TooLarge, 413),
+        (errors.NotAudio, 415),
+        (errors.Invalid, 422),
+    ],
+)
 def test_each_error_maps_to_its_status(error_class, status):
     assert http.status_of(error_class("message")) == status
 

@@ -57,8 +57,7 @@ def test_a_rate_limit_item_expires_after_its_window_through_the_ttl():
 def test_an_expired_slot_gives_its_reservation_back_when_the_room_is_needed():
     store = InMemoryRecordingStore()
     service = service_on(store, Quotas(user=Quota(bytes=1000, seconds=3600), guest=Quota(0, 0)))
-    stale = new_recording(ALICE.id, "old.wav", status="awaiting_upload", reserved=900,
-                          expires_at=int(time.time()) - 1)
+    stale = new_recording(ALICE.id, "old.wav", status="awaiting_upload", reserved=900, expires_at=int(time.time()) - 1)
     store.create(stale)
     assert store.usage(ALICE.id).reserved == 900
 

@@ -9,7 +9,14 @@ import pytest
 
 from chalicelib.audio.ffmpeg import ffmpeg_binary
 from chalicelib.audio.mp3_frames import (
-    FrameWalker, InfoFrame, NotAFrame, _zero_bytes, crc16, crc16_combine, crc16_strip_end, crc16_uncombine,
+    FrameWalker,
+    InfoFrame,
+    NotAFrame,
+    _zero_bytes,
+    crc16,
+    crc16_combine,
+    crc16_strip_end,
+    crc16_uncombine,
     parse_header,
 )
 
@@ -37,9 +44,30 @@ def test_crc16_is_the_arc_variant_ffmpeg_uses():
 @pytest.fixture(scope="module")
 def ffmpeg_mp3(tmp_path_factory) -> bytes:
     path = tmp_path_factory.mktemp("mp3") / "tone.mp3"
-    subprocess.run([ffmpeg_binary(), "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
-                    "sine=frequency=440:sample_rate=44100:duration=30", "-ac", "2", "-c:a", "libmp3lame", "-b:a",
-                    "128k", "-id3v2_version", "0", "-metadata:s:a:0", "encoder=LAME3.100", str(path)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_binary(),
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=44100:duration=30",
+            "-ac",
+            "2",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "128k",
+            "-id3v2_version",
+            "0",
+            "-metadata:s:a:0",
+            "encoder=LAME3.100",
+            str(path),
+        ],
+        check=True,
+    )
     return path.read_bytes()
 
 
@@ -52,7 +80,7 @@ def test_the_rebuilt_info_frame_is_ffmpegs_for_the_same_frames(ffmpeg_mp3):
     assert info.music_crc == crc16(ffmpeg_mp3[length:])
     blank = bytearray(info.data)  # counts, seek table, padding, music length and both CRCs cleared
     for start, end in ((8, 116), (141, 144), (148, 156)):
-        blank[info.tag_offset + start:info.tag_offset + end] = bytes(end - start)
+        blank[info.tag_offset + start : info.tag_offset + end] = bytes(end - start)
     assert InfoFrame.parse(bytes(blank)).rebuilt(lengths, info.music_crc, info.delay_and_padding) == ffmpeg_mp3[:length]
     # frames, bytes, seek table and CRCs all follow the frames it is given
     shorter = InfoFrame.parse(info.rebuilt(lengths[:100], 0x1234, info.delay_and_padding))
@@ -63,7 +91,7 @@ def test_the_walker_refuses_a_frame_of_another_kind(ffmpeg_mp3):
     length = parse_header(ffmpeg_mp3).length
     walker = FrameWalker()
     walker.lengths(ffmpeg_mp3[:20_000], length)
-    other = bytearray(ffmpeg_mp3[length:length + 2000])
+    other = bytearray(ffmpeg_mp3[length : length + 2000])
     other[2] = (other[2] & 0x0F) | 0xE0  # another bitrate
     with pytest.raises(NotAFrame):
         walker.lengths(bytes(other))

@@ -20,7 +20,7 @@ def test_one_peak_per_bucket_even_across_chunk_boundaries():
 
     meter = PeakMeter(bucket=4)
     for position in range(0, len(data), 3):  # chunks that do not line up with the slices
-        meter.feed(data[position:position + 3])
+        meter.feed(data[position : position + 3])
 
     assert meter.finish() == pytest.approx([8 / 128, 0.5, 1.0])
 

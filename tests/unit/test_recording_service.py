@@ -31,8 +31,12 @@ def service(store):
 
 
 def service_on(store, quotas=None):
-    return RecordingService(store, InMemoryAudioStorage(), LinkTimes(download_seconds=60, upload_seconds=600),
-                            quotas or Quotas(user=Quota(10**9, 36_000), guest=Quota(10**6, 60)))
+    return RecordingService(
+        store,
+        InMemoryAudioStorage(),
+        LinkTimes(download_seconds=60, upload_seconds=600),
+        quotas or Quotas(user=Quota(10**9, 36_000), guest=Quota(10**6, 60)),
+    )
 
 
 @pytest.fixture
@@ -41,8 +45,7 @@ def wav(make_audio):
 
 
 def add(store, owner=ALICE, **fields):
-    recording = new_recording(owner.id, fields.pop("name", "take.wav"), status=fields.pop("status", "ready"),
-                              **fields)
+    recording = new_recording(owner.id, fields.pop("name", "take.wav"), status=fields.pop("status", "ready"), **fields)
     store.create(recording)
     return recording
 
@@ -50,10 +53,18 @@ def add(store, owner=ALICE, **fields):
 def test_an_upload_is_stored_as_a_processing_recording_named_after_its_file(service, wav):
     recording = service.upload(ALICE, wav, filename="dir/take 1.wav", metadata={"kind": "song"})
 
-    assert (recording.status, recording.name, recording.kind, recording.owner) == ("processing", "take 1.wav",
-                                                                                   "song", ALICE.id)
-    assert recording.original == {"content_type": "audio/wav", "size": len(wav), "format": "wav",
-                                  "filename": "take 1.wav"}
+    assert (recording.status, recording.name, recording.kind, recording.owner) == (
+        "processing",
+        "take 1.wav",
+        "song",
+        ALICE.id,
+    )
+    assert recording.original == {
+        "content_type": "audio/wav",
+        "size": len(wav),
+        "format": "wav",
+        "filename": "take 1.wav",
+    }
     assert service.storage.objects[f"originals/{recording.id}"] == wav
 
 
@@ -71,13 +82,16 @@ def test_a_call_that_takes_wav_only_refuses_other_audio(service, make_audio):
         service.upload(ALICE, flac, formats=("wav",))
 
 
-@pytest.mark.parametrize("fields, owner_sees, others_see", [
-    ({}, True, True),
-    ({"visibility": "private"}, True, False),
-    ({"status": "awaiting_upload", "expires_in": 600}, True, False),
-    ({"status": "awaiting_upload", "expires_in": -1}, False, False),
-    ({"status": "failed", "error": "not audio"}, True, False),  # what failed may not be audio: the owner's alone
-])
+@pytest.mark.parametrize(
+    "fields, owner_sees, others_see",
+    [
+        ({}, True, True),
+        ({"visibility": "private"}, True, False),
+        ({"status": "awaiting_upload", "expires_in": 600}, True, False),
+        ({"status": "awaiting_upload", "expires_in": -1}, False, False),
+        ({"status": "failed", "error": "not audio"}, True, False),  # what failed may not be audio: the owner's alone
+    ],
+)
 def test_who_may_see_a_recording(service, store, fields, owner_sees, others_see):
     fields = dict(fields)
     if "expires_in" in fields:  # relative to when the test runs, not to when it was collected
@@ -237,8 +251,13 @@ def test_a_delete_removes_the_files_of_a_conversion_that_finished_as_it_was_dele
     store = ConvertedWhileDeleting()
     service = service_on(store)
     recording = add(store, status="processing")
-    service.storage.objects.update({f"originals/{recording.id}": b"RIFF", f"mp3/{recording.id}/e1.mp3": b"mp3",
-                                    f"peaks/{recording.id}/e1.json": b"{}"})
+    service.storage.objects.update(
+        {
+            f"originals/{recording.id}": b"RIFF",
+            f"mp3/{recording.id}/e1.mp3": b"mp3",
+            f"peaks/{recording.id}/e1.json": b"{}",
+        }
+    )
 
     service.delete(recording.id, ALICE)
 

@@ -9,9 +9,14 @@ from chalicelib.audio.sniff import UnreadableAudio, identify_audio
 
 @pytest.mark.parametrize(
     "name, codec, expected",
-    [("a.wav", "pcm_s16le", ("wav", "audio/wav")), ("a.wav", "pcm_f32le", ("wav", "audio/wav")),
-     ("a.flac", "flac", ("flac", "audio/flac")), ("a.mp3", "libmp3lame", ("mp3", "audio/mpeg")),
-     ("a.ogg", "libvorbis", ("ogg", "audio/ogg")), ("a.m4a", "aac", ("mp4", "audio/mp4"))],
+    [
+        ("a.wav", "pcm_s16le", ("wav", "audio/wav")),
+        ("a.wav", "pcm_f32le", ("wav", "audio/wav")),
+        ("a.flac", "flac", ("flac", "audio/flac")),
+        ("a.mp3", "libmp3lame", ("mp3", "audio/mpeg")),
+        ("a.ogg", "libvorbis", ("ogg", "audio/ogg")),
+        ("a.m4a", "aac", ("mp4", "audio/mp4")),
+    ],
 )
 def test_audio_is_identified_by_its_content(make_audio, name, codec, expected):
     kind = identify_audio(make_audio(name, codec=codec).read_bytes())

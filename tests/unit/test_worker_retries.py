@@ -20,8 +20,11 @@ from tests.unit.test_convert import signal_ffmpeg_on_first_chunk
 
 @pytest.fixture
 def sqs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name, value in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
@@ -54,4 +57,3 @@ def test_a_message_whose_conversion_was_stopped_is_kept_and_delivered_again(sqs,
     [message] = again["Messages"]
     assert message["Body"] == "take.wav"
     assert message["Attributes"]["ApproximateReceiveCount"] == "2"
-

@@ -17,5 +17,10 @@ from chalice import Blueprint
 
 from chalicelib.api.compat import audio_server, file_server, pigwav, task2, user_calls
 
-BLUEPRINTS: tuple[Blueprint, ...] = (audio_server.blueprint, file_server.blueprint, user_calls.blueprint,
-                                     pigwav.blueprint, task2.blueprint)
+BLUEPRINTS: tuple[Blueprint, ...] = (
+    audio_server.blueprint,
+    file_server.blueprint,
+    user_calls.blueprint,
+    pigwav.blueprint,
+    task2.blueprint,
+)

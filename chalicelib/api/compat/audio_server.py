@@ -34,8 +34,11 @@ def post_audio() -> Response:
     upload = upload_of(request)
     count_upload(request, user)
     recording = wiring.recording_service().upload(
-        user, upload.body, filename=upload.filename,
-        metadata={"name": query(request).get("name") or upload.fields.get("name")})
+        user,
+        upload.body,
+        filename=upload.filename,
+        metadata={"name": query(request).get("name") or upload.fields.get("name")},
+    )
     return Response(body=recording_view(recording, link_root(request)), status_code=200)
 
 
@@ -75,5 +78,7 @@ def download_audio() -> Response:
 @json_errors
 def audio_info() -> dict[str, Any]:
     newest, *older = _by_name_or_id()
-    return {**recording_view(newest, link_root(blueprint.current_request)),
-            "other_ids": [recording.id for recording in older]}
+    return {
+        **recording_view(newest, link_root(blueprint.current_request)),
+        "other_ids": [recording.id for recording in older],
+    }

@@ -32,8 +32,11 @@ def serve(request: Any, audio: AudioFile) -> Response:
     service = wiring.recording_service()
     accept = (request.headers.get("accept") or "").lower()
     if audio.size is not None and audio.size <= INLINE_BYTES and any(kind in accept for kind in _BINARY_ACCEPT):
-        return Response(body=service.read(audio), status_code=200, headers={
-            "Content-Type": audio.content_type, "Content-Disposition": content_disposition(audio.filename)})
+        return Response(
+            body=service.read(audio),
+            status_code=200,
+            headers={"Content-Type": audio.content_type, "Content-Disposition": content_disposition(audio.filename)},
+        )
     return redirect(service.presigned(audio))
 
 
@@ -59,12 +62,18 @@ def uploader(claimed_id: Any, token: Any, id_field: str, token_field: str) -> Us
 
 def upload_wav(user: User, upload: Upload, name: str | None) -> Recording:
     """A WAV upload from the PigWav and task-2 clients (WAV only, as those specs say)."""
-    return wiring.recording_service().upload(user, upload.body, filename=upload.filename,
-                                             metadata={"name": upload.fields.get("name") or name}, formats=("wav",))
+    return wiring.recording_service().upload(
+        user,
+        upload.body,
+        filename=upload.filename,
+        metadata={"name": upload.fields.get("name") or name},
+        formats=("wav",),
+    )
 
 
-def download_mp3(request: Any, record_id: str | None, owner_id: str | None, id_field: str,
-                 owner_field: str) -> Response:
+def download_mp3(
+    request: Any, record_id: str | None, owner_id: str | None, id_field: str, owner_field: str
+) -> Response:
     """The MP3 of the recording a PigWav or task-2 link names, for whoever may see it (a private one: its owner's
     token). A conversion under way is waited for a little, as those specs converted before answering; still
     converting after that: 409 with the status and Retry-After."""
@@ -99,4 +108,3 @@ def fields_of(request: Any) -> dict[str, Any]:
 
 def query(request: Any) -> dict[str, str]:
     return dict(request.query_params or {})
-

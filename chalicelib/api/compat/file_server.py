@@ -27,8 +27,16 @@ from chalicelib.recording import KIND_FIELDS, Recording
 from chalicelib.users import User
 
 blueprint = Blueprint(__name__)
-_KIND_ALIASES = {"song": "song", "podcast": "podcast", "audiobook": "audiobook", "audio_book": "audiobook",
-                 "audio-book": "audiobook", "audiobooks": "audiobook", "songs": "song", "podcasts": "podcast"}
+_KIND_ALIASES = {
+    "song": "song",
+    "podcast": "podcast",
+    "audiobook": "audiobook",
+    "audio_book": "audiobook",
+    "audio-book": "audiobook",
+    "audiobooks": "audiobook",
+    "songs": "song",
+    "podcasts": "podcast",
+}
 
 
 def _as_400(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -65,8 +73,12 @@ def _metadata(kind: str, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str
     extra: dict[str, Any] = {}
     if "duration" in fields and fields["duration"] is not None:
         duration = fields["duration"]
-        if (isinstance(duration, bool) or not isinstance(duration, (int, float)) or not 0 < duration <= 1e9
-                or round(duration, 6) == 0):
+        if (
+            isinstance(duration, bool)
+            or not isinstance(duration, (int, float))
+            or not 0 < duration <= 1e9
+            or round(duration, 6) == 0
+        ):
             raise BadRequest("duration must be a positive number of seconds", field="duration")
         extra["declared_duration"] = round(duration, 6)
     if fields.get("uploaded_time") is not None:
@@ -89,8 +101,12 @@ def _uploaded_time(value: Any) -> str:
 def _view(recording: Recording) -> dict[str, Any]:
     view = recording_view(recording, link_root(blueprint.current_request))
     duration = view["duration"] if view["duration"] is not None else recording.declared_duration
-    return {**view, "audioFileType": view["kind"], "duration": duration,
-            "uploaded_time": recording.uploaded_time or recording.created_at}
+    return {
+        **view,
+        "audioFileType": view["kind"],
+        "duration": duration,
+        "uploaded_time": recording.uploaded_time or recording.created_at,
+    }
 
 
 def _find(kind: str, audio_id: str, user: User) -> Recording:
@@ -106,8 +122,9 @@ def _find(kind: str, audio_id: str, user: User) -> Recording:
 def create_audio_file() -> dict[str, Any]:
     body = json_object(blueprint.current_request.raw_body)
     nested = given if isinstance(given := body.get("audioFileMetadata"), dict) else {}
-    kind = _kind(body.get("audioFileType") or body.get("filetype") or body.get("audio_file_type")
-                 or nested.get("audioFileType"))
+    kind = _kind(
+        body.get("audioFileType") or body.get("filetype") or body.get("audio_file_type") or nested.get("audioFileType")
+    )
     metadata, extra = _metadata(kind, body)
     user = _user()
     count_upload(blueprint.current_request, user)

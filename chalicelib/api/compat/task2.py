@@ -37,8 +37,9 @@ def task2_upload() -> dict[str, Any]:
     request = blueprint.current_request
     upload = upload_of(request, "file_wav")
     fields = {**query(request), **upload.fields}
-    user = uploader(fields.get("id_user"), fields.get("user_token") or bearer_token(request.headers),
-                    "id_user", "user_token")
+    user = uploader(
+        fields.get("id_user"), fields.get("user_token") or bearer_token(request.headers), "id_user", "user_token"
+    )
     recording = upload_wav(user, upload, query(request).get("name"))
     return {"URL for download": f"{link_root(request)}/api/download?id_record={recording.id}&id_user={user.id}"}
 
@@ -47,5 +48,6 @@ def task2_upload() -> dict[str, Any]:
 @json_errors
 def task2_download() -> Response:
     params = query(blueprint.current_request)
-    return download_mp3(blueprint.current_request, params.get("id_record"), params.get("id_user"), "id_record",
-                        "id_user")
+    return download_mp3(
+        blueprint.current_request, params.get("id_record"), params.get("id_user"), "id_record", "id_user"
+    )

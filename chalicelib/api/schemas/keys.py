@@ -17,8 +17,13 @@ class NewKey(Struct, kw_only=True):
 
     name: Annotated[str, Meta(min_length=1, max_length=MAX_NAME_LENGTH)]
     scope: Scope
-    expires_in: Annotated[int, Meta(ge=MIN_EXPIRES_IN, le=MAX_EXPIRES_IN,
-                                    description="seconds until the key stops working; none: never")] | None = None
+    expires_in: (
+        Annotated[
+            int,
+            Meta(ge=MIN_EXPIRES_IN, le=MAX_EXPIRES_IN, description="seconds until the key stops working; none: never"),
+        ]
+        | None
+    ) = None
 
 
 class ApiKey(Struct, kw_only=True):
