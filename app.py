@@ -29,7 +29,7 @@ from chalicelib.api.http import (
 from chalicelib.api.queries import list_query
 from chalicelib.api.representation import recording_view
 from chalicelib.api.uploads import metadata_from_params, upload_of
-from chalicelib.config import conversions_queue_name, dead_letter_queue_name, settings
+from chalicelib.config import conversions_queue_name, dead_letter_queue_name, settings, webhooks_queue_name
 from chalicelib.errors import NotFound
 from chalicelib.users import parse_user_id, validate_user_id, validate_user_name
 from chalicelib.web import page_html
@@ -316,3 +316,8 @@ def convert(event: SQSEvent) -> None:
 @app.on_sqs_message(queue=dead_letter_queue_name(), batch_size=1)
 def dead_letters(event: SQSEvent) -> None:
     wiring.converter().give_up(record.body for record in event)
+
+
+@app.on_sqs_message(queue=webhooks_queue_name(), batch_size=1)
+def deliver_webhooks(event: SQSEvent) -> None:
+    wiring.webhook_deliverer().handle(record.body for record in event)

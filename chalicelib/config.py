@@ -57,6 +57,10 @@ class Settings:
     registrations_per_window: int
     anonymous_uploads_per_window: int
     rate_window_seconds: int
+    webhooks_queue: str
+    webhooks_allow_loopback: bool  # the local stack: hooks may target http://127.0.0.1 (never deployed)
+    webhook_timeout_seconds: float
+    webhook_max_queue_delay: int  # SQS's longest message delay; a longer wait is several hops
 
 
 def _int(name: str, default: int) -> int:
@@ -92,6 +96,10 @@ def settings() -> Settings:
         registrations_per_window=_int("CLOUDSOUND_REGISTRATIONS_PER_WINDOW", 60),
         anonymous_uploads_per_window=_int("CLOUDSOUND_ANONYMOUS_UPLOADS_PER_WINDOW", 120),
         rate_window_seconds=_int("CLOUDSOUND_RATE_WINDOW_SECONDS", 600),
+        webhooks_queue=webhooks_queue_name(),
+        webhooks_allow_loopback=env("CLOUDSOUND_WEBHOOKS_ALLOW_LOOPBACK", "") == "1",
+        webhook_timeout_seconds=float(env("CLOUDSOUND_WEBHOOK_TIMEOUT_SECONDS") or 10),
+        webhook_max_queue_delay=_int("CLOUDSOUND_WEBHOOK_MAX_QUEUE_DELAY", 900),
     )
 
 
@@ -128,3 +136,9 @@ def dead_letter_queue_name() -> str:
 def conversions_queue_name() -> str:
     """The SQS queue the converter listens on; app.py needs it when the handler is declared."""
     return os.environ.get("CLOUDSOUND_QUEUE") or "cloudsound-conversions"
+
+
+def webhooks_queue_name() -> str:
+    """The SQS queue webhook deliveries wait in (and are retried through); app.py needs it when the handler is
+    declared."""
+    return os.environ.get("CLOUDSOUND_WEBHOOKS_QUEUE") or "cloudsound-webhooks"

@@ -58,6 +58,7 @@ from chalicelib.recording import Recording, RecordingChanges
 from chalicelib.recording_store import RecordingStore
 from chalicelib.s3_events import CreatedObject, s3_objects
 from chalicelib.storage import AudioStorage, StreamingWriter, mp3_key, original_key, peaks_key, recording_id_from_key
+from chalicelib.webhook_events import notify
 from chalicelib.tagging import Mp3Tagger, tag_bytes, tags_for
 
 # The S3 events are read in s3_events.py; they stay importable from here, where the converter's callers look.
@@ -119,6 +120,7 @@ class Converter:
                 marked = self.store.modify(recording_id, lambda current: given_up(current, created.size))
                 # a later delivery may have made it ready meanwhile: that stays
                 outcome = "failed" if marked.status == "failed" else "unchanged"
+                notify("recording.failed", marked if outcome == "failed" else None)
             except RecordingGone:
                 outcome = "unchanged"
         logs.event("dead_letter", recording_id=recording_id, outcome=outcome, level="error")
@@ -307,6 +309,7 @@ class Converter:
             and still_current(etag, self.storage.original_etag(recording.id))
         ):
             self.storage.delete(original_key(recording.id))
+        notify(f"recording.{decision.outcome}", written)  # the owner's webhooks, through their own queue
         return decision.outcome
 
 
