@@ -77,7 +77,7 @@ class KeyStore:
         self._table = table
         self._clock = clock
 
-    def list(self, user: User) -> list[Key]:
+    def of(self, user: User) -> list[Key]:
         """The user's keys, oldest first, with when each was last used (read from their tokens' items)."""
         keys = keys_of(self._user_item(user))
         used = self._last_used([key["token_hash"] for key in keys.values()])
@@ -90,7 +90,7 @@ class KeyStore:
         now = self._clock()
         expires = int(now + expires_in) if expires_in else None
         key_id = new_key_id()
-        key = {
+        key: dict[str, Any] = {
             "name": name,
             "scope": scope,
             "created_at": iso(now),

@@ -125,7 +125,7 @@ class Deliverer:
             entry["state"] = "failed"
         self.hooks.record(message["user"], message["hook"], message["id"], entry)
         log.info("webhook %s attempt %d to hook %s: %s", message["id"], attempt, message["hook"], status or error)
-        return entry["state"]
+        return str(entry["state"])
 
     def _attempt(self, hook: dict[str, Any], message: dict[str, Any], now: float) -> tuple[int | None, str | None]:
         """The receiver's status, or None and what went wrong (refused target, timeout, no connection)."""

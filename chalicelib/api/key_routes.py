@@ -56,7 +56,7 @@ def create_key() -> Response:
 @json_errors
 def list_keys() -> dict[str, Any]:
     user = signed_in(blueprint.current_request.headers)
-    return {"items": [key.public() for key in wiring.key_store().list(user)]}
+    return {"items": [key.public() for key in wiring.key_store().of(user)]}
 
 
 @route(

@@ -10,7 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from standardwebhooks import Webhook
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from chalicelib import aws, wiring
 from chalicelib.config import settings
@@ -123,7 +123,7 @@ def test_a_hook_hears_ready_signed_and_again_after_a_500(client, api, alice, bob
     assert delivery["attempts"] == 2 and delivery["last_status"] == 200 and delivery["state"] == "delivered"
     assert delivery["id"] == first["headers"]["webhook-id"] and delivery["recording"] == mine["id"]
     tampered = dict(second["headers"], **{"webhook-signature": first["headers"]["webhook-signature"][:-4] + "AAA="})
-    with pytest.raises(Exception):
+    with pytest.raises(WebhookVerificationError):
         Webhook(hook["secret"]).verify(second["body"], tampered)
 
     assert api.delete(f"/recordings/{mine['id']}", alice["token"]).status_code == 204
