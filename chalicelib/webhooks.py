@@ -37,6 +37,12 @@ def public_hook(hook_id: str, hook: dict[str, Any]) -> dict[str, Any]:
     return {"id": hook_id, "url": hook["url"], "events": list(hook["events"]), "created_at": hook["created_at"]}
 
 
+def _plain(entry: dict[str, Any]) -> dict[str, Any]:
+    """A log entry as JSON shows it: DynamoDB's numbers (Decimal) as integers."""
+    status = entry.get("last_status")
+    return {**entry, "attempts": int(entry["attempts"]), "last_status": int(status) if status is not None else None}
+
+
 class HookStore:
     def __init__(self, table: Any, clock: Callable[[], float] = time.time) -> None:
         self._table = table
@@ -80,7 +86,7 @@ class HookStore:
             raise NotFound(f"no webhook {hook_id}")
         item = self._table.get_item(Key={"pk": f"deliveries#{user_id}#{hook_id}"}, ConsistentRead=True).get("Item")
         log = dict((item or {}).get("log") or {})
-        entries = [{"id": message_id, **entry} for message_id, entry in log.items()]
+        entries = [{"id": message_id, **_plain(entry)} for message_id, entry in log.items()]
         return sorted(entries, key=lambda entry: (entry["created_at"], entry["id"]), reverse=True)
 
     def record(self, user_id: int, hook_id: str, message_id: str, entry: dict[str, Any]) -> None:

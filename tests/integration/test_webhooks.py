@@ -121,6 +121,7 @@ def test_a_hook_hears_ready_signed_and_again_after_a_500(client, api, alice, bob
     assert all(bob["name"] not in request["body"] for request in target.requests)
     [delivery] = api.get(f"/me/webhooks/{hook['id']}/deliveries", alice["token"]).json_body["items"]
     assert delivery["attempts"] == 2 and delivery["last_status"] == 200 and delivery["state"] == "delivered"
+    assert isinstance(delivery["attempts"], int) and isinstance(delivery["last_status"], int)
     assert delivery["id"] == first["headers"]["webhook-id"] and delivery["recording"] == mine["id"]
     tampered = dict(second["headers"], **{"webhook-signature": first["headers"]["webhook-signature"][:-4] + "AAA="})
     with pytest.raises(WebhookVerificationError):
