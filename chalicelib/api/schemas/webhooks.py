@@ -13,7 +13,12 @@ Event = Literal["recording.ready", "recording.failed", "recording.deleted"]
 
 class NewWebhook(Struct, kw_only=True):
     url: Annotated[
-        str, Meta(max_length=MAX_URL_LENGTH, description="https, to a public address (checked at every delivery)")
+        str,
+        Meta(
+            max_length=MAX_URL_LENGTH,
+            pattern="^https?://",
+            description="https, to a public address (checked at every delivery); http to 127.0.0.1 locally only",
+        ),
     ]
     events: Annotated[list[Event], Meta(min_length=1, max_length=3)]
 
