@@ -70,7 +70,7 @@ def test_a_read_key_reads_a_private_recording_and_is_refused_every_write(client,
         ),
         ("delete", "/me", None, bearer(reader)),
         ("post", "/post", wav, {**bearer(reader), "Content-Type": "audio/wav"}),
-        ("post", "/api/audio/create", json.dumps({"kind": "song", "name": "n"}), json_headers),
+        ("post", "/api/audio/create", json.dumps({"filetype": "song", "name": "n"}), json_headers),
         ("put", f"/api/audio/{private['kind']}/{private['id']}", json.dumps({"name": "z"}), json_headers),
         ("delete", f"/api/audio/{private['kind']}/{private['id']}", None, bearer(reader)),
     ]

@@ -218,3 +218,30 @@ def test_a_hook_that_does_not_fit_is_refused_naming_its_field(client, alice, bod
         headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"},
     )
     assert response.status_code == 422 and response.json_body["error"]["field"] == field
+
+
+def test_a_failed_conversion_is_told_and_the_deliveries_answer_as_documented(client, api, alice, local_hooks, receiver):
+    import msgspec
+    import requests
+
+    from chalicelib.api.schemas.webhooks import DeliveryList, WebhookList
+
+    target = receiver()
+    hook = add_hook(client, alice["token"], target.url, ["recording.failed"])
+    junk = b"<html>" + bytes(range(256)) * 40  # not audio
+    slot = client.http.post(
+        "/recordings",
+        body=json.dumps({"name": "junk.wav", "size": len(junk)}),
+        headers={"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"},
+    ).json_body
+    upload = slot["upload"]
+    assert requests.put(upload["url"], data=junk, headers=upload["headers"], timeout=30).status_code == 200
+    api.convert_pending()
+
+    assert deliver_pending(client) == 1
+    event = Webhook(hook["secret"]).verify(target.requests[0]["body"], target.requests[0]["headers"])
+    assert event["type"] == "recording.failed" and event["data"]["id"] == slot["id"]
+    assert event["data"]["status"] == "failed" and event["data"]["error"]
+    deliveries = api.get(f"/me/webhooks/{hook['id']}/deliveries", alice["token"]).body
+    assert msgspec.json.decode(deliveries, type=DeliveryList).items[0].state == "delivered"
+    msgspec.json.decode(api.get("/me/webhooks", alice["token"]).body, type=WebhookList)
