@@ -1,5 +1,6 @@
-"""Cloud Sound: routes and the converter's queue handlers. Each reads the request, calls one service, and answers;
-the earlier specs' calls are blueprints of their own (chalicelib/api/compat/)."""
+"""Cloud Sound: the recordings' routes and the converter's queue handlers. Each reads the request, calls one
+service, and answers. The page, the OpenAPI document and liveness (chalicelib/api/page_routes.py), the users
+(chalicelib/api/user_routes.py) and the earlier specs' calls (chalicelib/api/compat/) are blueprints of their own."""
 
 from __future__ import annotations
 
@@ -9,15 +10,13 @@ from chalice import Chalice, Response
 from chalice.app import Request, SQSEvent
 
 from chalicelib import logs, wiring
+from chalicelib.api import page_routes, user_routes
 from chalicelib.api.auth import signed_in, viewer_id
 from chalicelib.api.account import ACCOUNT_BLUEPRINTS
 from chalicelib.api.compat import BLUEPRINTS
-from chalicelib.api.scopes import request_scope
-from chalicelib.api.declared import route
-from chalicelib.api.limits import count_registration
+from chalicelib.api.declared import AUDIO_BODIES, route
 from chalicelib.api.http import (
     BINARY_TYPES,
-    BadRequest,
     access_log,
     is_json,
     json_errors,
@@ -29,10 +28,8 @@ from chalicelib.api.http import (
 from chalicelib.api.queries import list_query
 from chalicelib.api.representation import recording_view
 from chalicelib.api.uploads import metadata_from_params, upload_of
+from chalicelib.api.scopes import request_scope
 from chalicelib.config import conversions_queue_name, dead_letter_queue_name, settings, webhooks_queue_name
-from chalicelib.errors import NotFound
-from chalicelib.users import parse_user_id, validate_user_id, validate_user_name
-from chalicelib.web import page_html
 
 app = Chalice(app_name="cloudsound")
 app.api.binary_types.extend(t for t in BINARY_TYPES if t not in app.api.binary_types)
@@ -40,7 +37,7 @@ app.register_middleware(uniform_errors, "http")
 app.register_middleware(access_log, "http")
 app.register_middleware(request_scope, "http")
 logs.configure()
-for blueprint in (*BLUEPRINTS, *ACCOUNT_BLUEPRINTS):
+for blueprint in (*BLUEPRINTS, page_routes.blueprint, user_routes.blueprint, *ACCOUNT_BLUEPRINTS):
     app.register_blueprint(blueprint)
 
 
@@ -53,109 +50,6 @@ def current_request() -> Request:
 
 ID = {"type": "string", "pattern": "^[A-Za-z0-9-]{1,64}$"}
 RECORDING = {"recording_id": ID}
-AUDIO_BODIES = ("application/octet-stream", "audio/wav", "multipart/form-data")
-
-
-@route(
-    app,
-    "GET",
-    "/",
-    summary="the web page",
-    auth="open",
-    returns={200: None},
-    media={200: {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}},
-)
-def web_page() -> Response:
-    from chalicelib.web import page_headers  # its CSP, nosniff, Referrer-Policy and frame policy
-
-    return Response(body=page_html(), status_code=200, headers=page_headers())
-
-
-@route(
-    app,
-    "GET",
-    "/openapi.json",
-    summary="this document (OpenAPI 3.1)",
-    auth="open",
-    returns={200: None},
-    media={200: {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}},
-)
-def openapi() -> dict[str, Any]:
-    from chalicelib.api.openapi import openapi_document  # built on the first request, not at the cold start
-
-    return openapi_document()
-
-
-@route(app, "GET", "/health", summary="liveness", auth="open", returns={200: "Health"})
-def health() -> dict[str, Any]:
-    return {"status": "ok"}
-
-
-@route(
-    app,
-    "POST",
-    "/users",
-    summary="register: a token, shown once",
-    auth="open",
-    body="NewUser",
-    returns={201: "RegisteredUser"},
-    errors=(400, 409, 422, 429),
-)
-@json_errors
-def register_user() -> Response:
-    from chalicelib.api.contract import NewUser, decode_body
-
-    body = decode_body(current_request().raw_body, NewUser)
-    user_id = validate_user_id(body.id) if body.id is not None else None
-    count_registration(current_request())
-    user, token = wiring.user_store().register(validate_user_name(body.name), user_id)
-    return Response(
-        body={**user.public(), "token": token},
-        status_code=201,
-        headers={"Location": f"{link_root(current_request())}/users/{user.id}"},
-    )
-
-
-@route(
-    app,
-    "GET",
-    "/me",
-    summary="the token's user, with what their recordings use of their quota",
-    auth="token",
-    returns={200: "Me"},
-    errors=(401,),
-)
-@json_errors
-def who_am_i() -> dict[str, Any]:
-    user = signed_in(current_request().headers)
-    usage, quota = wiring.recording_service().usage(user)
-    return {
-        **user.public(),
-        "usage": {"bytes": usage.stored, "seconds": usage.seconds},
-        "reserved": {"bytes": usage.reserved},
-        "quota": {"bytes": quota.bytes, "seconds": quota.seconds},
-    }
-
-
-@route(
-    app,
-    "GET",
-    "/users/{user_id}",
-    summary="a user",
-    auth="open",
-    returns={200: "User"},
-    errors=(400, 404),
-    path_params={"user_id": {"type": "string", "pattern": "^[0-9]{1,16}$"}},
-)
-@json_errors
-def get_user(user_id: str) -> dict[str, Any]:
-    parsed = parse_user_id(user_id)
-    if parsed is None:
-        raise BadRequest("a user id is a positive integer", field="id")
-    user = wiring.user_store().get(parsed)
-    if user is None:
-        raise NotFound(f"no user {user_id}")
-    return user.public()
 
 
 @route(

@@ -26,7 +26,7 @@ from bench.aws_costs import (
     S3_PUT,
     lambda_seconds,
 )
-from chalicelib.storage import PART_BYTES
+from chalicelib.object_writer import PART_BYTES
 
 
 def cost_table(rows: list[dict]) -> str:

@@ -46,7 +46,7 @@ class Request:
 def seed(table: Any, first: int, count: int, me: int, rng: random.Random) -> list[str]:
     """`count` recordings numbered from `first`, newest first in creation order; returns the public ready ids."""
     from chalicelib.recording import KINDS, Recording
-    from chalicelib.recording_store import to_item
+    from chalicelib.recording_items import to_item
 
     epoch = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
     public_ids = []

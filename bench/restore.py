@@ -42,7 +42,7 @@ def write_library(data_dir: Path, recordings: int, total_bytes: int) -> list[dic
     from boto3.dynamodb.types import TypeSerializer
 
     from chalicelib.recording import Recording
-    from chalicelib.recording_store import to_item
+    from chalicelib.recording_items import to_item
     from devstack.datadir import DataDirectory
 
     serializer = TypeSerializer()

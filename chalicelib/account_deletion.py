@@ -21,6 +21,7 @@ from chalicelib import aws, wiring
 from chalicelib.clock import now_iso
 from chalicelib.config import settings
 from chalicelib.listing import BY_OWNER, Selection
+from chalicelib.recording_items import usage_key
 from chalicelib.users import User, tombstone_key
 
 Step = Callable[[int], None]
@@ -61,7 +62,7 @@ def _delete_recordings(owner: int) -> None:
     for recording_id in ids:  # the metadata first, as a single delete does (recording_service.delete)
         store.delete(recording_id)
         storage.delete_recording(recording_id)
-    aws.table(settings().recordings_table).delete_item(Key={"id": f"usage#{owner}"})  # recording_store's usage item
+    aws.table(settings().recordings_table).delete_item(Key={"id": usage_key(owner)})
 
 
 def _delete_user(user_id: int) -> None:

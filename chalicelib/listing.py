@@ -16,16 +16,19 @@ from typing import Any, Protocol
 from chalicelib import cursors
 from chalicelib.errors import InvalidParameter
 from chalicelib.recording import Recording
+from chalicelib.search_words import PUBLIC, index_keys, matches, query_words, search_key
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 READ_BUDGET = 1000
+MAX_SEARCH = 200  # characters of a search (?q=)
 
 # The store's newest-first indexes. Each holds a subset of recordings, partitioned by one value:
 FEED = "feed"  # every listed recording (one partition)
 BY_OWNER = "owner"  # every recording of one owner, unlisted ones too
 BY_NAME = "name"  # listed recordings with one exact name
 BY_KIND = "kind"  # listed recordings of one kind
+BY_WORD = "search"  # recordings with a word that begins with one prefix, in one scope (search_words.py)
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class ListQuery:
     max_duration: float | None = None
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
+    q: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,11 +57,14 @@ class Selection:
     status: str | None = None
     min_duration: float | None = None
     max_duration: float | None = None
+    words: tuple[str, ...] = ()  # a search's folded words: each begins a word of the recording
 
     def in_index(self, recording: Recording) -> bool:
         """Whether the index range holds the recording at all (what a store's index does by itself)."""
         if self.index == BY_OWNER:
             return recording.owner == self.partition
+        if self.index == BY_WORD:
+            return str(self.partition) in index_keys(recording)
         if not recording.listed:
             return False
         return {FEED: True, BY_NAME: recording.name == self.partition, BY_KIND: recording.kind == self.partition}[
@@ -75,6 +82,7 @@ class Selection:
             and (self.status is None or recording.status == self.status)
             and (self.min_duration is None or (duration is not None and duration >= self.min_duration))
             and (self.max_duration is None or (duration is not None and duration <= self.max_duration))
+            and (not self.words or matches(recording, self.words))
         )
 
     def admits(self, recording: Recording) -> bool:
@@ -96,6 +104,9 @@ def select(query: ListQuery, viewer_id: int | None) -> Selection:
         "min_duration": query.min_duration,
         "max_duration": query.max_duration,
     }
+    words = query_words(query.q or "")
+    if words:
+        return _search(query, viewer_id, words, filters)
     if query.owner is not None:
         own = query.owner == viewer_id
         return Selection(
@@ -112,6 +123,23 @@ def select(query: ListQuery, viewer_id: int | None) -> Selection:
     if query.kind is not None:
         return Selection(BY_KIND, query.kind, **filters)
     return Selection(FEED, **filters)
+
+
+def _search(query: ListQuery, viewer_id: int | None, words: tuple[str, ...], filters: dict[str, Any]) -> Selection:
+    """A search reads the index key of its longest word: the owner's scope (their unlisted recordings too, for
+    themselves) when the query names an owner, the public scope otherwise."""
+    own = query.owner is not None and query.owner == viewer_id
+    scope = PUBLIC if query.owner is None else f"own:{query.owner}"
+    return Selection(
+        BY_WORD,
+        search_key(scope, words),
+        listed_only=query.owner is not None and not own,
+        unexpired_at=int(time.time()) if own else None,
+        name=query.name,
+        kind=query.kind,
+        words=words,
+        **filters,
+    )
 
 
 def list_recordings(store: PagedStore, query: ListQuery, viewer_id: int | None) -> tuple[list[Recording], str | None]:

@@ -12,7 +12,7 @@ original is kept. Anything else (S3 or DynamoDB unavailable) raises, so SQS retr
 the message to the dead-letter queue.
 
 What happens at each step is decided by the pure functions of conversion_decisions.py (tested without AWS); this
-module fetches the facts they need, encodes, and stores what they decide.
+module fetches the facts they need, encodes, and stores what they decide (the last write: conversion_outcome.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,22 +43,21 @@ from chalicelib.conversion_decisions import (
     given_up,
     measured,
     not_audio,
-    outputs_replaced,
     ready,
     source_lost,
-    still_current,
-    too_large,
     version_changed,
 )
-from chalicelib.errors import ItemTooLarge, RecordingGone
+from chalicelib.conversion_outcome import OutcomeWriter
+from chalicelib.errors import RecordingGone
 from chalicelib.object_reader import ObjectVersionChanged
 from chalicelib.quotas import Quotas
-from chalicelib.recording import Recording, RecordingChanges
+from chalicelib.recording import Recording
 from chalicelib.recording_store import RecordingStore
 from chalicelib.s3_events import CreatedObject, s3_objects
-from chalicelib.storage import AudioStorage, StreamingWriter, mp3_key, original_key, peaks_key, recording_id_from_key
+from chalicelib.object_writer import StreamingWriter
+from chalicelib.storage import AudioStorage, mp3_key, recording_id_from_key
+from chalicelib.tagging import Mp3Tagger, tag_bytes
 from chalicelib.webhook_events import notify
-from chalicelib.tagging import Mp3Tagger, tag_bytes, tags_for
 
 # The S3 events are read in s3_events.py; they stay importable from here, where the converter's callers look.
 __all__ = ["ConversionSettings", "Converter", "CreatedObject", "s3_objects"]
@@ -95,6 +93,7 @@ class Converter:
         self.storage = storage
         self.conversion = conversion
         self.tagger = Mp3Tagger(store, storage)
+        self.outcomes = OutcomeWriter(store, storage, self.tagger)
 
     def handle(self, message_bodies: Iterable[str]) -> list[str]:
         """Process every object in the batch; returns what happened to each, for logs and tests."""
@@ -237,18 +236,7 @@ class Converter:
         measurements = measured(recording, conversion, arrived.size, kind)
         tagged = recording.with_changes(measurements)
         tag = tag_bytes(tagged, conversion.source_tags.pictures)
-        try:
-            with ThreadPoolExecutor(max_workers=1) as alongside:  # the two writes at the end, at the same time
-                peaks_written = alongside.submit(
-                    self.storage.put_json,
-                    peaks_key(recording.id, etag),
-                    {"peaks": conversion.peaks, "duration": conversion.duration},
-                )
-                writer.close(first=tag + conversion.head)
-                peaks_written.result()
-        except BaseException:
-            writer.abort()
-            raise
+        self.outcomes.store_outputs(recording.id, etag, conversion, writer, tag)
         facts.update(
             audio_seconds=conversion.duration, mp3_bytes=len(tag) + conversion.mp3_size, segments=conversion.segments
         )
@@ -274,44 +262,5 @@ class Converter:
     def _finish(
         self, recording: Recording, etag: str, decision: Fail | Ready, tagged: Recording | None = None
     ) -> Outcome:
-        """Write the outcome if the converted file is still the recording's current one, decided afresh at the
-        write: another upload replaced it meanwhile (its own conversion will finish), or the recording is gone.
-        The outputs of a conversion that does not count are removed, and so are those of the one it replaces.
-        `tagged` is the recording the MP3's tag was written from: edited since, the tag is rewritten. A file that is
-        not audio is deleted once its failure is written, if it is still the current one: nothing but audio is
-        ever hosted."""
-        replaced: list[str] = []
-
-        def change(current: Recording) -> RecordingChanges:
-            if not still_current(etag, self.storage.original_etag(recording.id)):
-                raise _Superseded()
-            replaced[:] = outputs_replaced(current, etag)
-            return decision.changes
-
-        try:
-            written = self.store.modify(recording, change)
-        except (RecordingGone, _Superseded) as lost:
-            self.storage.delete_outputs(recording.id, etag)  # leave no orphan
-            return "gone" if isinstance(lost, RecordingGone) else "superseded"
-        except ItemTooLarge:  # what the file carries cannot be kept (tags are capped: not expected)
-            self.storage.delete_outputs(recording.id, etag)
-            fallback = too_large(recording, etag, decision.changes)
-            if fallback is None:
-                raise
-            return self._finish(recording, etag, fallback)
-        for previous in replaced:
-            self.storage.delete_outputs(recording.id, previous)
-        if tagged is not None and tags_for(written) != tags_for(tagged):
-            self.tagger.sync(recording.id)
-        if (
-            isinstance(decision, Fail)
-            and decision.delete_file
-            and still_current(etag, self.storage.original_etag(recording.id))
-        ):
-            self.storage.delete(original_key(recording.id))
-        notify(f"recording.{decision.outcome}", written)  # the owner's webhooks, through their own queue
-        return decision.outcome
-
-
-class _Superseded(Exception):
-    """The converted file is no longer the recording's current one."""
+        """The outcome written, if the converted file is still the recording's current one (conversion_outcome.py)."""
+        return self.outcomes.write(recording, etag, decision, tagged)

@@ -16,30 +16,21 @@ from dataclasses import dataclass
 from typing import Any
 from collections.abc import Mapping
 
-from chalicelib.audio.sniff import AudioKind, UnreadableAudio, format_named, identify_audio
-from chalicelib.errors import NotAudio, NotFound, NotOwner, NotReady
+from chalicelib.audio.sniff import AudioKind, UnreadableAudio, identify_audio
+from chalicelib.downloads import AudioFile, audio_file
+from chalicelib.errors import NotAudio, NotFound, NotOwner
 from chalicelib.listing import ListQuery, list_recordings
 from chalicelib.metadata import clean_filename, declared_size, validate_metadata
 from chalicelib.quotas import Quota, Quotas
-from chalicelib.reservations import Reservations
+from chalicelib.reservations import Reservations, release
 from chalicelib.recording import Original, Recording, RecordingChanges, Status, Usage, looks_like_id, new_recording
 from chalicelib.recording_store import RecordingStore
-from chalicelib.storage import UPLOAD_HEADERS, AudioStorage, download_name, mp3_key, original_key, peaks_key
+from chalicelib.storage import UPLOAD_HEADERS, AudioStorage, peaks_key
 from chalicelib.tagging import Mp3Tagger, tags_for
 from chalicelib.users import User
 from chalicelib.webhook_events import notify
 
 log = logging.getLogger("cloudsound.recordings")
-
-
-@dataclass(frozen=True)
-class AudioFile:
-    """One stored rendition of a recording, as a download offers it."""
-
-    key: str
-    filename: str
-    content_type: str
-    size: int | None
 
 
 @dataclass(frozen=True)
@@ -131,27 +122,18 @@ class RecordingService:
         recording = self.owned(recording_id, user)
         audio = _identify(body)
         size = len(body)
-
-        def hold(current: Recording) -> RecordingChanges:
-            return {"reserved": (current.reserved or 0) + size}
-
-        self.reservations.within_quota(
-            user.id,
-            lambda room: self.store.modify(recording, hold, room),
-            size,
-            freed_bytes=int(recording.original.get("size") or 0),
-        )
+        self.reservations.hold(recording, size, freed_bytes=int(recording.original.get("size") or 0))
         try:
             etag = self.storage.put_original(
                 recording_id, body, audio.content_type, replacing=self.storage.original_etag(recording_id)
             )
         except BaseException:
-            self.store.modify(recording_id, lambda current: _released(current, size))
+            self.store.modify(recording_id, lambda current: release(current, size))
             raise
         original: Original = {"content_type": audio.content_type, "size": size, "format": audio.format}
 
         def change(current: Recording) -> RecordingChanges:
-            released = _released(current, size)
+            released = release(current, size)
             if current.converted_from(etag):
                 return released  # converted already, faster than this write
             if self.storage.original_etag(recording_id) != etag:
@@ -248,33 +230,8 @@ class RecordingService:
     # ---- audio ------------------------------------------------------------------------------------------------
 
     def audio_file(self, recording: Recording, audio_format: str = "mp3") -> AudioFile:
-        """The stored file a download of `recording` serves, or NotReady (409) with the status while there is none."""
-        if audio_format == "original":
-            if recording.status == "awaiting_upload":
-                raise NotReady("the file has not been uploaded yet", status=recording.status, retry_after=5)
-            sniffed = format_named(recording.original.get("format"))
-            if sniffed is None:  # only a file sniffed as audio is ever served: not checked yet, or not audio
-                if recording.status == "processing":
-                    raise NotReady("the file is still being checked", status=recording.status, retry_after=2)
-                raise NotFound("the uploaded file was not audio and was deleted")
-            return AudioFile(
-                original_key(recording.id),
-                download_name(recording.name, sniffed.extension),
-                sniffed.content_type,
-                recording.original.get("size"),
-            )
-        if recording.status != "ready":
-            if recording.status == "failed":
-                raise NotReady(
-                    f"the conversion failed: {recording.error}; the original is still available", status="failed"
-                )
-            raise NotReady("the MP3 is not ready yet, try again shortly", status=recording.status, retry_after=2)
-        return AudioFile(
-            mp3_key(recording.id, recording.source_etag or ""),
-            download_name(recording.name, ".mp3"),
-            "audio/mpeg",
-            recording.mp3.get("size") if recording.mp3 else None,
-        )
+        """The stored file a download of `recording` serves (downloads.py), or NotReady (409) while there is none."""
+        return audio_file(recording, audio_format)
 
     def audio_link(self, recording_id: str, viewer_id: int | None, audio_format: str = "mp3") -> str:
         return self.presigned(self.audio_file(self.visible(recording_id, viewer_id), audio_format))
@@ -302,11 +259,6 @@ def _owned_by(recording: Recording | None, user: User, recording_id: str = "") -
     if recording.owner != user.id:
         raise NotOwner("only the owner of a recording can change or delete it")
     return recording
-
-
-def _released(current: Recording, size: int) -> RecordingChanges:
-    """The change that gives back a reservation of `size` bytes."""
-    return {"reserved": max((current.reserved or 0) - size, 0) or None}
 
 
 def _identify(body: bytes) -> AudioKind:

@@ -1,4 +1,4 @@
-"""Where recordings are kept: the store's contract, and its DynamoDB implementation.
+"""Where recordings are kept: the store's contract, and its DynamoDB implementation (its items: recording_items.py).
 
 Every write is optimistic: it holds only if the recording is still the version it was read at (`version`, bumped by
 each write), so two writers never interleave — a PATCH racing the converter or a DELETE loses cleanly and, through
@@ -23,23 +23,25 @@ from __future__ import annotations
 import abc
 import random
 import time
-from decimal import Decimal
 from typing import Any
 from collections.abc import Callable, Mapping
 
 from chalicelib.clock import now_iso
 from chalicelib.errors import Conflict, ItemTooLarge, QuotaExceeded, RecordingGone
-from chalicelib.listing import BY_KIND, BY_NAME, BY_OWNER, FEED, Selection
-from chalicelib.recording import FIELDS, Recording, Usage
+from chalicelib.listing import BY_WORD, FEED, Selection
+from chalicelib.recording import Recording, Usage
+from chalicelib.search_index import SearchIndex
+from chalicelib.recording_items import (
+    INDEXES,
+    PUBLIC_FEED,
+    SORT_KEY,
+    filter_expression,
+    from_item,
+    number,
+    to_item,
+    usage_key,
+)
 
-PUBLIC_FEED = "public"
-SORT_KEY = "created_sk"
-INDEXES = {  # listing index -> (DynamoDB index name, its partition attribute)
-    FEED: ("public-index", "public_feed"),
-    BY_OWNER: ("owner-index", "owner"),
-    BY_NAME: ("name-index", "public_name"),
-    BY_KIND: ("kind-index", "public_kind"),
-}
 MODIFY_ATTEMPTS = 10
 TRANSACTION_ATTEMPTS = 5
 
@@ -106,27 +108,27 @@ class RecordingStore(abc.ABC):
 class DynamoRecordingStore(RecordingStore):
     def __init__(self, table: Any) -> None:
         self._table = table
+        self._search = SearchIndex(table)
 
     def get(self, recording_id: str) -> Recording | None:
         item = self._table.get_item(Key={"id": recording_id}, ConsistentRead=True).get("Item")
         return from_item(item) if item else None
 
     def usage(self, owner: int) -> Usage:
-        item = self._table.get_item(Key={"id": _usage_key(owner)}, ConsistentRead=True).get("Item") or {}
+        item = self._table.get_item(Key={"id": usage_key(owner)}, ConsistentRead=True).get("Item") or {}
         return Usage(int(item.get("bytes", 0)), float(item.get("seconds", 0)), int(item.get("reserved", 0)))
 
     def write(self, current: Recording | None, new: Recording | None, room: int | None = None) -> bool:
+        """The write, then the search index's entries that it changed (search_index.py)."""
+        written = self._write(current, new, room)
+        if written:
+            self._search.update(current, new)
+        return written
+
+    def _write(self, current: Recording | None, new: Recording | None, room: int | None) -> bool:
         target = new or current
         assert target is not None
-        if current is None:
-            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(id)"}
-        else:  # version 0: also an item written before versions were (it has no attribute)
-            unversioned = " OR attribute_not_exists(#version)" if current.version == 0 else ""
-            condition = {
-                "ConditionExpression": f"attribute_exists(id) AND (#version = :seen{unversioned})",
-                "ExpressionAttributeNames": {"#version": "version"},
-                "ExpressionAttributeValues": {":seen": current.version},
-            }
+        condition = _still(current)
         operation = {"Put": {"Item": to_item(new)}} if new is not None else {"Delete": {"Key": {"id": target.id}}}
         delta = _charge(new) - _charge(current)
         limited = room is not None and delta.bytes > 0
@@ -146,12 +148,12 @@ class DynamoRecordingStore(RecordingStore):
             raise _too_large(error) or error from None
         usage_update: dict[str, Any] = {
             "TableName": self._table.name,
-            "Key": {"id": _usage_key(target.owner)},
+            "Key": {"id": usage_key(target.owner)},
             "UpdateExpression": "ADD #bytes :bytes, #seconds :seconds, #reserved :reserved",
             "ExpressionAttributeNames": {"#bytes": "bytes", "#seconds": "seconds", "#reserved": "reserved"},
             "ExpressionAttributeValues": {
                 ":bytes": delta.bytes,
-                ":seconds": _number(delta.seconds),
+                ":seconds": number(delta.seconds),
                 ":reserved": delta.reserved,
             },
         }
@@ -163,6 +165,12 @@ class DynamoRecordingStore(RecordingStore):
             {kind: {**body, "TableName": self._table.name, **condition} for kind, body in operation.items()},
             {"Update": usage_update},
         ]
+        return self._transact(items, delta)
+
+    def _transact(self, items: list[dict[str, Any]], delta: Usage) -> bool:
+        """The recording's write and its owner's usage update, in one transaction: False if the recording changed,
+        QuotaExceeded if the usage would pass the room; tried again while another transaction holds the usage."""
+        client = self._table.meta.client
         for attempt in range(TRANSACTION_ATTEMPTS):
             try:
                 client.transact_write_items(TransactItems=items)
@@ -182,6 +190,9 @@ class DynamoRecordingStore(RecordingStore):
     def page(self, selection: Selection, limit: int, after: str | None) -> tuple[list[Recording], str | None]:
         from boto3.dynamodb.conditions import Key
 
+        if selection.index == BY_WORD:  # the index's page of ids, then those recordings, checked whole
+            ids, last_read = self._search.page(str(selection.partition), limit, after)
+            return [found for found in self._search.fetch(ids, from_item) if selection.admits(found)], last_read
         index, partition_attribute = INDEXES[selection.index]
         partition = PUBLIC_FEED if selection.index == FEED else selection.partition
         arguments: dict[str, Any] = {
@@ -196,7 +207,7 @@ class DynamoRecordingStore(RecordingStore):
                 SORT_KEY: after,
                 partition_attribute: partition,
             }
-        filters = _filter_expression(selection)
+        filters = filter_expression(selection)
         if filters is not None:
             arguments["FilterExpression"] = filters
         result = self._table.query(**arguments)
@@ -204,34 +215,18 @@ class DynamoRecordingStore(RecordingStore):
         return [from_item(item) for item in result.get("Items", [])], last[SORT_KEY] if last else None
 
 
-def _filter_expression(selection: Selection) -> Any:
-    """`Selection.passes_filters`, as a DynamoDB FilterExpression (None when there is nothing to filter)."""
-    from boto3.dynamodb.conditions import Attr, ConditionBase
-
-    conditions: list[ConditionBase] = []
-    if selection.listed_only:
-        conditions += [
-            Attr("visibility").eq("public"),
-            Attr("status").ne("awaiting_upload"),
-            Attr("status").ne("failed"),
-        ]
-    if selection.unexpired_at is not None:
-        conditions.append(
-            Attr("status").ne("awaiting_upload")
-            | Attr("expires_at").not_exists()
-            | Attr("expires_at").gt(selection.unexpired_at)
-        )
-    for name in ("name", "kind", "status"):
-        if getattr(selection, name) is not None:
-            conditions.append(Attr(name).eq(getattr(selection, name)))
-    if selection.min_duration is not None:
-        conditions.append(Attr("duration").gte(_number(selection.min_duration)))
-    if selection.max_duration is not None:
-        conditions.append(Attr("duration").lte(_number(selection.max_duration)))
-    expression: ConditionBase | None = None
-    for condition in conditions:
-        expression = condition if expression is None else expression & condition
-    return expression
+def _still(current: Recording | None) -> dict[str, Any]:
+    """The condition of a write over `current`: still that version (None: still no recording with that id)."""
+    if current is None:
+        return {"ConditionExpression": "attribute_not_exists(id)"}
+    unversioned = (
+        " OR attribute_not_exists(#version)" if current.version == 0 else ""
+    )  # also an item from before versions
+    return {
+        "ConditionExpression": f"attribute_exists(id) AND (#version = :seen{unversioned})",
+        "ExpressionAttributeNames": {"#version": "version"},
+        "ExpressionAttributeValues": {":seen": current.version},
+    }
 
 
 def _too_large(error: Exception) -> ItemTooLarge | None:
@@ -248,61 +243,5 @@ def _back_off(attempt: int) -> None:
     time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
 
 
-def _usage_key(owner: int) -> str:
-    """The item, in the same table, that keeps an owner's usage (no index attribute: it is in no list)."""
-    return f"usage#{owner}"
-
-
 def _charge(recording: Recording | None) -> Usage:
     return recording.charge if recording is not None else Usage()
-
-
-def index_attributes(recording: Recording) -> dict[str, Any]:
-    """The listing indexes' attributes a recording has: only listed recordings are in the public ones."""
-    attributes: dict[str, Any] = {SORT_KEY: recording.sort_key}
-    if recording.listed:
-        attributes.update(public_feed=PUBLIC_FEED, public_name=recording.name, public_kind=recording.kind)
-    return attributes
-
-
-def to_item(recording: Recording) -> dict[str, Any]:
-    """The DynamoDB item of a recording: its fields that have a value, and its index attributes."""
-    item = {name: getattr(recording, name) for name in FIELDS if getattr(recording, name) is not None}
-    if "participants" in item:
-        item["participants"] = list(item["participants"])
-    item["original"] = dict(recording.original)
-    dynamo_item: dict[str, Any] = _to_dynamo({**item, **index_attributes(recording)})
-    return dynamo_item
-
-
-def from_item(item: Mapping[str, Any]) -> Recording:
-    values = _from_dynamo({name: value for name, value in item.items() if name in FIELDS})
-    if values.get("participants") is not None:
-        values["participants"] = tuple(values["participants"])
-    return Recording(**values)
-
-
-def _number(value: float) -> Decimal:
-    return Decimal(str(value))
-
-
-def _to_dynamo(value: Any) -> Any:
-    """Floats become Decimals (DynamoDB numbers), recursively."""
-    if isinstance(value, float):
-        return _number(value)
-    if isinstance(value, dict):
-        return {key: _to_dynamo(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_dynamo(item) for item in value]
-    return value
-
-
-def _from_dynamo(value: Any) -> Any:
-    """Decimals back to ints or floats, recursively."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {key: _from_dynamo(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_from_dynamo(item) for item in value]
-    return value

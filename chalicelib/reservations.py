@@ -17,7 +17,7 @@ from collections.abc import Callable
 from chalicelib.errors import QuotaExceeded
 from chalicelib.listing import BY_OWNER, Selection
 from chalicelib.quotas import Quotas, check_room
-from chalicelib.recording import Recording, Usage
+from chalicelib.recording import Recording, RecordingChanges, Usage
 from chalicelib.recording_store import RecordingStore
 
 _EXPIRED_SWEEP_BUDGET = 1000  # items read at most when looking for expired slots
@@ -32,6 +32,17 @@ class Reservations:
         """Store a new recording whose charge (its body's size, or a slot's reservation) must fit its owner's
         quota."""
         self.within_quota(recording.owner, lambda room: self.store.create(recording, room), recording.charge.bytes)
+
+    def hold(self, recording: Recording, size: int, freed_bytes: int = 0) -> None:
+        """Reserve `size` more bytes on an existing recording (a file about to be stored for it), within its owner's
+        quota; `freed_bytes`: what the file it replaces gives back."""
+
+        def held(current: Recording) -> RecordingChanges:
+            return {"reserved": (current.reserved or 0) + size}
+
+        self.within_quota(
+            recording.owner, lambda room: self.store.modify(recording, held, room), size, freed_bytes=freed_bytes
+        )
 
     def within_quota(self, owner: int, write: Callable[[int], object], adding_bytes: int, freed_bytes: int = 0) -> None:
         """Run `write(room)` (a store write given `room`, the bytes the owner may use in all) so that it holds only
@@ -71,3 +82,8 @@ class Reservations:
         return QuotaExceeded(
             "over your quota: other uploads took the room meanwhile; try again", adding_bytes=adding_bytes
         )
+
+
+def release(current: Recording, size: int) -> RecordingChanges:
+    """The change that gives back a reservation of `size` bytes."""
+    return {"reserved": max((current.reserved or 0) - size, 0) or None}

@@ -24,27 +24,14 @@ from tqdm import tqdm
 from cloudsound.account import add_account_commands
 from cloudsound.keys import add_key_commands
 from cloudsound.client import CHUNK, DEFAULT_URL, Client, CliError, ProgressFile, load_config, output
-
-KIND_OPTIONS = ("host", "title", "author", "narrator")
-
-
-def kind_fields(args: argparse.Namespace) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    if args.kind:
-        fields["kind"] = args.kind
-    for name in KIND_OPTIONS:
-        if getattr(args, name):
-            fields[name] = getattr(args, name)
-    if args.participant:
-        fields["participants"] = args.participant
-    return fields
+from cloudsound.fields import add_field_options, kind_fields
 
 
 def upload_one(client: Client, path: Path, args: argparse.Namespace) -> dict[str, Any]:
     if not path.is_file():
         raise CliError(f"{path}: no such file")
     size = path.stat().st_size
-    body = {"name": args.name or path.name, "size": size, **kind_fields(args)}
+    body = {"name": args.name or path.name, "size": size, **kind_fields(client, args)}
     if args.private:
         body["visibility"] = "private"
     created = client.call("POST", "/recordings", auth=True, json=body).json()
@@ -126,6 +113,7 @@ def command_list(client: Client, args: argparse.Namespace) -> None:
             "min_duration": args.min_duration,
             "max_duration": args.max_duration,
             "limit": args.limit,
+            "q": args.search,
         }.items()
         if value is not None
     }
@@ -178,24 +166,15 @@ def command_rm(client: Client, args: argparse.Namespace) -> None:
 
 
 def command_edit(client: Client, args: argparse.Namespace) -> None:
-    changes = kind_fields(args)
+    changes = kind_fields(client, args)
     if args.name:
         changes["name"] = args.name
     if args.visibility:
         changes["visibility"] = args.visibility
     if not changes:
-        raise CliError("nothing to change: give --name, --kind, --public/--private or a kind field")
+        raise CliError("nothing to change: give --name, --kind, --public/--private or --field NAME=VALUE")
     recording = client.call("PATCH", f"/recordings/{args.id}", auth=True, json=changes).json()
     output(args, recording, describe(recording))
-
-
-def add_kind_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kind", help="the kind of recording (the service says which there are and their fields)")
-    parser.add_argument("--host", help="a podcast's host")
-    parser.add_argument("--participant", action="append", help="a podcast's participant (repeat, up to 10)")
-    parser.add_argument("--title", help="an audiobook's title")
-    parser.add_argument("--author", help="an audiobook's author")
-    parser.add_argument("--narrator", help="an audiobook's narrator")
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -234,7 +213,7 @@ def add_transfer_commands(commands: Any, common: argparse.ArgumentParser) -> Non
     upload.add_argument("--name", help="the recording's name (default: the file name)")
     upload.add_argument("--private", action="store_true", help="visible to you only")
     upload.add_argument("--wait", action="store_true", help="wait until converted (exit 1 if it fails)")
-    add_kind_options(upload)
+    add_field_options(upload)
     upload.set_defaults(run=command_upload)
 
     download = commands.add_parser("download", parents=[common], help="download the MP3 (or the original)")
@@ -249,6 +228,9 @@ def add_recording_commands(commands: Any, common: argparse.ArgumentParser) -> No
     listing.add_argument("--owner", help="a user id, or `me`")
     listing.add_argument("--kind", help="only recordings of this kind")
     listing.add_argument("--name", help="exact name")
+    listing.add_argument(
+        "--search", metavar="WORDS", help="words that begin words of the name, the kind fields, title or artist"
+    )
     listing.add_argument("--status", help="only recordings in this state of conversion")
     listing.add_argument("--min-duration", type=float, metavar="SECONDS")
     listing.add_argument("--max-duration", type=float, metavar="SECONDS")
@@ -270,7 +252,7 @@ def add_recording_commands(commands: Any, common: argparse.ArgumentParser) -> No
     visibility = edit.add_mutually_exclusive_group()
     visibility.add_argument("--private", dest="visibility", action="store_const", const="private")
     visibility.add_argument("--public", dest="visibility", action="store_const", const="public")
-    add_kind_options(edit)
+    add_field_options(edit)
     edit.set_defaults(run=command_edit)
 
 

@@ -14,17 +14,13 @@ the domain (metadata.py, text.py): types say what a field can be, the domain wha
 
 from __future__ import annotations
 
-import json
-import re
-from typing import Annotated, Any, Literal, TypeVar
-from collections.abc import Mapping
+from typing import Annotated, Literal
 
-import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from chalicelib.api.http import BadRequest
-from chalicelib.errors import Invalid, InvalidParameter
-from chalicelib.listing import MAX_LIMIT
+from chalicelib.api.decoding import decode_body as decode_body, decode_query as decode_query
+from chalicelib.api.decoding import fields_given as fields_given
+from chalicelib.listing import MAX_LIMIT, MAX_SEARCH
 from chalicelib.metadata import MAX_FILENAME_LENGTH, MAX_OBJECT_BYTES, MAX_PARTICIPANTS, MAX_TEXT
 from chalicelib.recording import AudioFormat, Kind, Status, Visibility
 from chalicelib.users import MAX_NAME_LENGTH, MAX_USER_ID
@@ -83,6 +79,17 @@ class ListParams(Struct, kw_only=True):
     max_duration: Annotated[Seconds, Meta(description="seconds, inclusive")] | None = None
     limit: Annotated[int, Meta(ge=1, le=MAX_LIMIT)] | None = None
     cursor: Annotated[str, Meta(description="next_cursor of the previous page")] | None = None
+    q: (
+        Annotated[
+            str,
+            Meta(
+                max_length=MAX_SEARCH,
+                description="search: each word begins a word of the name, the kind fields or the original's title "
+                "and artist (case and accents ignored)",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class AudioParams(Struct, kw_only=True):
@@ -231,65 +238,3 @@ class ErrorDetail(Struct, kw_only=True):
 class Error(Struct, kw_only=True):
     error: ErrorDetail
     status: Annotated[Status, Meta(description="where the recording is (not ready yet)")] | UnsetType = UNSET
-
-
-# ---- validation -------------------------------------------------------------------------------------------------
-
-T = TypeVar("T", bound=Struct)
-_PATH = re.compile(r"at `\$\.([A-Za-z_]+)|required field `([A-Za-z_]+)`")
-
-
-def decode_body(raw: str | bytes, kind: type[T]) -> T:
-    """The JSON body as `kind`: 400 if it is not a JSON object, 422 naming the field that does not fit."""
-    if not raw or not raw.strip():
-        raw = b"{}"
-    try:  # the standard parser, not msgspec's: it keeps a lone surrogate ("\ud800"), which is then refused as
-        value = json.loads(raw)  # text with a 422 naming its field rather than as a body that is not JSON
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("the body is not valid JSON") from None
-    except RecursionError:
-        raise BadRequest("the body is nested too deeply") from None
-    if not isinstance(value, dict):
-        raise BadRequest("the body must be a JSON object")
-    try:
-        return msgspec.convert({name: _integral(item) for name, item in value.items()}, kind)
-    except msgspec.ValidationError as error:
-        field = _field(error)
-        details = {"field": field} if field else {}
-        raise Invalid(f"{field}: {_reason(error)}" if field else str(error), **details) from None
-
-
-def decode_query(params: Mapping[str, str] | None, kind: type[T], *, unknown_ok: bool = False) -> T:
-    """A query string as `kind`: empty values are absent; an unknown (unless `unknown_ok`) or unreadable parameter
-    is a 400 naming it (a list given `?q=` must not quietly answer the unfiltered list)."""
-    known = set(kind.__struct_fields__)
-    given = {name: value for name, value in (params or {}).items() if value != "" and (name in known or not unknown_ok)}
-    for name in given:
-        if name not in known:
-            raise InvalidParameter(f"{name} is not a parameter here; known: {', '.join(sorted(known))}", field=name)
-    try:
-        return msgspec.convert(given, kind, strict=False)
-    except msgspec.ValidationError as error:
-        field = _field(error)
-        details = {"field": field} if field else {}
-        raise InvalidParameter(f"{field}: {_reason(error)}" if field else str(error), **details) from None
-
-
-def _integral(value: Any) -> Any:
-    """JSON Schema's integer admits 255.0 (and clients send it): an integral float is that integer; a string never
-    is."""
-    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 2**63 else value
-
-
-def fields_given(struct: Struct) -> dict[str, Any]:
-    """The fields a request set (null included), as the plain values the domain takes."""
-    return {name: value for name in struct.__struct_fields__ if (value := getattr(struct, name)) is not UNSET}
-
-
-def _field(error: msgspec.ValidationError) -> str | None:
-    match = _PATH.search(str(error))
-    return (match.group(1) or match.group(2)) if match else None
-
-
-def _reason(error: msgspec.ValidationError) -> str:
-    return str(error).split(" - at `")[0].replace("`", "").lower()

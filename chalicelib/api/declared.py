@@ -17,6 +17,7 @@ from chalicelib.api.scopes import Scope, needed_scope
 if TYPE_CHECKING:
     from chalice import Blueprint, Chalice
 
+AUDIO_BODIES = ("application/octet-stream", "audio/wav", "multipart/form-data")  # the media types of an audio body
 Auth = Literal["open", "optional", "token"]  # nobody needed; a token changes what is seen; a token required
 
 
@@ -26,7 +27,7 @@ class Operation:
     path: str
     summary: str
     auth: Auth
-    returns: Mapping[int, str | None]  # status -> the contract type of its JSON body (None: no JSON body)
+    returns: Mapping[int, str | None]  # status -> the contract type of its JSON body ("T[]": a list; None: no body)
     errors: tuple[int, ...] = ()
     body: str | None = None  # the contract type of a JSON body
     required_body: bool = False
@@ -34,6 +35,7 @@ class Operation:
     query: str | None = None  # the contract type of the query string
     path_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     media: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # non-JSON answers: status -> response
+    tags: tuple[str, ...] = ()  # "compat" for the earlier specs' calls
 
     @property
     def scope(self) -> Scope | None:

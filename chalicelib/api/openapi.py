@@ -1,6 +1,6 @@
-"""The OpenAPI 3.1 document of every route, served at /openapi.json. The primary API's operations come from the route
-table (api/declared.py) and their schemas from the declared types (api/contract.py), so the document says what the
-code validates and answers; the earlier specs' calls (api/compat/) are described here by hand, in their own shapes.
+"""The OpenAPI 3.1 document of every route, served at /openapi.json. The operations come from the route table
+(api/declared.py), the primary API's and the earlier specs' (api/compat/, tagged "compat") alike, and their schemas
+from the declared types (api/contract.py, api/schemas/), so the document says what the code validates and answers.
 A test checks the document against the app's routes both ways, another sends every declared limit and one past it,
 and schemathesis fuzzes the running stack from it."""
 
@@ -12,20 +12,15 @@ from typing import Any
 from chalicelib.api.declared import OPERATIONS, Operation
 
 ERROR = {"$ref": "#/components/schemas/Error"}
-RECORDING = {"$ref": "#/components/schemas/Recording"}
-ID_PATTERN = "^[A-Za-z0-9-]{1,64}$"
 SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "open": [],
     "optional": [{"bearer": []}, {}],
     "token": [{"bearer": []}],
 }
-OPTIONAL_AUTH = SECURITY["optional"]
 SCOPES = (
     "A token: the one from registration, or an API key (POST /me/keys). A key of scope `read` may make every "
     "GET; any other method needs `write` (403 insufficient_scope otherwise). Each operation names its scope."
 )
-TEXT = {"type": "string", "maxLength": 100}
-LOOSE_OBJECT = {"type": "object"}
 BINARY = {"type": "string", "format": "binary"}
 AUDIO_BODY = {
     "content": {
@@ -33,13 +28,6 @@ AUDIO_BODY = {
         "audio/wav": {"schema": BINARY},
         "multipart/form-data": {"schema": {"type": "object", "properties": {"file": BINARY}}},
     }
-}
-DOWNLOAD = {
-    "200": {
-        "description": "the file's bytes (small files, binary Accept)",
-        "content": {"audio/*": {"schema": BINARY}, "application/octet-stream": {"schema": BINARY}},
-    },
-    "302": {"description": "a presigned S3 link to the file", "headers": {"Location": {"schema": {"type": "string"}}}},
 }
 ERRORS = {
     400: "bad parameters or body",
@@ -71,7 +59,9 @@ def _query(name: str, schema: dict[str, Any], description: str = "", required: b
     return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
 
 
-def _ref(name: str) -> dict[str, str]:
+def _ref(name: str) -> dict[str, Any]:
+    if name.endswith("[]"):
+        return {"type": "array", "items": _ref(name[:-2])}
     return {"$ref": f"#/components/schemas/{name}"}
 
 
@@ -83,9 +73,6 @@ def openapi_document() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for operation in OPERATIONS:
         paths.setdefault(operation.path, {})[operation.method.lower()] = _operation(operation, schemas)
-    from chalicelib.api.openapi_compat import compat_paths  # it builds on the pieces here
-
-    paths.update(compat_paths(_query_parameters(schemas, "ListParams")))
     _state_scopes(paths)
     responses = {f"E{status}": _json(ERROR, description) for status, description in ERRORS.items()}
     responses["E429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
@@ -127,6 +114,8 @@ def _state_scopes(paths: dict[str, Any]) -> None:
 
 def _operation(operation: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
     described: dict[str, Any] = {"summary": operation.summary, "security": SECURITY[operation.auth]}
+    if operation.tags:
+        described["tags"] = list(operation.tags)
     parameters = [_path_param(name, dict(schema)) for name, schema in operation.path_params.items()]
     if operation.query:
         parameters += _query_parameters(schemas, operation.query)

@@ -27,6 +27,7 @@ def list_query(params: Mapping[str, str]) -> ListQuery:
         max_duration=_seconds(given.max_duration),
         limit=given.limit or DEFAULT_LIMIT,
         cursor=given.cursor,
+        q=given.q,
     )
 
 

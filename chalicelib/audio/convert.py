@@ -17,19 +17,15 @@ One ffmpeg process does everything:
   graph that also measures the full-rate audio's loudness and true peak (ffmpeg_log.MEASURE_GRAPH; a graph of its
   own, so ffmpeg 7 runs it on another core alongside the encoder).
 
-The ffmpeg command is audio/ffmpeg_command.py's; the threads that watch it audio/ffmpeg_watch.py's; how its end is
-told, audio/ffmpeg_failure.py's; what comes back and the errors, audio/conversion.py's.
+The pass, run to its end, is audio/encode_pass.py's; its ffmpeg command audio/ffmpeg_command.py's; the threads that
+watch it audio/ffmpeg_watch.py's; how its end is told, audio/ffmpeg_failure.py's; what comes back and the errors,
+audio/conversion.py's.
 """
 
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import BinaryIO
 
 from mutagen.mp3 import MP3, HeaderNotFoundError
 
@@ -43,14 +39,13 @@ from chalicelib.audio.conversion import (
     TooSlow,
 )
 from chalicelib.audio.cover import cover_picture
-from chalicelib.audio.ffmpeg_command import encode_command, network_options, protocols
+from chalicelib.audio.encode_pass import Ended, Pass, run_pass
+from chalicelib.audio.ffmpeg_command import network_options, protocols
 from chalicelib.audio.ffmpeg_failure import failure
 from chalicelib.audio.ffmpeg_log import loudness, source_info
-from chalicelib.audio.ffmpeg_watch import Watch
-from chalicelib.audio.growing_file import GrowingFile, hand_on
 from chalicelib.audio.mp3_tags import Tags, read_tag
 from chalicelib.audio.peaks import downsample
-from chalicelib.audio.segments import Helper, Joiner, JoinFailed, Segment, join, mp3_rate, plan, start_helpers, stop
+from chalicelib.audio.segments import Segment, plan
 from chalicelib.audio.source_layout import SourceLayout, read_layout
 
 __all__ = [
@@ -67,52 +62,6 @@ __all__ = [
 
 CHUNK_BYTES = 1 << 20
 _FIRST_FRAMES_BYTES = 1 << 14  # the MP3's Info frame and a few frames after it: always held
-
-
-@dataclass(frozen=True)
-class _Pass:
-    """How the file is read and encoded: the source, the options that read it, and its segments (none: one pass)."""
-
-    source: str
-    headers: Mapping[str, str] | None
-    network: list[str]
-    demuxer: str | None
-    layout: SourceLayout | None
-    pieces: list[Segment]
-    bitrate_kbps: int
-    reservoir: bool
-    max_seconds: float | None
-    max_channel_samples: int | None
-    max_wall_seconds: float | None
-
-    @property
-    def lock(self) -> list[str]:
-        return ["-f", self.demuxer] if self.demuxer else []
-
-
-@dataclass(frozen=True)
-class _Output:
-    """What the encoders wrote: the MP3's final head, where ffmpeg's ID3 tag ends and the audio's size after it,
-    that tag; and, for segments, a join that failed and whether the first pass was stopped because of it."""
-
-    head: bytes
-    tag_end: int
-    size: int
-    ffmpeg_tag: bytes
-    join_failure: JoinFailed | None = None
-    stopped_first: bool = False
-
-
-@dataclass(frozen=True)
-class _Ended:
-    """A pass that has ended: its output, its exit code, its log's tail and facts, and the helpers' ends."""
-
-    output: _Output
-    returncode: int
-    log: list[str]
-    facts: dict[str, str]
-    peaks: list[float]
-    helper_logs: list[tuple[int, list[str]]]
 
 
 def convert_to_mp3(
@@ -149,7 +98,7 @@ def convert_to_mp3(
     layout, pieces = _segments(
         source, source_headers, segments, parallel_from_seconds, max_seconds, max_channel_samples
     )
-    encode = _Pass(
+    encode = Pass(
         source=source,
         headers=source_headers,
         network=network_options(source, source_headers),
@@ -162,131 +111,12 @@ def convert_to_mp3(
         max_channel_samples=max_channel_samples,
         max_wall_seconds=max_wall_seconds,
     )
-    ended = _run(encode, write, max(held_bytes, _FIRST_FRAMES_BYTES), chunk_bytes)
+    ended = run_pass(encode, write, max(held_bytes, _FIRST_FRAMES_BYTES), chunk_bytes)
     duration = _check(ended, encode)
     return _result(ended, encode, duration)
 
 
-def _run(encode: _Pass, write: Callable[[bytes], None], held_bytes: int, chunk_bytes: int) -> _Ended:
-    """Run the pass (and its segments' helpers) to the end, whatever happens; nothing of it is left behind."""
-    workdir = tempfile.TemporaryDirectory(prefix="cloudsound-")
-    mp3_path = os.path.join(workdir.name, "out.mp3")
-    open(mp3_path, "wb").close()  # there from the start: the reader opens it before ffmpeg writes
-    peaks_read, peaks_write = os.pipe()
-    command = encode_command(
-        encode.source,
-        [*encode.network, *encode.lock],
-        mp3_path,
-        peaks_write,
-        bitrate_kbps=encode.bitrate_kbps,
-        reservoir=encode.reservoir,
-        max_seconds=encode.max_seconds,
-        end_sample=encode.pieces[0].end if encode.pieces else None,
-    )
-    try:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            pass_fds=(peaks_write,),
-        )
-    except BaseException:
-        workdir.cleanup()
-        raise
-    finally:
-        os.close(peaks_write)
-    watch = Watch(process, peaks_read, encode.max_channel_samples, encode.max_wall_seconds)
-    helpers: list[Helper] = []
-    try:
-        helpers = (
-            start_helpers(
-                encode.source,
-                encode.layout,
-                encode.pieces[1:],
-                encode.bitrate_kbps,
-                workdir.name,
-                encode.network,
-                encode.demuxer,
-            )
-            if encode.layout
-            else []
-        )
-        watch.deadline.processes += [helper.process for helper in helpers]
-        with open(mp3_path, "rb") as growing:
-            if encode.pieces:
-                output = _joined(encode, growing, process, helpers, write, held_bytes, chunk_bytes)
-            else:
-                output = _single(growing, process, write, held_bytes, chunk_bytes)
-    except BaseException:
-        process.kill()
-        raise
-    finally:
-        returncode = process.wait()
-        watch.deadline.cancel()
-        stopped = stop(helpers)
-        watch.join()
-        helper_logs = [(helper.process.returncode, helper.log()) for helper in helpers if helper not in stopped]
-        workdir.cleanup()
-    return _Ended(
-        output=output,
-        returncode=returncode,
-        log=list(watch.log),
-        facts=watch.facts,
-        peaks=watch.meter.finish(),
-        helper_logs=helper_logs,
-    )
-
-
-def _single(
-    growing: BinaryIO,
-    process: subprocess.Popen[bytes],
-    write: Callable[[bytes], None],
-    held_bytes: int,
-    chunk_bytes: int,
-) -> _Output:
-    tag_end, size = hand_on(GrowingFile(growing, process), write, held_bytes, chunk_bytes)
-    # Final now that ffmpeg has finished: its tag (the source's tags), the Info frame, the held bytes.
-    growing.seek(tag_end)
-    head = growing.read(min(held_bytes, size))
-    growing.seek(0)
-    return _Output(head=head, tag_end=tag_end, size=size, ffmpeg_tag=growing.read(tag_end))
-
-
-def _joined(
-    encode: _Pass,
-    growing: BinaryIO,
-    process: subprocess.Popen[bytes],
-    helpers: list[Helper],
-    write: Callable[[bytes], None],
-    held_bytes: int,
-    chunk_bytes: int,
-) -> _Output:
-    assert encode.layout is not None
-    joiner = Joiner(write, held_bytes, chunk_bytes, expected_rate=mp3_rate(encode.layout.sample_rate))
-    join_failure: JoinFailed | None = None
-    stopped_first = False  # the first pass stopped by us, because the join had failed
-    try:
-        join(joiner, (GrowingFile(growing, process), growing), helpers, encode.pieces)
-        process.wait()
-        for helper in helpers:
-            helper.process.wait()
-        head = joiner.finish()
-    except JoinFailed as failed:  # a helper that ended early says why, if it can: see _check
-        join_failure, head, stopped_first = failed, b"", process.poll() is None
-        process.kill()
-    growing.seek(0)
-    return _Output(
-        head=head,
-        tag_end=joiner.tag_end,
-        size=joiner.size,
-        ffmpeg_tag=growing.read(joiner.tag_end),
-        join_failure=join_failure,
-        stopped_first=stopped_first,
-    )
-
-
-def _check(ended: _Ended, encode: _Pass) -> float:
+def _check(ended: Ended, encode: Pass) -> float:
     """Raise the error of a pass that failed, in the order that tells most; else the audio's duration, as decoded."""
     facts, output = ended.facts, ended.output
     if "over_budget" in facts:  # stopped by us, before anything else
@@ -323,7 +153,7 @@ def _check(ended: _Ended, encode: _Pass) -> float:
     return duration
 
 
-def _result(ended: _Ended, encode: _Pass, decoded_seconds: float) -> Conversion:
+def _result(ended: Ended, encode: Pass, decoded_seconds: float) -> Conversion:
     """The finished conversion: the MP3's own figures from its Info frame, the source's tags and cover."""
     output = ended.output
     # The Info frame's LAME tag gives the length to the sample: its frames less the encoder delay and padding.

@@ -75,6 +75,14 @@ def encode_command(
         "mp3",
         "-y",
         mp3_path,
+        *_waveform_output(peaks_fd, limit),
+        *_measurements_output(limit),
+    ]
+
+
+def _waveform_output(peaks_fd: int, limit: list[str]) -> list[str]:
+    """The measuring filter graph, and its waveform as low-rate 8-bit mono PCM to the pipe `peaks_fd`."""
+    return [
         "-filter_complex",
         MEASURE_GRAPH.format(out="waveform", loudness="loudness", peak="peak"),
         "-map",
@@ -91,6 +99,12 @@ def encode_command(
         "-f",
         "u8",
         f"pipe:{peaks_fd}",
+    ]
+
+
+def _measurements_output(limit: list[str]) -> list[str]:
+    """The graph's loudness and true-peak measurements, to a null output (ffmpeg's log reports them)."""
+    return [
         "-map",
         "[loudness]",
         "-map",

@@ -16,7 +16,7 @@ from app import app
 from chalicelib.api.http import BINARY_TYPES
 from chalicelib import config
 from chalicelib.config import settings
-from chalicelib.recording_store import INDEXES, SORT_KEY
+from chalicelib.recording_items import INDEXES, SORT_KEY
 from devstack.local_api import NO_SUCH_ROUTE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -55,7 +55,18 @@ def test_register_upload_wait_list_download_edit_and_remove(cli, make_audio, tmp
     assert oct(cli.config.stat().st_mode & 0o777) == "0o600"
 
     uploaded = json.loads(
-        cli("--json", "upload", str(wav), "--kind", "podcast", "--host", "Ann", "--participant", "Bo", "--wait").stdout
+        cli(
+            "--json",
+            "upload",
+            str(wav),
+            "--kind",
+            "podcast",
+            "--field",
+            "host=Ann",
+            "--field",
+            "participants=Bo",
+            "--wait",
+        ).stdout
     )
     assert uploaded["status"] == "ready"
     assert (uploaded["kind"], uploaded["host"], uploaded["participants"]) == ("podcast", "Ann", ["Bo"])
@@ -73,6 +84,8 @@ def test_register_upload_wait_list_download_edit_and_remove(cli, make_audio, tmp
 
     edited = json.loads(cli("--json", "edit", uploaded["id"], "--name", "Pilot", "--private").stdout)
     assert (edited["name"], edited["visibility"]) == ("Pilot", "private")
+    shorthand = json.loads(cli("--json", "edit", uploaded["id"], "--participant", "Bo", "--participant", "Cy").stdout)
+    assert shorthand["participants"] == ["Bo", "Cy"]
     assert json.loads(cli("--json", "info", uploaded["id"]).stdout)["name"] == "Pilot"
 
     assert "deleted" in cli("rm", uploaded["id"]).stdout

@@ -161,10 +161,15 @@ def test_the_owner_finds_her_private_ones_under_mine(browser, local_stack, seede
 def test_filters_and_their_empty_state(browser, local_stack, seeded):
     page = open_page(browser, f"{local_stack.url}/")
     page.wait_for_selector("#rows li")
-    page.fill("#f-name", "bob take 01.wav")  # the oldest, by exact name
+    page.fill("#f-q", "BOB 01")  # the oldest, by words that begin its name's words
     page.click("#filters button[type=submit]")
     page.wait_for_function("document.getElementById('list-end').textContent === '1 recording: that is all of them.'")
     assert page.inner_text("#rows .rec-name") == "bob take 01.wav"
+
+    page.fill("#f-q", "bo ta 3")  # bob's 30 to 35, newest first ("3" begins no word of "bob take 03.wav")
+    page.click("#filters button[type=submit]")
+    page.wait_for_function("document.getElementById('list-end').textContent.startsWith('6 recordings')")
+    assert page.locator("#rows .rec-name").all_inner_texts() == [f"bob take {n:02}.wav" for n in range(35, 29, -1)]
 
     page.click("#clear-filters")
     page.select_option("#f-kind", "song")

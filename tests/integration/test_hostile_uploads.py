@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from chalicelib import wiring
-from chalicelib.recording_store import to_item
+from chalicelib.recording_items import to_item
 from chalicelib.users import User
 from tests.integration.conftest import object_keys
 

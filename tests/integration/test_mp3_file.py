@@ -20,7 +20,7 @@ import requests
 from chalicelib import aws, wiring
 from chalicelib.audio.ffmpeg import ffmpeg_binary
 from chalicelib.audio.mp3_tags import tag_size
-from chalicelib.storage import PART_BYTES, StreamingWriter
+from chalicelib.object_writer import PART_BYTES, StreamingWriter
 from tests.conftest import generate_audio
 from tests.integration.conftest import object_keys
 

@@ -12,6 +12,8 @@ import pytest
 from chalicelib.api.queries import list_parameters
 from cloudsound import account
 from cloudsound.cli import command_list, parse
+from cloudsound.client import CliError
+from cloudsound.fields import kind_fields
 
 PAGE = Path(__file__).resolve().parents[2] / "chalicelib" / "web" / "index.html"
 
@@ -102,16 +104,58 @@ def test_the_cli_lists_with_known_parameters_only(capsys):
             "2",
             "--limit",
             "5",
+            "--search",
+            "ember cafe",
         ]
     )
 
     command_list(client, args)
+    assert client.params[0]["q"] == "ember cafe"
 
     assert client.params and set(client.params[0]) <= set(list_parameters())
-    assert len(client.params[0]) == 7
+    assert len(client.params[0]) == 8
 
 
 def test_the_page_lists_with_known_parameters_only():
     sent = set(re.findall(r'params\.set\("([^"]+)"', PAGE.read_text()))
 
     assert sent and sent <= set(list_parameters())
+
+
+class ServiceDocument:
+    """A client whose one call is GET /openapi.json, answered with the service's real document."""
+
+    def call(self, method, path, **_):
+        from chalicelib.api.openapi import openapi_document
+
+        assert (method, path) == ("GET", "/openapi.json")
+        document = openapi_document()
+        return type("Answer", (), {"json": staticmethod(lambda: document)})()
+
+
+def test_kind_fields_come_from_field_options_and_the_service_says_which_are_lists():
+    args = parse(
+        ["upload", "x.wav", "--kind", "podcast", "--field", "host=Ann", "--field", "participants=Bo",
+         "--field", "participants=Cy=2"]
+    )  # fmt: skip
+
+    assert kind_fields(ServiceDocument(), args) == {"kind": "podcast", "host": "Ann", "participants": ["Bo", "Cy=2"]}
+
+
+def test_a_single_list_item_is_still_a_list_and_the_old_options_still_work():
+    assert kind_fields(ServiceDocument(), parse(["edit", "r1", "--field", "participants=Bo"])) == {
+        "participants": ["Bo"]
+    }
+    old = parse(["edit", "r1", "--host", "Ann", "--participant", "Bo", "--participant", "Cy"])
+    assert kind_fields(ServiceDocument(), old) == {"host": "Ann", "participants": ["Bo", "Cy"]}
+
+
+@pytest.mark.parametrize("pair", ["host", "=Ann", ""])
+def test_a_field_without_a_name_and_a_value_is_refused(pair):
+    with pytest.raises(CliError, match="NAME=VALUE"):
+        kind_fields(ServiceDocument(), parse(["edit", "r1", "--field", pair]))
+
+
+def test_a_one_value_field_given_twice_is_refused():
+    with pytest.raises(CliError, match="host was given 2 times"):
+        kind_fields(ServiceDocument(), parse(["edit", "r1", "--field", "host=A", "--field", "host=B"]))

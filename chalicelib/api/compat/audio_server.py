@@ -15,7 +15,8 @@ from chalice import Blueprint, Response
 from chalicelib import wiring
 from chalicelib.api.auth import caller_or_guest, viewer_id
 from chalicelib.api.limits import count_upload
-from chalicelib.api.compat.common import query, serve
+from chalicelib.api.compat.common import AUDIO_BODIES, COMPAT, DOWNLOAD_ANSWERS, query, serve
+from chalicelib.api.declared import route
 from chalicelib.api.http import BadRequest, json_errors, link_root
 from chalicelib.api.queries import list_query, unknown_parameter
 from chalicelib.api.representation import recording_view
@@ -26,7 +27,19 @@ blueprint = Blueprint(__name__)
 _RENAMED = {"maxduration": "max_duration", "minduration": "min_duration"}
 
 
-@blueprint.route("/post", methods=["POST"], content_types=["*/*"])
+@route(
+    blueprint,
+    "POST",
+    "/post",
+    summary="seeds/000: store raw audio",
+    auth="optional",
+    tags=COMPAT,
+    query="PostParams",
+    other_bodies=AUDIO_BODIES,
+    required_body=True,
+    returns={200: "Recording"},
+    errors=(400, 401, 411, 413, 415, 422, 429),
+)
 @json_errors
 def post_audio() -> Response:
     request = blueprint.current_request
@@ -42,7 +55,17 @@ def post_audio() -> Response:
     return Response(body=recording_view(recording, link_root(request)), status_code=200)
 
 
-@blueprint.route("/list", methods=["GET"])
+@route(
+    blueprint,
+    "GET",
+    "/list",
+    summary="seeds/000: list",
+    auth="optional",
+    tags=COMPAT,
+    query="CompatListParams",
+    returns={200: "Recording[]"},
+    errors=(400, 401),
+)
 @json_errors
 def list_audio() -> list[dict[str, Any]]:
     raw = query(blueprint.current_request)
@@ -64,7 +87,18 @@ def _by_name_or_id() -> list[Recording]:
     return service.named(params["name"], viewer_id(blueprint.current_request.headers))
 
 
-@blueprint.route("/download", methods=["GET"])
+@route(
+    blueprint,
+    "GET",
+    "/download",
+    summary="seeds/000: a file's content by name",
+    auth="optional",
+    tags=COMPAT,
+    query="DownloadParams",
+    returns={200: None, 302: None},
+    media=DOWNLOAD_ANSWERS,
+    errors=(400, 401, 404, 409),
+)
 @json_errors
 def download_audio() -> Response:
     audio_format = query(blueprint.current_request).get("format", "original")
@@ -74,7 +108,17 @@ def download_audio() -> Response:
     return serve(blueprint.current_request, wiring.recording_service().audio_file(newest, audio_format))
 
 
-@blueprint.route("/info", methods=["GET"])
+@route(
+    blueprint,
+    "GET",
+    "/info",
+    summary="seeds/000: metadata by name",
+    auth="optional",
+    tags=COMPAT,
+    query="ByNameOrId",
+    returns={200: "RecordingInfo"},
+    errors=(400, 401, 404),
+)
 @json_errors
 def audio_info() -> dict[str, Any]:
     newest, *older = _by_name_or_id()

@@ -11,6 +11,7 @@ from chalice import Response
 
 from chalicelib import wiring
 from chalicelib.api.auth import caller_or_guest, user_for_token
+from chalicelib.api.declared import AUDIO_BODIES as AUDIO_BODIES  # the compat modules take it from here
 from chalicelib.api.http import BadRequest, json_object, redirect
 from chalicelib.api.uploads import Upload
 from chalicelib.config import settings
@@ -19,9 +20,18 @@ from chalicelib.recording import Recording
 from chalicelib.storage import content_disposition
 from chalicelib.users import User
 
-if TYPE_CHECKING:  # the service module is loaded by the first request that needs it, not by the cold start
-    from chalicelib.recording_service import AudioFile
+if TYPE_CHECKING:  # loaded with the service by the first request that needs it, not by the cold start
+    from chalicelib.downloads import AudioFile
 
+COMPAT = ("compat",)  # the OpenAPI tag of the earlier specs' calls
+BINARY = {"type": "string", "format": "binary"}
+DOWNLOAD_ANSWERS = {
+    200: {
+        "description": "the file's bytes (small files, binary Accept)",
+        "content": {"audio/*": {"schema": BINARY}, "application/octet-stream": {"schema": BINARY}},
+    },
+    302: {"description": "a presigned S3 link to the file", "headers": {"Location": {"schema": {"type": "string"}}}},
+}
 INLINE_BYTES = 4 * 1024 * 1024  # what fits a Lambda response
 _BINARY_ACCEPT = ("*/*", "audio/")
 

@@ -18,6 +18,8 @@ from chalice import Blueprint
 from chalicelib import wiring
 from chalicelib.api.auth import caller_or_guest
 from chalicelib.api.limits import count_upload
+from chalicelib.api.declared import route
+from chalicelib.api.compat.common import COMPAT
 from chalicelib.api.http import BadRequest, is_json, json_errors, json_object, link_root
 from chalicelib.api.representation import recording_view
 from chalicelib.api.uploads import upload_of
@@ -27,6 +29,8 @@ from chalicelib.recording import KIND_FIELDS, Recording
 from chalicelib.users import User
 
 blueprint = Blueprint(__name__)
+KIND = {"kind": {"type": "string", "maxLength": 32}}
+KIND_AND_ID = {**KIND, "audio_id": {"type": "string", "pattern": "^[A-Za-z0-9-]{1,64}$"}}
 _KIND_ALIASES = {
     "song": "song",
     "podcast": "podcast",
@@ -116,7 +120,18 @@ def _find(kind: str, audio_id: str, user: User) -> Recording:
     return recording
 
 
-@blueprint.route("/api/audio/create", methods=["POST"], content_types=["*/*"])
+@route(
+    blueprint,
+    "POST",
+    "/api/audio/create",
+    summary="seeds/001: create audio file metadata",
+    auth="optional",
+    tags=COMPAT,
+    body="AudioFileMetadata",
+    required_body=True,
+    returns={200: "AudioFileCreated"},
+    errors=(400, 401, 403, 404, 409, 413, 429),
+)
 @json_errors
 @_as_400
 def create_audio_file() -> dict[str, Any]:
@@ -132,7 +147,17 @@ def create_audio_file() -> dict[str, Any]:
     return {**_view(recording), "upload": upload}
 
 
-@blueprint.route("/api/audio/{kind}", methods=["GET"])
+@route(
+    blueprint,
+    "GET",
+    "/api/audio/{kind}",
+    summary="seeds/001: list a kind",
+    auth="optional",
+    tags=COMPAT,
+    path_params=KIND,
+    returns={200: "AudioFile[]"},
+    errors=(400, 401, 403, 404, 409, 413),
+)
 @json_errors
 @_as_400
 def list_audio_files(kind: str) -> list[dict[str, Any]]:
@@ -141,14 +166,37 @@ def list_audio_files(kind: str) -> list[dict[str, Any]]:
     return [_view(recording) for recording in recordings]
 
 
-@blueprint.route("/api/audio/{kind}/{audio_id}", methods=["GET"])
+@route(
+    blueprint,
+    "GET",
+    "/api/audio/{kind}/{audio_id}",
+    summary="seeds/001: one",
+    auth="optional",
+    tags=COMPAT,
+    path_params=KIND_AND_ID,
+    returns={200: "AudioFile"},
+    errors=(400, 401, 403, 404, 409, 413),
+)
 @json_errors
 @_as_400
 def get_audio_file(kind: str, audio_id: str) -> dict[str, Any]:
     return _view(_find(kind, audio_id, _user()))
 
 
-@blueprint.route("/api/audio/{kind}/{audio_id}", methods=["PUT"], content_types=["*/*"])
+@route(
+    blueprint,
+    "PUT",
+    "/api/audio/{kind}/{audio_id}",
+    auth="optional",
+    tags=COMPAT,
+    path_params=KIND_AND_ID,
+    summary="seeds/001: attach the audio (multipart) or change metadata (JSON)",
+    body="AudioFileMetadata",
+    other_bodies=("multipart/form-data",),
+    required_body=True,
+    returns={200: "AudioFile"},
+    errors=(400, 401, 403, 404, 409, 413, 411, 415, 429),
+)
 @json_errors
 @_as_400
 def put_audio_file(kind: str, audio_id: str) -> dict[str, Any]:
@@ -165,7 +213,17 @@ def put_audio_file(kind: str, audio_id: str) -> dict[str, Any]:
     return _view(service.attach_original(audio_id, user, body))
 
 
-@blueprint.route("/api/audio/{kind}/{audio_id}", methods=["DELETE"])
+@route(
+    blueprint,
+    "DELETE",
+    "/api/audio/{kind}/{audio_id}",
+    summary="seeds/001: delete",
+    auth="optional",
+    tags=COMPAT,
+    path_params=KIND_AND_ID,
+    returns={200: "AudioFileDeleted"},
+    errors=(400, 401, 403, 404, 409, 413),
+)
 @json_errors
 @_as_400
 def delete_audio_file(kind: str, audio_id: str) -> dict[str, Any]:

@@ -11,14 +11,27 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.api.auth import bearer_token
-from chalicelib.api.compat.common import download_mp3, query, upload_wav, uploader
+from chalicelib.api.compat.common import COMPAT, DOWNLOAD_ANSWERS, download_mp3, query, upload_wav, uploader
+from chalicelib.api.declared import route
 from chalicelib.api.http import json_errors, link_root
 from chalicelib.api.uploads import upload_of
 
 blueprint = Blueprint(__name__)
 
 
-@blueprint.route("/record", methods=["POST"], content_types=["*/*"])
+@route(
+    blueprint,
+    "POST",
+    "/record",
+    summary="seeds/003 (PigWav): upload a WAV with user_id and token",
+    auth="open",
+    tags=COMPAT,
+    query="PigwavUploadFields",
+    other_bodies=("multipart/form-data",),
+    required_body=True,
+    returns={200: "PigwavUploaded"},
+    errors=(400, 401, 403, 404, 411, 413, 415, 422),
+)
 @json_errors
 def pigwav_upload() -> dict[str, Any]:
     request = blueprint.current_request
@@ -31,7 +44,18 @@ def pigwav_upload() -> dict[str, Any]:
     return {"url": url, "id": recording.id, "user": user.id, "status": recording.status}
 
 
-@blueprint.route("/record", methods=["GET"])
+@route(
+    blueprint,
+    "GET",
+    "/record",
+    summary="seeds/003 (PigWav): download the MP3",
+    auth="open",
+    tags=COMPAT,
+    query="PigwavDownloadParams",
+    returns={200: None, 302: None},
+    media=DOWNLOAD_ANSWERS,
+    errors=(400, 401, 404, 409),
+)
 @json_errors
 def pigwav_download() -> Response:
     params = query(blueprint.current_request)

@@ -10,20 +10,33 @@ from chalice import Blueprint, Response
 
 from chalicelib import wiring
 from chalicelib.api.auth import bearer_token
-from chalicelib.api.compat.common import download_mp3, fields_of, query, upload_wav, uploader
+from chalicelib.api.compat.common import COMPAT, DOWNLOAD_ANSWERS, download_mp3, fields_of, query, upload_wav, uploader
+from chalicelib.api.declared import route
 from chalicelib.api.http import BadRequest, json_errors, link_root
 from chalicelib.api.limits import count_registration
 from chalicelib.api.uploads import upload_of
-from chalicelib.users import validate_user_name
+from chalicelib.text import clean_text
+from chalicelib.users import MAX_NAME_LENGTH
 
 blueprint = Blueprint(__name__)
 
 
-@blueprint.route("/api/registration", methods=["POST"], content_types=["*/*"])
+@route(
+    blueprint,
+    "POST",
+    "/api/registration",
+    summary="seeds/004: register",
+    auth="open",
+    tags=COMPAT,
+    body="Task2Registration",
+    required_body=True,
+    returns={200: "Task2Registered"},
+    errors=(400, 409, 422, 429),
+)
 @json_errors
 def task2_register() -> dict[str, Any]:
     body = fields_of(blueprint.current_request)
-    name = validate_user_name(body.get("username") or body.get("name"))
+    name = clean_text(body.get("username") or body.get("name"), "username", MAX_NAME_LENGTH)
     if name is None:
         raise BadRequest("username is required", field="username")
     count_registration(blueprint.current_request)
@@ -31,7 +44,18 @@ def task2_register() -> dict[str, Any]:
     return {"id_user": user.id, "user_token": token}
 
 
-@blueprint.route("/api/upload_audiorecord", methods=["POST"], content_types=["*/*"])
+@route(
+    blueprint,
+    "POST",
+    "/api/upload_audiorecord",
+    auth="open",
+    tags=COMPAT,
+    required_body=True,
+    summary="seeds/004: upload a WAV (form: user_token, id_user, file_wav)",
+    other_bodies=("multipart/form-data",),
+    returns={200: "Task2Uploaded"},
+    errors=(400, 401, 403, 404, 411, 413, 415, 422),
+)
 @json_errors
 def task2_upload() -> dict[str, Any]:
     request = blueprint.current_request
@@ -44,7 +68,18 @@ def task2_upload() -> dict[str, Any]:
     return {"URL for download": f"{link_root(request)}/api/download?id_record={recording.id}&id_user={user.id}"}
 
 
-@blueprint.route("/api/download", methods=["GET"])
+@route(
+    blueprint,
+    "GET",
+    "/api/download",
+    summary="seeds/004: download the MP3",
+    auth="open",
+    tags=COMPAT,
+    query="Task2DownloadParams",
+    returns={200: None, 302: None},
+    media=DOWNLOAD_ANSWERS,
+    errors=(400, 401, 404, 409),
+)
 @json_errors
 def task2_download() -> Response:
     params = query(blueprint.current_request)

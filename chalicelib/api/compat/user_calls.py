@@ -8,7 +8,8 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib import wiring
-from chalicelib.api.compat.common import fields_of
+from chalicelib.api.compat.common import COMPAT, fields_of
+from chalicelib.api.declared import route
 from chalicelib.api.http import BadRequest, json_errors
 from chalicelib.api.limits import count_registration
 from chalicelib.errors import NotFound
@@ -17,7 +18,18 @@ from chalicelib.users import parse_user_id, validate_user_id, validate_user_name
 blueprint = Blueprint(__name__)
 
 
-@blueprint.route("/user", methods=["POST"], content_types=["*/*"])
+@route(
+    blueprint,
+    "POST",
+    "/user",
+    summary="seeds/003 (PigWav): a user by name; seeds/002: by id",
+    auth="open",
+    tags=COMPAT,
+    body="LegacyNewUser",
+    required_body=True,
+    returns={200: "LegacyUser"},
+    errors=(400, 409, 422, 429),
+)
 @json_errors
 def create_user() -> dict[str, Any]:
     body = fields_of(blueprint.current_request)
@@ -30,7 +42,17 @@ def create_user() -> dict[str, Any]:
     return {"id": user.id, "user_id": user.id, "name": user.name, "token": token}
 
 
-@blueprint.route("/user/{user_id}", methods=["GET"])
+@route(
+    blueprint,
+    "GET",
+    "/user/{user_id}",
+    summary="seeds/002: does the user exist",
+    auth="open",
+    tags=COMPAT,
+    path_params={"user_id": {"type": "string", "pattern": "^[0-9]{1,16}$"}},
+    returns={200: "User"},
+    errors=(400, 404),
+)
 @json_errors
 def user_exists(user_id: str) -> dict[str, Any]:
     """200 with the user if it exists, else 404."""
