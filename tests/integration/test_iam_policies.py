@@ -76,6 +76,8 @@ class Calls:
                     for item in params["TransactItems"]
                     for kind, body in item.items()
                 ]
+            if operation in ("BatchGetItem", "BatchWriteItem"):
+                return [(f"dynamodb:{operation}", table + name) for name in params["RequestItems"]]
             index = f"/index/{params['IndexName']}" if params.get("IndexName") else ""
             return [(f"dynamodb:{operation}", table + params["TableName"] + index)]
         return []
