@@ -58,12 +58,12 @@ layer: install
 
 # chalice package: the SAM template (infra/template.json merged in; an ANY method on every route, so a method a
 # route lacks reaches the app and is answered 405) + deployment.zip, and the layer zip beside them.
-# The queue name is written as ${AWS::StackName}-conversions so the SQS event source names the stack's own queue;
+# The queue names are written as ${AWS::StackName}-… so the SQS event sources name the stack's own queues;
 # a region is needed to package, credentials are not.
 package: install layer
 	rm -rf $(PACKAGE_DIR)
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} CLOUDSOUND_QUEUE='$${AWS::StackName}-conversions' \
-		CLOUDSOUND_DEAD_LETTER_QUEUE='$${AWS::StackName}-conversions-dlq' \
+		CLOUDSOUND_DEAD_LETTER_QUEUE='$${AWS::StackName}-conversions-dlq' CLOUDSOUND_WEBHOOKS_QUEUE='$${AWS::StackName}-webhooks' \
 		$(VENV)/bin/chalice package --stage $(STAGE) --merge-template infra/template.json $(PACKAGE_DIR)
 	$(PY) infra/method_not_allowed.py $(PACKAGE_DIR)/sam.json
 	cp $(LAYER_ZIP) $(PACKAGE_DIR)/ffmpeg-layer.zip

@@ -12,6 +12,7 @@ from chalice.app import Request, SQSEvent
 from chalicelib import logs, wiring
 from chalicelib.api import page_routes, shared_reads, user_routes
 from chalicelib.api.auth import signed_in, viewer_id
+from chalicelib.api.account import ACCOUNT_BLUEPRINTS
 from chalicelib.api.compat import BLUEPRINTS
 from chalicelib.api.publishing import PUBLISHING
 from chalicelib.api.declared import AUDIO_BODIES, route
@@ -29,14 +30,23 @@ from chalicelib.api.http import (
 from chalicelib.api.queries import list_query
 from chalicelib.api.representation import recording_view
 from chalicelib.api.uploads import metadata_from_params, upload_of
-from chalicelib.config import conversions_queue_name, dead_letter_queue_name, settings
+from chalicelib.api.scopes import request_scope
+from chalicelib.config import conversions_queue_name, dead_letter_queue_name, settings, webhooks_queue_name
 
 app = Chalice(app_name="cloudsound")
 app.api.binary_types.extend(t for t in BINARY_TYPES if t not in app.api.binary_types)
 app.register_middleware(uniform_errors, "http")
 app.register_middleware(access_log, "http")
+app.register_middleware(request_scope, "http")
 logs.configure()
-for blueprint in (*BLUEPRINTS, page_routes.blueprint, user_routes.blueprint, multipart_routes, *PUBLISHING):
+for blueprint in (
+    *BLUEPRINTS,
+    page_routes.blueprint,
+    user_routes.blueprint,
+    multipart_routes,
+    *PUBLISHING,
+    *ACCOUNT_BLUEPRINTS,
+):
     app.register_blueprint(blueprint)
 
 
@@ -212,3 +222,8 @@ def convert(event: SQSEvent) -> None:
 @app.on_sqs_message(queue=dead_letter_queue_name(), batch_size=1)
 def dead_letters(event: SQSEvent) -> None:
     wiring.converter().give_up(record.body for record in event)
+
+
+@app.on_sqs_message(queue=webhooks_queue_name(), batch_size=1)
+def deliver_webhooks(event: SQSEvent) -> None:
+    wiring.webhook_deliverer().handle(record.body for record in event)

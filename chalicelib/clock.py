@@ -17,5 +17,5 @@ def now_iso() -> str:
 
 
 def iso(epoch_seconds: float) -> str:
-    """An instant as the API shows it, to the second."""
-    return datetime.datetime.fromtimestamp(epoch_seconds, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """A moment given in epoch seconds (an injected clock's), as the API shows it."""
+    return datetime.datetime.fromtimestamp(epoch_seconds, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

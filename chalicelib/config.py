@@ -60,6 +60,10 @@ class Settings:
     multipart_from_bytes: int  # announced files above this go up in parts (chalicelib/multipart.py)
     multipart_part_bytes: int
     multipart_ttl_seconds: int  # how long an upload in parts may take (the bucket's lifecycle rule covers it)
+    webhooks_queue: str
+    webhooks_allow_loopback: bool  # the local stack: hooks may target http://127.0.0.1 (never deployed)
+    webhook_timeout_seconds: float
+    webhook_max_queue_delay: int  # SQS's longest message delay; a longer wait is several hops
 
 
 def _int(name: str, default: int) -> int:
@@ -98,6 +102,10 @@ def settings() -> Settings:
         multipart_from_bytes=_int("CLOUDSOUND_MULTIPART_FROM_BYTES", 64 * 1024**2),
         multipart_part_bytes=_int("CLOUDSOUND_MULTIPART_PART_BYTES", 8 * 1024**2),
         multipart_ttl_seconds=_int("CLOUDSOUND_MULTIPART_TTL_SECONDS", 24 * 3600),
+        webhooks_queue=webhooks_queue_name(),
+        webhooks_allow_loopback=env("CLOUDSOUND_WEBHOOKS_ALLOW_LOOPBACK", "") == "1",
+        webhook_timeout_seconds=float(env("CLOUDSOUND_WEBHOOK_TIMEOUT_SECONDS") or 10),
+        webhook_max_queue_delay=_int("CLOUDSOUND_WEBHOOK_MAX_QUEUE_DELAY", 900),
     )
 
 
@@ -134,3 +142,9 @@ def dead_letter_queue_name() -> str:
 def conversions_queue_name() -> str:
     """The SQS queue the converter listens on; app.py needs it when the handler is declared."""
     return os.environ.get("CLOUDSOUND_QUEUE") or "cloudsound-conversions"
+
+
+def webhooks_queue_name() -> str:
+    """The SQS queue webhook deliveries wait in (and are retried through); app.py needs it when the handler is
+    declared."""
+    return os.environ.get("CLOUDSOUND_WEBHOOKS_QUEUE") or "cloudsound-webhooks"

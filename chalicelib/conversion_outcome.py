@@ -14,6 +14,7 @@ from chalicelib.recording import Recording, RecordingChanges
 from chalicelib.recording_store import RecordingStore
 from chalicelib.storage import AudioStorage, original_key, peaks_key
 from chalicelib.tagging import Mp3Tagger, tags_for
+from chalicelib.webhook_events import notify
 
 
 class OutcomeWriter:
@@ -79,6 +80,7 @@ class OutcomeWriter:
             and still_current(etag, self.storage.original_etag(recording.id))
         ):
             self.storage.delete(original_key(recording.id))
+        notify(f"recording.{decision.outcome}", written)  # the owner's webhooks, through their own queue
         return decision.outcome
 
 

@@ -29,6 +29,12 @@ class NotOwner(CloudSoundError):
     code = "forbidden"
 
 
+class InsufficientScope(NotOwner):
+    """A key that may only read, sent to change something (403 like NotOwner, with its own code)."""
+
+    code = "insufficient_scope"
+
+
 class NotFound(CloudSoundError):
     """Nothing there, or nothing the caller may see (the two are told apart to nobody)."""
 
@@ -43,6 +49,12 @@ class Conflict(CloudSoundError):
     """The request is valid but the state of things refuses it (an id that is taken, a race that was lost)."""
 
     code = "conflict"
+
+
+class LastWriteKey(Conflict):
+    """Revoking this key would leave its owner no key that can write."""
+
+    code = "last_write_key"
 
 
 class NotReady(Conflict):

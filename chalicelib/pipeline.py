@@ -57,6 +57,7 @@ from chalicelib.s3_events import CreatedObject, s3_objects
 from chalicelib.object_writer import StreamingWriter
 from chalicelib.storage import AudioStorage, mp3_key, recording_id_from_key
 from chalicelib.tagging import Mp3Tagger, tag_bytes
+from chalicelib.webhook_events import notify
 
 # The S3 events are read in s3_events.py; they stay importable from here, where the converter's callers look.
 __all__ = ["ConversionSettings", "Converter", "CreatedObject", "s3_objects"]
@@ -118,6 +119,7 @@ class Converter:
                 marked = self.store.modify(recording_id, lambda current: given_up(current, created.size))
                 # a later delivery may have made it ready meanwhile: that stays
                 outcome = "failed" if marked.status == "failed" else "unchanged"
+                notify("recording.failed", marked if outcome == "failed" else None)
             except RecordingGone:
                 outcome = "unchanged"
         logs.event("dead_letter", recording_id=recording_id, outcome=outcome, level="error")

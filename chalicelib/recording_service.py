@@ -29,6 +29,7 @@ from chalicelib.recording_store import RecordingStore
 from chalicelib.storage import UPLOAD_HEADERS, AudioStorage, peaks_key
 from chalicelib.tagging import Mp3Tagger, tags_for
 from chalicelib.users import User
+from chalicelib.webhook_events import notify
 
 log = logging.getLogger("cloudsound.recordings")
 
@@ -227,12 +228,13 @@ class RecordingService:
         return updated
 
     def delete(self, recording_id: str, user: User) -> None:
-        self.owned(recording_id, user)
+        recording = self.owned(recording_id, user)
         # The metadata goes first: a conversion finishing after this finds no recording and removes its own MP3.
         self.store.delete(recording_id)
         self.storage.delete_recording(recording_id)
         for forget in self.on_delete:
             forget(recording_id)
+        notify("recording.deleted", recording)  # the owner's webhooks, through their own queue
 
     # ---- audio ------------------------------------------------------------------------------------------------
 

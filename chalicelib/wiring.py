@@ -17,6 +17,7 @@ from chalicelib.config import Settings, settings
 if TYPE_CHECKING:
     from chalicelib.capabilities import CapabilityStore
     from chalicelib.multipart_uploads import MultipartUploads
+    from chalicelib.api_keys import KeyStore
     from chalicelib.pipeline import Converter
     from chalicelib.quotas import Quotas
     from chalicelib.rate_limits import RateLimiter
@@ -24,10 +25,25 @@ if TYPE_CHECKING:
     from chalicelib.recording_store import RecordingStore
     from chalicelib.storage import AudioStorage
     from chalicelib.users import UserStore
+    from chalicelib.webhook_delivery import Deliverer
+    from chalicelib.webhooks import HookStore
 
 
 def user_store() -> UserStore:
     return _user_store(settings())
+
+
+def key_store() -> KeyStore:
+    return _key_store(settings())
+
+
+def hook_store() -> HookStore:
+    return _hook_store(settings())
+
+
+def webhook_deliverer() -> Deliverer:
+    """The webhooks queue's handler (imported only when asked for, as the converter is)."""
+    return _webhook_deliverer(settings())
 
 
 def recording_store() -> RecordingStore:
@@ -65,6 +81,34 @@ def _user_store(current: Settings) -> UserStore:
     from chalicelib.users import UserStore
 
     return UserStore(aws.table(current.users_table))
+
+
+@functools.lru_cache(maxsize=4)
+def _key_store(current: Settings) -> KeyStore:
+    from chalicelib.api_keys import KeyStore
+
+    return KeyStore(aws.table(current.users_table))
+
+
+@functools.lru_cache(maxsize=4)
+def _hook_store(current: Settings) -> HookStore:
+    from chalicelib.webhooks import HookStore
+
+    return HookStore(aws.table(current.users_table))
+
+
+@functools.lru_cache(maxsize=4)
+def _webhook_deliverer(current: Settings) -> Deliverer:
+    from chalicelib.webhook_delivery import Deliverer
+    from chalicelib.webhook_events import DeliveryQueue
+
+    return Deliverer(
+        _hook_store(current),
+        DeliveryQueue(aws.sqs(), current.webhooks_queue),
+        allow_loopback=current.webhooks_allow_loopback,
+        timeout=current.webhook_timeout_seconds,
+        max_queue_delay=current.webhook_max_queue_delay,
+    )
 
 
 @functools.lru_cache(maxsize=4)
@@ -160,6 +204,9 @@ def reset() -> None:
     """Forget every built object and client (tests that swap endpoints or credentials)."""
     for cached in (
         _user_store,
+        _key_store,
+        _hook_store,
+        _webhook_deliverer,
         _rate_limiter,
         _recording_store,
         _audio_storage,

@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from cloudsound import parts
 from cloudsound.account import add_account_commands
+from cloudsound.keys import add_key_commands
 from cloudsound.client import CHUNK, DEFAULT_URL, Client, CliError, ProgressFile, load_config, output
 from cloudsound.fields import add_field_options, kind_fields
 
@@ -212,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cloudsound", description=__doc__.split("\n\n")[0], parents=[common])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_account_commands(commands, common)
+    add_key_commands(commands, common)
     add_transfer_commands(commands, common)
     add_recording_commands(commands, common)
     return parser

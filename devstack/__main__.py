@@ -184,6 +184,7 @@ class Stack:
             **provision(endpoint, self.region, quiet),
             "PYTHONUNBUFFERED": "1",
             PARENT_ENV: str(os.getpid()),
+            "CLOUDSOUND_WEBHOOKS_ALLOW_LOOPBACK": os.environ.get("CLOUDSOUND_WEBHOOKS_ALLOW_LOOPBACK", "1"),
         }  # the children follow this process if it dies
         s3 = devstack_client("s3", endpoint, self.region)
         bucket = self.env["CLOUDSOUND_BUCKET"]
@@ -229,6 +230,8 @@ class Stack:
             self.workers.append(self._start_worker())
         wait_for_health(f"http://127.0.0.1:{self.port}/health", time.monotonic() + 60, self.api)
         kept = f"data in {self.data_dir}" if self.data_dir is not None else "nothing kept"
+        if self.env["CLOUDSOUND_WEBHOOKS_ALLOW_LOOPBACK"] == "1":
+            log.info("webhooks may target http://127.0.0.1 here (local only; deployed, hooks must be public https)")
         log.info(
             "Cloud Sound is ready on http://127.0.0.1:%d  (moto: %s, presigned links point there; %d workers; %s)",
             self.port,

@@ -1,5 +1,6 @@
 """The local stand-in for Lambda's SQS event sources: long-poll the conversions queue and call the app's `convert`
-handler with the same event Lambda would send; poll the dead-letter queue and call `dead_letters`. A message is
+handler with the same event Lambda would send; poll the dead-letter queue and call `dead_letters`, and the webhooks
+queue and call `deliver_webhooks`. A message is
 deleted only after the handler returns; if it raises, the message becomes visible again after a short delay and,
 after the queue's maxReceiveCount, moves to the dead-letter queue.
 """
@@ -117,6 +118,7 @@ def run(stop: threading.Event, parent: int | None = None) -> None:
     sqs = aws.sqs()
     conversions = QueueConsumer(sqs, current.conversions_queue, application.convert, current.region)
     dead_letters = QueueConsumer(sqs, current.dead_letter_queue, application.dead_letters, current.region)
+    webhooks = QueueConsumer(sqs, current.webhooks_queue, application.deliver_webhooks, current.region)
     context = SimpleNamespace(
         function_name="convert", aws_request_id="local", get_remaining_time_in_millis=lambda: 900000
     )
@@ -124,6 +126,7 @@ def run(stop: threading.Event, parent: int | None = None) -> None:
     while not stop.is_set() and parent_alive(parent):  # the parent check backs up the kernel's signal
         conversions.poll(1, context)
         dead_letters.poll(0, context)
+        webhooks.poll(0, context)
 
 
 def main() -> None:

@@ -3,7 +3,10 @@
 - No `Authorization` header: the route's anonymous caller (nobody, or the earlier specs' anonymous user), or 401
   where the route needs a user.
 - `Authorization: Bearer <token>` with a token that belongs to a user: that user.
-- Anything else — another scheme, a malformed header, an unknown token — is 401, never quietly anonymous.
+- Anything else — another scheme, a malformed header, an unknown, revoked or expired token — is 401, never quietly
+  anonymous.
+- A `read` key on a request that needs `write` (api/scopes.py: any method but GET, HEAD, OPTIONS) is 403
+  `insufficient_scope`, whatever the route: the check is here, where every route learns who is calling.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib import wiring
-from chalicelib.errors import Unauthenticated
+from chalicelib.api.scopes import allows, current_need
+from chalicelib.errors import InsufficientScope, Unauthenticated
 from chalicelib.users import GUEST, User
 
 _HOW = "Authorization: Bearer <token> (POST /users gives one)"
@@ -65,4 +69,10 @@ def user_for_token(token: Any, field: str | None = None) -> User:
     if user is None:
         details = {"field": field} if field else {}
         raise Unauthenticated(f"the token is not valid: {_HOW}", **details)
+    if not allows(user.scope, current_need()):
+        raise InsufficientScope(
+            f"this key may only read: a key with scope {current_need()!r} is needed",
+            needed_scope=current_need(),
+            key_scope=user.scope,
+        )
     return user

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from collections.abc import Callable, Mapping
 
+from chalicelib.api.scopes import Scope, needed_scope
+
 if TYPE_CHECKING:
     from chalice import Blueprint, Chalice
 
@@ -34,6 +36,11 @@ class Operation:
     path_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     media: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # non-JSON answers: status -> response
     tags: tuple[str, ...] = ()  # "compat" for the earlier specs' calls
+
+    @property
+    def scope(self) -> Scope | None:
+        """The scope a key needs here (api/scopes.py); None where no token is asked for."""
+        return None if self.auth == "open" else needed_scope(self.method)
 
 
 OPERATIONS: list[Operation] = []

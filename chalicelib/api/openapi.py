@@ -17,6 +17,10 @@ SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "optional": [{"bearer": []}, {}],
     "token": [{"bearer": []}],
 }
+SCOPES = (
+    "A token: the one from registration, or an API key (POST /me/keys). A key of scope `read` may make every "
+    "GET; any other method needs `write` (403 insufficient_scope otherwise). Each operation names its scope."
+)
 BINARY = {"type": "string", "format": "binary"}
 AUDIO_BODY = {
     "content": {
@@ -70,6 +74,7 @@ def openapi_document() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for operation in OPERATIONS:
         paths.setdefault(operation.path, {})[operation.method.lower()] = _operation(operation, schemas)
+    _state_scopes(paths)
     responses = {f"E{status}": _json(ERROR, description) for status, description in ERRORS.items()}
     responses["E429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
     return {
@@ -81,11 +86,31 @@ def openapi_document() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": SCOPES}},
             "responses": responses,
             "schemas": schemas,
         },
     }
+
+
+def _state_scopes(paths: dict[str, Any]) -> None:
+    """Each operation that takes a token (a bearer header, or a form field of the earlier specs: those answer 401)
+    names the key scope it needs (`read` for GET, `write` otherwise: api/scopes.py), in its security requirement
+    and as `x-required-scope`."""
+    from chalicelib.api.scopes import needed_scope
+
+    for methods in paths.values():
+        for method, described in methods.items():
+            if method not in ("get", "put", "post", "delete", "patch", "head", "options"):
+                continue
+            requirements = described.get("security") or []
+            if not any("bearer" in requirement for requirement in requirements) and "401" not in described.get(
+                "responses", {}
+            ):
+                continue
+            scope = needed_scope(method)
+            described["security"] = [{"bearer": [scope]} if "bearer" in r else r for r in requirements]
+            described["x-required-scope"] = scope
 
 
 def _operation(operation: Operation, schemas: dict[str, Any]) -> dict[str, Any]:

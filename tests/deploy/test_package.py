@@ -198,11 +198,17 @@ def test_each_function_has_its_own_least_privilege_role(resources):
 
 
 def test_the_converter_cannot_touch_users_and_the_api_cannot_read_the_queue(resources):
-    convert = json.dumps([s for role, s in iam_statements(resources) if role == "ConvertRole"])
+    convert_statements = [s for role, s in iam_statements(resources) if role == "ConvertRole"]
+    convert = json.dumps(convert_statements)
     api = json.dumps([s for role, s in iam_statements(resources) if role == "ApiHandlerRole"])
 
-    assert "-users" not in convert and "s3:PutObject" in convert
-    assert "sqs:" not in api and "dynamodb:Scan" not in api
+    # Of the users table the converter reads only its owners' webhooks (hooks#<id>), to queue their events.
+    on_users = [s for s in convert_statements if "-users" in json.dumps(s["Resource"])]
+    assert [(s["Action"], s["Condition"]) for s in on_users] == [
+        (["dynamodb:GetItem"], {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["hooks#*"]}})
+    ]
+    assert "s3:PutObject" in convert
+    assert "sqs:ReceiveMessage" not in api and "-conversions" not in api and "dynamodb:Scan" not in api
 
 
 def gateway_responses(template: dict[str, Any]) -> dict[str, Any]:

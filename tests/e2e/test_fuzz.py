@@ -64,7 +64,8 @@ def test_the_fuzzer_finds_no_server_error_and_no_undocumented_response(local_sta
     extra: tuple[str, ...] = ()
     if authenticated:
         token = requests.post(f"{local_stack.url}/users", json={"name": "fuzzer"}, timeout=10).json()["token"]
-        extra = ("-H", f"Authorization: Bearer {token}")
+        # DELETE /me would end the fuzzer's account, and every later operation would only fuzz a 401
+        extra = ("-H", f"Authorization: Bearer {token}", "--exclude-name", "DELETE /me")
 
     result = fuzz(local_stack.url, *extra)
 

@@ -18,7 +18,11 @@ BASES = {
     "UploadSlotRequest": {"size": 10},
     "LegacyNewUser": {},
     "Task2Registration": {},
+    "NewKey": {"scope": "read"},
+    "NewWebhook": {"events": ["recording.ready"]},
 }
+# Fields whose text must have a form: a value of the length under test, in that form.
+SHAPED = {"url": lambda length: ("https://93.184.216.34/" + "x" * length)[:length]}
 # A kind whose fields include the one under test (a kind's fields are refused on another kind).
 KIND_OF = {
     "host": {"kind": "podcast", "name": "p"},
@@ -72,7 +76,7 @@ def test_a_value_at_the_limit_is_accepted_and_one_past_it_is_refused_naming_the_
     headers = {"Authorization": f"Bearer {alice['token']}", "Content-Type": "application/json"}
 
     def send(length: int):
-        value = "x" * length
+        value = SHAPED[field](length) if field in SHAPED else "x" * length
         body = {**BASES[body_type], **KIND_OF.get(field, {}), field: [value] if in_list else value}
         if field == "name" and body_type not in ("NewUser", "LegacyNewUser"):
             body.setdefault("kind", "other")

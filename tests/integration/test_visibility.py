@@ -149,6 +149,12 @@ ROUTES = [
         owner_sees=False,
     ),
     Route("GET", "/feeds/{secret}/feed.rss", get(lambda r: f"/feeds/{BOGUS}/feed.rss"), answered, owner_sees=False),
+    Route(
+        "POST",
+        "/recordings/{recording_id}/upload",
+        send("POST", lambda r: f"/recordings/{r['id']}/upload", {"size": 100}),
+        answered,
+    ),
 ]
 # Deleting is checked for the others only (the owner's delete would end the test), in the test below.
 DELETES = [
@@ -175,6 +181,26 @@ SHOW_NO_RECORDING = {
     ("GET", "/me/feeds"),
     ("DELETE", "/me/feeds/{feed_id}"),
 }
+
+
+# A user's own things that are not recordings (keys, webhooks, the account): (method, path as declared, the path
+# for alice's key and hook, a JSON body). Nobody without a token, and no other user, sees or changes them; alice's
+# read key reads them and changes nothing (403 insufficient_scope).
+ACCOUNT_ROUTES = [
+    ("GET", "/me/keys", lambda ids: "/me/keys", None),
+    ("POST", "/me/keys", lambda ids: "/me/keys", {"name": "more", "scope": "write"}),
+    ("DELETE", "/me/keys/{key_id}", lambda ids: f"/me/keys/{ids['key']}", None),
+    ("GET", "/me/webhooks", lambda ids: "/me/webhooks", None),
+    (
+        "POST",
+        "/me/webhooks",
+        lambda ids: "/me/webhooks",
+        {"url": "https://93.184.216.34/", "events": ["recording.ready"]},
+    ),
+    ("DELETE", "/me/webhooks/{hook_id}", lambda ids: f"/me/webhooks/{ids['hook']}", None),
+    ("GET", "/me/webhooks/{hook_id}/deliveries", lambda ids: f"/me/webhooks/{ids['hook']}/deliveries", None),
+    ("DELETE", "/me", lambda ids: "/me", None),
+]
 
 
 @pytest.fixture
@@ -225,6 +251,7 @@ def test_nobody_else_deletes_a_private_recording(client, alice, bob, hidden, whi
 def test_every_route_is_in_the_table():
     declared = {(method, path) for path, methods in app.routes.items() for method in methods}
     tabled = {(route.method, route.path) for route in ROUTES} | {("DELETE", path) for path, _ in DELETES}
+    tabled |= {(method, path) for method, path, _, _ in ACCOUNT_ROUTES}
 
     assert declared == tabled | SHOW_NO_RECORDING
 
