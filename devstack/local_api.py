@@ -59,6 +59,15 @@ class _BodyCut(Exception):
     """The client closed the connection before sending the body it announced."""
 
 
+def as_sent(path: str) -> str:
+    """The request's path and query as the client meant them: http.server reads the request line as Latin-1, and a
+    client that sent raw UTF-8 (curl given "?name=Café") meant UTF-8, as API Gateway reads it."""
+    try:
+        return path.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return path
+
+
 class GuardedHandler(ChaliceRequestHandler):
     """Chalice's request handler, deciding before it reads (see the module's docstring). Configured once per
     process by `configure` (class attributes: the handler is instantiated per connection by the server)."""
@@ -89,6 +98,7 @@ class GuardedHandler(ChaliceRequestHandler):
         return True
 
     def _generic_handle(self) -> None:
+        self.path = as_sent(self.path)
         continue_pending = self.__dict__.pop("_continue_pending", False)
         if self._answered_early():
             return

@@ -88,3 +88,13 @@ def test_kill_children_ends_this_process_s_own_children():
     )
 
     assert done.stdout.strip() == str(-signal.SIGKILL)
+
+
+def test_a_raw_utf8_request_line_is_read_as_utf8_as_api_gateway_reads_it():
+    from devstack.local_api import as_sent
+
+    raw = "/recordings?name=Café del Mar".encode().decode("latin-1")  # what http.server hands over
+
+    assert as_sent(raw) == "/recordings?name=Café del Mar"
+    assert as_sent("/recordings?name=Caf%C3%A9") == "/recordings?name=Caf%C3%A9"
+    assert as_sent("/x?name=\xff") == "/x?name=\xff"  # not UTF-8: left as it came
