@@ -46,7 +46,13 @@ CEILING_MARGIN_BYTES = 64 * 1024
 # After an early answer, what the client still sends is read and dropped for this long before closing: closing a
 # socket with unread bytes sends a reset, which can destroy the answer before the client has read it.
 LINGER_SECONDS = 1.0
-BEARER_ONLY = [{"bearer": []}]  # an operation's OpenAPI `security` when a token is required (no anonymous `{}`)
+
+
+def bearer_only(security: Any) -> bool:
+    """An operation's OpenAPI `security` when a token is required: bearer (with any scope), no anonymous `{}`."""
+    return isinstance(security, list) and bool(security) and all(set(option) == {"bearer"} for option in security)
+
+
 # The deployed API answers an unknown path with the same words (infra/template.json, its gateway responses).
 NO_SUCH_ROUTE = "no such route: the API's routes are listed at /openapi.json"
 
@@ -90,7 +96,7 @@ class GuardedHandler(ChaliceRequestHandler):
             (path, method.upper())
             for path, item in operations.items()
             for method, operation in item.items()
-            if isinstance(operation, dict) and operation.get("security") == BEARER_ONLY
+            if isinstance(operation, dict) and bearer_only(operation.get("security"))
         )
 
     def handle_expect_100(self) -> bool:
@@ -131,6 +137,18 @@ class GuardedHandler(ChaliceRequestHandler):
             headers={"Allow": ", ".join(self.methods.get(self._route() or "", ()))},
         )
         self._linger()  # the body, if any, is never read
+
+    def _send_http_response_with_body(self, code: int, headers: Any, body: str | bytes) -> None:
+        """An answer to HEAD has no body (its headers say what a GET's would be), whatever the route answered: a
+        body there would be read as the start of the next answer on the connection."""
+        if self.command != "HEAD":
+            super()._send_http_response_with_body(code, headers, body)
+            return
+        data = body if isinstance(body, bytes) else body.encode("utf-8")
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
+        self._send_headers(headers)
 
     def _parse_payload(self) -> tuple[dict[str, Any], bytes | None]:
         length = int(self.headers.get("content-length") or 0)  # a number: _answered_early checked it

@@ -28,7 +28,10 @@ def start_a_long_conversion(stack, tmp_path) -> dict:
     auth = {"Authorization": f"Bearer {token}"}
     wav = generate_audio(tmp_path / "long.wav", seconds=600, rate=44100, channels=2)
     slot = requests.post(
-        f"{base}/recordings", json={"name": "long.wav", "size": wav.stat().st_size}, headers=auth, timeout=10
+        f"{base}/recordings",
+        json={"name": "long.wav", "size": wav.stat().st_size, "multipart": False},
+        headers=auth,
+        timeout=10,
     ).json()
     with wav.open("rb") as body:
         assert (

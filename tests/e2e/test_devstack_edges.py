@@ -179,3 +179,21 @@ def presigned_head(get_link: str) -> str:
     bucket, _, key = urllib.parse.unquote(parts.path).lstrip("/").partition("/")
     s3 = devstack_client("s3", f"{parts.scheme}://{parts.netloc}", "us-east-1")
     return s3.generate_presigned_url("head_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=60)
+
+
+def test_an_answer_to_head_has_no_body_so_the_connection_goes_on(edge_stack):
+    host, port = edge_stack.url.removeprefix("http://").split(":")
+    recording = "/recordings/0d9f8e1c-0000-4000-8000-000000000000/audio.mp3"
+    with socket.create_connection((host, int(port)), timeout=10) as sock:  # one kept-alive connection
+        sock.sendall(
+            f"HEAD {recording} HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data\r\n\r\n"
+            "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+        )
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+
+    head, rest = received.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 415") and b"Content-Length: " in head  # what a GET would have answered
+    assert rest.startswith(b"HTTP/1.1 200")  # no body between the two answers
+    assert rest.endswith(b'{"status": "ok"}') or rest.endswith(b'{"status":"ok"}')

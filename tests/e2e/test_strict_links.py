@@ -111,8 +111,9 @@ def test_an_expired_link_gets_403_request_has_expired(recording):
 
 
 def new_slot(stack: RunningStack, owner: dict[str, str], name: str, size: int) -> dict:
-    """A slot for a file of `size` bytes: its link takes exactly that many."""
-    slot = requests.post(f"{stack.url}/recordings", json={"name": name, "size": size}, headers=owner, timeout=10).json()
+    """A slot for a file of `size` bytes, one PUT whatever its size: its link takes exactly that many."""
+    body = {"name": name, "size": size, "multipart": False}
+    slot = requests.post(f"{stack.url}/recordings", json=body, headers=owner, timeout=10).json()
     assert slot["status"] == "awaiting_upload", slot
     assert slot["upload"]["size"] == slot["upload"]["max_bytes"] == size
     return slot
