@@ -52,7 +52,7 @@ def tone(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 class PartTraffic:
     """Every part PUT the page makes, in order (part numbers), with some refused as a dropped connection would be
-(`refuse[n]` attempts of part n; -1 for all of them) and some left unanswered (`hold`: a stalled connection)."""
+    (`refuse[n]` attempts of part n; -1 for all of them) and some left unanswered (`hold`: a stalled connection)."""
 
     def __init__(self, page) -> None:
         self.sent: list[int] = []
