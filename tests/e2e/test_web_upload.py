@@ -207,3 +207,27 @@ def test_cancel_deletes_the_unfinished_upload_and_its_reservation(browser, stack
     assert requests.get(f"{stack.url}/me", headers=bearer(cy), timeout=10).json()["reserved"]["bytes"] == 0
     assert page.locator(f"#rows li[data-id='{entry['id']}']").count() == 0
     assert page.errors == []
+
+
+def test_a_file_in_one_put_shows_its_progress_and_can_be_cancelled(browser, stack, tmp_path):
+    dee = api_user(stack.url, "dee")
+    page = open_page(browser, f"{stack.url}/")
+    log_in(page, dee)
+    short = generate_audio(tmp_path / "short.wav", seconds=24, rate=44100, channels=2)  # 4 MiB: below the threshold
+    cdp = page.context.new_cdp_session(page)  # a slow uplink (1 MiB/s), so the upload can be watched and cut
+    cdp.send("Network.enable")
+    slow = {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": MIB}
+    cdp.send("Network.emulateNetworkConditions", slow)
+
+    page.set_input_files("#files", str(short))
+    pattern = json.dumps(r"\d{1,3}% · [\d.]+ [KM]?B of 4\.0 MB · [\d.]+ [KM]?B/s · \d+ s left")
+    page.wait_for_function(f"new RegExp({pattern}).test(document.querySelector('.upload-progress').textContent)")
+    row = upload_row(page, "short.wav")
+    assert row.get_by_role("button", name="Pause short.wav").count() == 0  # one PUT: nothing to resume from
+    recording_id = page.evaluate("[...uploadRows].find(([, ui]) => ui.job.name === 'short.wav')[0]")
+    page.get_by_role("button", name="Cancel short.wav").click()
+    page.wait_for_function("window.__announced.includes('Upload of short.wav cancelled.')")
+    assert requests.get(f"{stack.url}/recordings/{recording_id}", headers=bearer(dee), timeout=10).status_code == 404
+    assert requests.get(f"{stack.url}/me", headers=bearer(dee), timeout=10).json()["reserved"]["bytes"] == 0
+    assert remembered(page) == []  # nothing to resume for one PUT
+    assert page.errors == []
