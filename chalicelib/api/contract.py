@@ -183,7 +183,9 @@ class Links(Struct):
     audio: str
     original: str
     peaks: str
-    cover: Annotated[str, Meta(description="the cover picture, only where the original carried one")] | UnsetType = UNSET
+    cover: Annotated[str, Meta(description="the cover picture, only where the original carried one")] | UnsetType = (
+        UNSET
+    )
 
 
 class Recording(Struct, kw_only=True):

@@ -56,13 +56,39 @@ def tagged_flac_with_cover(folder: Path) -> bytes:
         seconds=20,
         rate=22050,
         codec="flac",
-        extra=("-af", "volume='0.2+0.8*abs(sin(PI*t/4))':eval=frame", "-metadata", f"title={RED_SONG}",
-               "-metadata", f"artist={ARTIST}", "-metadata", "album=Harbour"),
+        extra=(
+            "-af",
+            "volume='0.2+0.8*abs(sin(PI*t/4))':eval=frame",
+            "-metadata",
+            f"title={RED_SONG}",
+            "-metadata",
+            f"artist={ARTIST}",
+            "-metadata",
+            "album=Harbour",
+        ),
     )
     flac = folder / "tagged.flac"
     subprocess.run(
-        [ffmpeg_binary(), "-v", "error", "-i", str(plain), "-i", str(cover), "-map", "0", "-map", "1", "-c", "copy",
-         "-disposition:v", "attached_pic", "-metadata:s:v", "comment=Cover (front)", str(flac)],
+        [
+            ffmpeg_binary(),
+            "-v",
+            "error",
+            "-i",
+            str(plain),
+            "-i",
+            str(cover),
+            "-map",
+            "0",
+            "-map",
+            "1",
+            "-c",
+            "copy",
+            "-disposition:v",
+            "attached_pic",
+            "-metadata:s:v",
+            "comment=Cover (front)",
+            str(flac),
+        ],
         check=True,
     )
     return flac.read_bytes()
@@ -251,7 +277,7 @@ def test_screenshots_for_the_readme(browser, local_stack, seeded):
     writes them to docs/ (then commit them); `make test` leaves them alone."""
     shots = DOCS
     shots.mkdir(exist_ok=True)
-    for viewport, file_name in ((DESKTOP, "page.png"), (PHONE, "page-phone.png")):
+    for viewport, file_name in ((WIDE, "page.png"), (PHONE, "page-phone.png")):
         page = open_page(browser, f"{local_stack.url}/", viewport=viewport)
         log_in(page, seeded["alice"])
         page.select_option("#f-mine", "mine")
@@ -261,11 +287,11 @@ def test_screenshots_for_the_readme(browser, local_stack, seeded):
         page.evaluate("audio.pause(); audio.currentTime = audio.duration * 0.4")
         page.wait_for_function("audio.paused")
         page.evaluate("document.activeElement.blur()")
-        if viewport is PHONE:  # on a phone the upload panel fills the first screen: show the list
-            page.evaluate("document.getElementById('list-title').scrollIntoView()")
+        # The upload panel fills the first screen on a phone, much of it on a desktop: show the list
+        page.evaluate("document.getElementById('list-title').scrollIntoView()")
         page.wait_for_timeout(300)
         page.screenshot(path=str(shots / file_name))
-        if viewport is DESKTOP:
+        if viewport is WIDE:
             page.click("#now-title")
             page.wait_for_selector("#facts")
             page.wait_for_timeout(300)
@@ -275,6 +301,8 @@ def test_screenshots_for_the_readme(browser, local_stack, seeded):
 
 
 SERIOUS = {"critical", "serious"}
+# The cover, loaded and drawn: 320 pixels wide, as made.
+COVER_SHOWN = "(s) => (img => !!img && img.complete && img.naturalWidth === 320)(document.querySelector(s))"
 
 
 def serious_violations(page) -> list[str]:
@@ -306,6 +334,8 @@ def test_listening_search_artwork_waveforms_and_play_pause_that_agree(browser, l
     search from the filter box, the tagged FLAC with its title, artist and cover, play and pause from the
     recording's page and from the bar, always agreeing; and no serious accessibility violation on either page."""
     base = local_stack.url
+    served = requests.get(f"{base}/r/{seeded['flac']['id']}", timeout=10).text  # the page a link preview reads
+    assert f"<h1>{RED_SONG}</h1>" in served and f"by {ARTIST} · <a" in served and "og:image" in served
     page = open_page(browser, "about:blank", viewport=viewport)
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url))
@@ -321,7 +351,9 @@ def test_listening_search_artwork_waveforms_and_play_pause_that_agree(browser, l
     assert first.locator(".rec-by").inner_text() == f"{ARTIST} · alice"
     assert first.locator(".rec-by a").get_attribute("href") == f"{base}/u/{seeded['alice']['id']}"
     assert first.locator(".rec-name").get_attribute("href") == f"{base}/r/{seeded['flac']['id']}"
-    page.wait_for_function("(img => img && img.complete && img.naturalWidth === 320)(document.querySelector('#rows img.cover'))")
+    page.wait_for_function(
+        "(img => img && img.complete && img.naturalWidth === 320)(document.querySelector('#rows img.cover'))"
+    )
     assert page.locator("#rows img.cover").count() == 1 and page.locator("#rows .tile").count() == 24
     assert page.locator("#rows li").nth(1).locator(".rec-length").inner_text() == "0:24"
     peaks = [url for url in asked if url.endswith("/peaks")]
@@ -341,7 +373,9 @@ def test_listening_search_artwork_waveforms_and_play_pause_that_agree(browser, l
     page.click("#rows .rec-name")
     page.wait_for_selector("#facts")
     assert page.url == f"{base}/#/recordings/{seeded['flac']['id']}"
-    page.wait_for_function("(img => img && img.complete && img.naturalWidth === 320)(document.querySelector('#detail-art img.cover'))")
+    page.wait_for_function(
+        "(img => img && img.complete && img.naturalWidth === 320)(document.querySelector('#detail-art img.cover'))"
+    )
     assert page.get_attribute("#detail-art img", "alt") == f"Cover of {RED_SONG}"
     assert page.inner_text("#detail-title") == RED_SONG
     assert page.inner_text("#detail-by") == f"{ARTIST} · alice"
