@@ -47,10 +47,8 @@ def tagged_flac_with_cover(folder: Path) -> bytes:
     """A FLAC as a music library holds it: its title, its artist and a front cover (as
     tests/integration/test_mp3_file.py makes one), with a waveform that rises and falls."""
     cover = folder / "cover.png"
-    subprocess.run(
-        [ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=320x320", "-frames:v", "1", str(cover)],
-        check=True,
-    )
+    art = "gradients=s=320x320:c0=0xff5f3a:c1=0x2b2d7a:c2=0xf2b84b:n=3:type=radial:seed=7"
+    subprocess.run([ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i", art, "-frames:v", "1", str(cover)], check=True)
     plain = generate_audio(
         folder / "plain.flac",
         seconds=20,
@@ -273,11 +271,13 @@ def test_a_long_name_never_widens_its_page(browser, local_stack, seeded, viewpor
 
 @pytest.mark.skipif(os.environ.get("UPDATE_SCREENSHOTS") != "1", reason="screenshots: `make screenshots`")
 def test_screenshots_for_the_readme(browser, local_stack, seeded):
-    """docs/page.png, docs/page-phone.png and docs/recording-page.png, as the README shows them: `make screenshots`
-    writes them to docs/ (then commit them); `make test` leaves them alone."""
+    """docs/page.png, docs/page-phone.png, docs/recording-page.png and docs/recording-page-phone.png, as the README
+    and docs/web.md show them: `make screenshots` writes them to docs/ (then commit them); `make test` leaves them
+    alone."""
     shots = DOCS
     shots.mkdir(exist_ok=True)
-    for viewport, file_name in ((WIDE, "page.png"), (PHONE, "page-phone.png")):
+    made = []
+    for viewport, suffix in ((WIDE, ""), (PHONE, "-phone")):
         page = open_page(browser, f"{local_stack.url}/", viewport=viewport)
         log_in(page, seeded["alice"])
         page.select_option("#f-mine", "mine")
@@ -290,14 +290,21 @@ def test_screenshots_for_the_readme(browser, local_stack, seeded):
         # The upload panel fills the first screen on a phone, much of it on a desktop: show the list
         page.evaluate("document.getElementById('list-title').scrollIntoView()")
         page.wait_for_timeout(300)
-        page.screenshot(path=str(shots / file_name))
-        if viewport is WIDE:
-            page.click("#now-title")
-            page.wait_for_selector("#facts")
-            page.wait_for_timeout(300)
-            page.screenshot(path=str(shots / "recording-page.png"))
+        page.screenshot(path=str(shots / f"page{suffix}.png"))
+        # The tagged FLAC's own page: its cover, title and artist, half played, Details below.
+        page.click(f"#rows .rec-name:text-is('{RED_SONG}')")
+        page.wait_for_selector("#facts")
+        page.wait_for_function(f"({COVER_SHOWN})('#detail-art img.cover')")
+        page.get_by_role("button", name=f"Play {RED_SONG}").click()
+        wait_until_playing(page, 0)
+        page.evaluate("audio.pause(); audio.currentTime = audio.duration * 0.4")
+        page.wait_for_function("audio.paused")
+        page.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(shots / f"recording-page{suffix}.png"))
+        made += [f"page{suffix}.png", f"recording-page{suffix}.png"]
         assert page.errors == []
-    assert all((shots / name).stat().st_size > 10_000 for name in ("page.png", "page-phone.png", "recording-page.png"))
+    assert all((shots / name).stat().st_size > 10_000 for name in made)
 
 
 SERIOUS = {"critical", "serious"}
