@@ -325,12 +325,14 @@ def serious_violations(page) -> list[str]:
 
 
 def play_buttons_agree(page, name: str, playing: bool) -> None:
-    """The page's big button, the row's (if listed) and the bar's all say what the audio element does."""
+    """The page's big button, the row's (if listed) and the bar's all say what the audio element does (every other
+    recording's button says Play)."""
     word = "Pause" if playing else "Play"
     page.wait_for_function(f"audio.paused === {'false' if playing else 'true'}")
     page.wait_for_function(
         f"document.getElementById('toggle').ariaLabel === '{word}'"
-        f" && [...document.querySelectorAll('button.pp')].every((b) => b.ariaLabel.startsWith('{word} '))"
+        " && [...document.querySelectorAll('button.pp')].every((b) => b.ariaLabel.startsWith("
+        f"b.dataset.playId === player.recording?.id ? '{word} ' : 'Play '))"
     )
     assert page.get_by_role("button", name=f"{word} {name}", exact=True).count() >= 1
 
@@ -415,4 +417,18 @@ def test_listening_search_artwork_waveforms_and_play_pause_that_agree(browser, l
     assert row_button.get_attribute("aria-label") == f"Play {RED_SONG}"
     row_button.click()
     play_buttons_agree(page, RED_SONG, playing=True)
+
+    # A row's waveform plays its recording from where it is clicked.
+    page.click("#clear-filters")
+    second = page.locator("#rows li").nth(1)
+    second.locator(".rec-name").wait_for()
+    name = second.locator(".rec-name").inner_text()
+    wave = second.locator("canvas.row-wave")
+    box = wave.bounding_box()
+    wave.click(position={"x": box["width"] / 2, "y": box["height"] / 2})
+    page.wait_for_function(
+        f"document.getElementById('now-title').textContent === {name!r} && !audio.paused && audio.currentTime > 9"
+    )
+    assert audio_state(page)["time"] == pytest.approx(12, abs=3)  # from the middle of its 24 seconds
+    play_buttons_agree(page, name, playing=True)
     assert page.errors == []
