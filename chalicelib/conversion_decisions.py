@@ -196,6 +196,14 @@ def conversion_failed(
     return Fail(reason, failed(recording, reason, size, source_etag=None if over_quota else etag))
 
 
+def has_cover(conversion: Conversion) -> bool:
+    """Whether the MP3 keeps a picture GET /recordings/{id}/cover serves: so a list can show covers without asking
+    for each recording's (most have none)."""
+    from chalicelib.covers import PICTURE_TYPES
+
+    return any(picture.mime in PICTURE_TYPES for picture in conversion.source_tags.pictures)
+
+
 def measured(recording: Recording, conversion: Conversion, size: int, kind: AudioKind) -> RecordingChanges:
     """What a finished conversion tells of the recording: its decoded duration and loudness, the original's facts
     (its format as sniffed) and tags, the MP3's (its size without the tag); its reservation has become usage."""
@@ -211,6 +219,7 @@ def measured(recording: Recording, conversion: Conversion, size: int, kind: Audi
         "bits_per_sample": source.bits_per_sample,
         "duration": conversion.duration,
         "tags": original_tags(conversion.source_tags),
+        "cover": has_cover(conversion),
     }
     mp3: Mp3 = {
         "size": conversion.mp3_size,

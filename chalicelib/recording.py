@@ -35,8 +35,8 @@ ALL_KIND_FIELDS = ("host", "participants", "title", "author", "narrator")
 
 class Original(TypedDict, total=False):
     """The uploaded file, as the store keeps it. At upload, what the sniff saw (content type, size, format) and the
-    file's name; once converted, also what decoding it told (codec, rate, channels, sample width, duration) and its
-    text tags. A dict, not a class: the store and the API carry it as it is."""
+    file's name; once converted, also what decoding it told (codec, rate, channels, sample width, duration), its
+    text tags and whether it carried a cover picture. A dict, not a class: the store and the API carry it as it is."""
 
     content_type: str
     size: int
@@ -48,6 +48,7 @@ class Original(TypedDict, total=False):
     duration: float
     filename: str
     tags: dict[str, list[str]]
+    cover: bool  # it carried a picture GET /recordings/{id}/cover serves (known once converted)
 
 
 class Mp3(TypedDict):

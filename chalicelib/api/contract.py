@@ -160,6 +160,9 @@ class Original(Struct):
     duration: float | None = None
     filename: str | None = None
     tags: Annotated[dict[str, list[str]], Meta(description="the original file's own tags, by ffmpeg's names")] = {}
+    cover: Annotated[
+        bool | None, Meta(description="it carried a cover picture (links.cover serves it); null until converted")
+    ] = None
 
 
 class Mp3(Struct):
@@ -180,6 +183,9 @@ class Links(Struct):
     audio: str
     original: str
     peaks: str
+    cover: Annotated[str, Meta(description="the cover picture, only where the original carried one")] | UnsetType = (
+        UNSET
+    )
 
 
 class Recording(Struct, kw_only=True):

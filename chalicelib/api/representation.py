@@ -17,6 +17,7 @@ _ORIGINAL_FIELDS = (
     "duration",
     "filename",
     "tags",
+    "cover",
 )
 
 
@@ -25,6 +26,14 @@ def recording_view(recording: Recording, base_url: str) -> dict[str, Any]:
     kind_fields = recording.kind_fields()
     if "participants" in kind_fields:
         kind_fields["participants"] = list(kind_fields["participants"])
+    links = {
+        "self": self_url,
+        "audio": f"{self_url}/audio",
+        "original": f"{self_url}/audio?format=original",
+        "peaks": f"{self_url}/peaks",
+    }
+    if recording.original.get("cover"):
+        links["cover"] = f"{self_url}/cover"  # only where there is one: a list asks for no picture that is not there
     return {
         "id": recording.id,
         "name": recording.name,
@@ -44,10 +53,5 @@ def recording_view(recording: Recording, base_url: str) -> dict[str, Any]:
         },
         "mp3": dict(recording.mp3) if recording.mp3 is not None else None,
         "loudness": dict(recording.loudness) if recording.loudness is not None else None,
-        "links": {
-            "self": self_url,
-            "audio": f"{self_url}/audio",
-            "original": f"{self_url}/audio?format=original",
-            "peaks": f"{self_url}/peaks",
-        },
+        "links": links,
     }

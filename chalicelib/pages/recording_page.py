@@ -34,6 +34,18 @@ def owner_name(recording: Recording) -> str:
     return recording.owner_name or f"user{recording.owner}"
 
 
+def artist(recording: Recording) -> str | None:
+    """Who a listener would say it is by (as the web page says): a podcast's host, an audiobook's author, else the
+    original's own artist tag; None when only the owner can be named."""
+    fields = recording.kind_fields()
+    if recording.kind == "podcast" and fields.get("host"):
+        return str(fields["host"])
+    if recording.kind == "audiobook" and fields.get("author"):
+        return str(fields["author"])
+    tagged = (recording.original.get("tags") or {}).get("artist") or []
+    return tagged[0] if tagged else None
+
+
 def description(recording: Recording) -> str:
     parts: list[str] = [recording.kind]
     fields = recording.kind_fields()
@@ -95,12 +107,13 @@ def recording_page(shown: Shown) -> str:
         if recording.status == "ready"
         else f"<p>This recording is {text(recording.status)}: try again shortly.</p>"
     )
+    by = f"{text(named)} · " if (named := artist(recording)) else ""
     download = ""
     if shown.download and recording.status == "ready":
         download = f'<p><a href="{text(at.audio)}">Download the MP3</a></p>'
     body = (
         f"<main>{cover}<h1>{text(recording.name)}</h1>"
-        f'<p class="meta">by <a href="{text(at.person(recording.owner))}">{text(owner_name(recording))}</a></p>'
+        f'<p class="meta">by {by}<a href="{text(at.person(recording.owner))}">{text(owner_name(recording))}</a></p>'
         f"{waveform_svg(shown.peaks)}{player}{download}{fields_list(recording)}"
         f"<details><summary>Embed</summary><p>Copy this into a page:</p>"
         f"<pre>{text(iframe(at))}</pre></details>"

@@ -71,7 +71,8 @@ def content_security_policy() -> str:
     - `script-src` / `style-src`: the inline `<script>` and `<style>` by hash; no 'unsafe-inline', no 'unsafe-eval',
       no inline handlers or style attributes. (Styles the script sets through the CSSOM, element.style, are not
       governed by CSP; the page sets classes anyway.)
-    - `img-src data:`: the empty `data:,` favicon (it stops the browser asking for /favicon.ico); nothing else.
+    - `img-src data: 'self' <storage>`: the empty `data:,` favicon (it stops the browser asking for /favicon.ico),
+      and covers: `GET /recordings/{id}/cover` (same origin) redirects to a presigned link on the bucket's origin.
     - `media-src <storage>`: the player's <audio> plays presigned S3 GET links, on the bucket's origin only.
     - `connect-src 'self' <storage>`: fetch() to the API (same origin, also behind API Gateway's stage path), and
       the upload's XHR PUT to a presigned S3 link.
@@ -87,7 +88,7 @@ def content_security_policy() -> str:
         "default-src 'none'",
         "script-src " + " ".join(hashes["script"] or ("'none'",)),
         "style-src " + " ".join(hashes["style"] or ("'none'",)),
-        "img-src data:",
+        f"img-src data: 'self' {storage}",
         f"media-src {storage}",
         f"connect-src 'self' {storage}",
         "form-action 'none'",

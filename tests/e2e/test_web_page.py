@@ -232,8 +232,9 @@ def test_upload_with_details_a_page_per_recording_edits_and_privacy(browser, loc
     assert row.get_by_role("button", name="Make Episode 1: “Intro” / Пролог public").is_visible()
     recording_id = row.get_attribute("data-id")
 
-    # Its own page, by its own URL; a reload keeps it.
-    row.get_by_role("link").click()
+    # Its own page, by its own URL (the link is its real address, /r/<id>; a click opens it here); a reload keeps it.
+    assert row.locator(".rec-name").get_attribute("href") == f"{base}/r/{recording_id}"
+    row.locator(".rec-name").click()
     page.wait_for_selector("#facts")
     assert page.url.endswith(f"#/recordings/{recording_id}")
     for _ in range(2):
@@ -513,7 +514,7 @@ def test_the_page_works_under_its_content_security_policy(browser, local_stack, 
     assert played_from != page.evaluate("location.origin") and played_from in csp  # S3, allowed by media-src
 
     row = page.locator("#rows li", has_text="csp take.wav")
-    row.get_by_role("link").click()  # its own page: the edit form the script builds, and its waveform
+    row.locator(".rec-name").click()  # its own page: the edit form the script builds, and its waveform
     page.wait_for_selector("#edit-form .form-actions button[type=submit]")
     wait_for_a_waveform(page, "detail-wave", 1000)
 

@@ -206,6 +206,8 @@ def test_the_originals_tags_and_cover_are_carried_and_survive_a_rename(api, alic
     tags = tags_of(download(api, recording["id"]))
     assert ready["name"] == "Night Drive"  # the original's title names a recording nobody named
     assert ready["original"]["tags"]["album"] == ["Roads"]
+    assert ready["original"]["cover"] is True  # a list shows the cover without asking each recording for one
+    assert ready["links"]["cover"].endswith(f"/recordings/{recording['id']}/cover")
     assert text(tags, "TIT2") == ["Night Drive"]  # no name typed: the original's title
     assert text(tags, "TPE1") == ["The Originals"]
     assert (text(tags, "TALB"), text(tags, "TCON"), text(tags, "TDRC"), text(tags, "TRCK")) == (

@@ -133,7 +133,9 @@ def test_conversion_makes_it_ready_with_its_metadata(api, alice, wav):
         "duration": ready["duration"],
         "filename": None,
         "tags": {},
+        "cover": False,
     }  # sent as the body, the file had no name
+    assert "cover" not in ready["links"]  # no picture: no link a page would ask in vain
     assert ready["mp3"]["bitrate"] == 128000
     assert set(ready["loudness"]) == {"integrated", "range", "true_peak"}
     assert ready["mp3"]["size"] > 0

@@ -238,6 +238,7 @@ def test_a_converted_file_makes_the_recording_ready_with_what_was_measured():
                 "bits_per_sample": 16,
                 "duration": 12.5,
                 "tags": {"title": ["Night Drive"]},
+                "cover": False,
             },
             "mp3": {"size": 200_321, "bitrate": 128_000, "duration": 12.5, "sample_rate": 44100},
             "loudness": {"integrated": -20.0, "range": 5.5, "true_peak": -1.25},
