@@ -143,7 +143,7 @@ def test_a_file_in_parts_shows_its_progress_pauses_resumes_and_lands_intact(brow
     assert_ready_and_intact(stack, ada, recording_id, tone.read_bytes())
     assert row.get_by_role("button").count() == 0  # nothing to pause or cancel any more
     link.click()
-    page.wait_for_selector("#detail-title:has-text('tone.wav')")
+    page.wait_for_function("document.getElementById('detail-title')?.textContent.trim() === 'tone'")
     assert page.errors == []
 
 
