@@ -20,7 +20,7 @@ from chalicelib.users import REGISTRATION_KEY, User, hash_token, legacy_key_id, 
 
 MAX_KEYS = 20
 MAX_EXPIRES_IN = 10 * 365 * 86400
-MIN_EXPIRES_IN = 60
+MIN_EXPIRES_IN = 1
 TOKEN_PREFIX = "csk_"
 _ATTEMPTS = 5
 

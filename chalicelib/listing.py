@@ -58,13 +58,15 @@ class Selection:
     min_duration: float | None = None
     max_duration: float | None = None
     words: tuple[str, ...] = ()  # a search's folded words: each begins a word of the recording
+    also: str | None = None  # a search's second index key, read with the partition's (the viewer's own scope)
 
     def in_index(self, recording: Recording) -> bool:
         """Whether the index range holds the recording at all (what a store's index does by itself)."""
         if self.index == BY_OWNER:
             return recording.owner == self.partition
         if self.index == BY_WORD:
-            return str(self.partition) in index_keys(recording)
+            keys = index_keys(recording)
+            return str(self.partition) in keys or (self.also is not None and self.also in keys)
         if not recording.listed:
             return False
         return {FEED: True, BY_NAME: recording.name == self.partition, BY_KIND: recording.kind == self.partition}[
@@ -127,17 +129,20 @@ def select(query: ListQuery, viewer_id: int | None) -> Selection:
 
 def _search(query: ListQuery, viewer_id: int | None, words: tuple[str, ...], filters: dict[str, Any]) -> Selection:
     """A search reads the index key of its longest word: the owner's scope (their unlisted recordings too, for
-    themselves) when the query names an owner, the public scope otherwise."""
+    themselves) when the query names an owner; else the public scope, and for someone signed in their own scope
+    beside it (their private recordings are found by them, and only by them)."""
     own = query.owner is not None and query.owner == viewer_id
     scope = PUBLIC if query.owner is None else f"own:{query.owner}"
+    viewer_scope = f"own:{viewer_id}" if query.owner is None and viewer_id is not None else None
     return Selection(
         BY_WORD,
         search_key(scope, words),
         listed_only=query.owner is not None and not own,
-        unexpired_at=int(time.time()) if own else None,
+        unexpired_at=int(time.time()) if own or viewer_scope else None,
         name=query.name,
         kind=query.kind,
         words=words,
+        also=search_key(viewer_scope, words) if viewer_scope else None,
         **filters,
     )
 

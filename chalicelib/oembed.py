@@ -12,7 +12,6 @@ from chalicelib.pages.addresses import EMBED_HEIGHT, EMBED_WIDTH, Addresses, ifr
 from chalicelib.recording import Recording
 
 _PAGE = re.compile(r"^(?:/[^/]+)?/(r|s|embed)/([A-Za-z0-9_-]{1,64})/?$")  # an API Gateway stage may lead
-MIN_WIDTH, MIN_HEIGHT = 200, 100
 
 
 @dataclass(frozen=True)
@@ -43,9 +42,10 @@ def named(url: str) -> Named | None:
 
 
 def size(maxwidth: int | None, maxheight: int | None) -> tuple[int, int]:
-    """The iframe's size within the consumer's bounds (never below a usable player)."""
-    width = max(MIN_WIDTH, min(EMBED_WIDTH, maxwidth)) if maxwidth else EMBED_WIDTH
-    height = max(MIN_HEIGHT, min(EMBED_HEIGHT, maxheight)) if maxheight else EMBED_HEIGHT
+    """The iframe's size within the consumer's bounds, as oEmbed requires (a bound below a usable player still
+    bounds it: the player shrinks)."""
+    width = max(1, min(EMBED_WIDTH, maxwidth)) if maxwidth else EMBED_WIDTH
+    height = max(1, min(EMBED_HEIGHT, maxheight)) if maxheight else EMBED_HEIGHT
     return width, height
 
 

@@ -191,7 +191,12 @@ class DynamoRecordingStore(RecordingStore):
         from boto3.dynamodb.conditions import Key
 
         if selection.index == BY_WORD:  # the index's page of ids, then those recordings, checked whole
-            ids, last_read = self._search.page(str(selection.partition), limit, after)
+            key = str(selection.partition)
+            ids, last_read = (
+                self._search.merged_page([key, selection.also], limit, after)
+                if selection.also
+                else self._search.page(key, limit, after)
+            )
             return [found for found in self._search.fetch(ids, from_item) if selection.admits(found)], last_read
         index, partition_attribute = INDEXES[selection.index]
         partition = PUBLIC_FEED if selection.index == FEED else selection.partition

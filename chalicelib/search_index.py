@@ -66,6 +66,24 @@ class SearchIndex:
     def page(self, key: str, limit: int, after: str | None) -> tuple[list[str], str | None]:
         """The ids of up to `limit` recordings under `key`, newest first, after the sort key `after`; and the sort
         key of the last entry read (None when the key's entries have ended)."""
+        read, last = self._read(key, limit, after)
+        return [recording_id for _, recording_id in read], last
+
+    def merged_page(self, keys: list[str], limit: int, after: str | None) -> tuple[list[str], str | None]:
+        """`page` over several keys at once, newest first, each recording once. Every key is read from the same
+        position; what is kept is what all of them have reached (not older than the newest place one stopped at),
+        and that place is where the next page starts: nothing is skipped, nothing given twice."""
+        newest: dict[str, str] = {}
+        bound: str | None = None
+        for key in keys:
+            read, last = self._read(key, limit, after)
+            newest.update((recording_id, sort_key) for sort_key, recording_id in read)
+            if last is not None and (bound is None or last > bound):
+                bound = last
+        ordered = sorted(newest, key=lambda recording_id: newest[recording_id], reverse=True)
+        return [rid for rid in ordered if bound is None or newest[rid] >= bound], bound
+
+    def _read(self, key: str, limit: int, after: str | None) -> tuple[list[tuple[str, str]], str | None]:
         from boto3.dynamodb.conditions import Key
 
         arguments: dict[str, Any] = {
@@ -83,7 +101,8 @@ class SearchIndex:
             }
         result = self._table.query(**arguments)
         last = result.get("LastEvaluatedKey")
-        return [item["rid"] for item in result.get("Items", [])], last["created_sk"] if last else None
+        read = [(item["created_sk"], item["rid"]) for item in result.get("Items", [])]
+        return read, last["created_sk"] if last else None
 
     def fetch(self, ids: list[str], decode: Any) -> list[Recording]:
         """The recordings of `ids` that still exist, in the order given (one consistent BatchGetItem a 100; the table's

@@ -136,7 +136,8 @@ def _operation(operation: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
             if type_name
             else {"description": "done"}
         )
-    described["responses"] = {**answers, **_errors(*operation.errors)}
+    refused_to_a_read_key = (403,) if operation.scope == "write" else ()  # insufficient_scope
+    described["responses"] = {**answers, **_errors(*sorted({*operation.errors, *refused_to_a_read_key}))}
     return described
 
 

@@ -71,6 +71,7 @@ def test_private_recordings_are_found_only_by_their_owner(api, alice, bob, tone)
 
     assert found(api, "ember") == ["Open ember"]
     assert found(api, "ember", bob["token"]) == ["Open ember"]
+    assert found(api, "ember", alice["token"]) == ["Open ember", "Secret ember"]  # hers, without naming herself
     assert found(api, "ember", alice["token"], owner=alice["id"]) == ["Open ember", "Secret ember"]
     assert found(api, "secret", bob["token"], owner=alice["id"]) == []
     assert found(api, "secret", None, owner=alice["id"]) == []
@@ -110,6 +111,27 @@ def test_dozens_of_results_page_newest_first_without_gaps_or_repeats(api, alice,
     assert pages == 5
     other_query = api.get("/recordings?" + urllib.parse.urlencode({"q": "take", "cursor": cursor or "x"}))
     assert other_query.status_code == 400
+
+
+def test_a_signed_in_search_pages_through_the_public_and_ones_own_recordings_each_once(api, alice, bob, tone):
+    expected = []
+    for number in range(12):
+        upload(api, alice, tone, f"Ember mine {number}", visibility="private")
+        upload(api, bob, tone, f"Ember theirs {number}")
+        upload(api, alice, tone, f"Ember open {number}")  # in both of alice's scopes: listed once
+        expected += [f"Ember mine {number}", f"Ember theirs {number}", f"Ember open {number}"]
+
+    seen, cursor = [], None
+    while True:
+        params = {"q": "emb", "limit": "5", **({"cursor": cursor} if cursor else {})}
+        response = api.get("/recordings?" + urllib.parse.urlencode(params), alice["token"])
+        assert response.status_code == 200, response.body
+        seen += [item["name"] for item in response.json_body["items"]]
+        cursor = response.json_body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == expected[::-1]
+    assert [name for name in found(api, "emb", bob["token"], limit=50) if "mine" in name] == []
 
 
 def test_a_search_reads_about_a_page(api, alice, tone, monkeypatch):
