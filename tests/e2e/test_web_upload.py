@@ -182,7 +182,7 @@ def test_a_reload_mid_upload_resumes_when_the_same_file_is_chosen_again(browser,
     page.wait_for_selector(".upload:nth-child(1) .upload-state:text-is('ready')", timeout=120_000)
     assert sorted(traffic.sent) == [2, 3]  # part 1 was in storage already
     assert page.locator(".upload").count() == 2  # in the order chosen, no third row
-    assert page.get_attribute(".upload:nth-child(1) a.upload-name", "href") == f"#/recordings/{entry['id']}"
+    assert page.get_attribute(".upload:nth-child(1) a.upload-name", "href") == f"{stack.url}/r/{entry['id']}"
     assert remembered(page) == []
     assert_ready_and_intact(stack, bea, entry["id"], tone.read_bytes())
     assert page.errors == []
