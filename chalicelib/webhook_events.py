@@ -38,10 +38,16 @@ def announce(event_type: str, recording: Recording, base_url: str | None = None)
         return 0
     from chalicelib.api.representation import recording_view
 
-    data = recording_view(recording, base_url or settings().public_url or "")
-    body = json.dumps({"type": event_type, "timestamp": now_iso(), "data": data}, separators=(",", ":"))
+    timestamp, bodies = now_iso(), {}
     queue = DeliveryQueue(aws.sqs(), settings().webhooks_queue)
-    for hook_id in hooks:
+    for hook_id, hook in hooks.items():
+        # The recording as the API shows it to its owner, its links from the root the hook was registered through
+        # (a conversion has no request to take it from) unless the service's public root is configured.
+        root = base_url or settings().public_url or hook.get("base") or ""
+        if root not in bodies:
+            data = recording_view(recording, root)
+            bodies[root] = json.dumps({"type": event_type, "timestamp": timestamp, "data": data}, separators=(",", ":"))
+        body = bodies[root]
         queue.send(
             {
                 "user": recording.owner,

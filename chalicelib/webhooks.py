@@ -53,9 +53,12 @@ class HookStore:
         item = self._table.get_item(Key={"pk": f"hooks#{user_id}"}, ConsistentRead=True).get("Item") or {}
         return dict(item.get("hooks") or {})
 
-    def create(self, user_id: int, url: str, events: list[str]) -> tuple[str, dict[str, Any]]:
+    def create(self, user_id: int, url: str, events: list[str], base: str | None = None) -> tuple[str, dict[str, Any]]:
+        """A hook; `base`: the service's root it was registered through, for the links in what it is sent."""
         hook_id = secrets.token_hex(8)
         hook = {"url": url, "events": sorted(set(events)), "secret": new_secret(), "created_at": iso(self._clock())}
+        if base:
+            hook["base"] = base
 
         def change(hooks: dict[str, Any]) -> dict[str, Any]:
             if len(hooks) >= MAX_HOOKS:

@@ -10,7 +10,7 @@ from chalice import Blueprint, Response
 from chalicelib import wiring
 from chalicelib.api.auth import signed_in
 from chalicelib.api.declared import route
-from chalicelib.api.http import json_errors
+from chalicelib.api.http import json_errors, link_root
 
 blueprint = Blueprint(__name__)
 HOOK = {"hook_id": {"type": "string", "pattern": "^[A-Za-z0-9-]{1,64}$"}}
@@ -39,7 +39,7 @@ def create_webhook() -> Response:
     user = signed_in(request.headers)
     body = decode_body(request.raw_body, NewWebhook)
     url = check_hook_url(body.url, settings().webhooks_allow_loopback)
-    hook_id, hook = wiring.hook_store().create(user.id, url, list(body.events))
+    hook_id, hook = wiring.hook_store().create(user.id, url, list(body.events), link_root(request))
     return Response(body={**public_hook(hook_id, hook), "secret": hook["secret"]}, status_code=201)
 
 

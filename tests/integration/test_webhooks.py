@@ -116,6 +116,8 @@ def test_a_hook_hears_ready_signed_and_again_after_a_500(client, api, alice, bob
         assert payload["type"] == "recording.ready" and payload["data"]["id"] == mine["id"]
         assert payload["data"]["status"] == "ready" and payload["data"]["visibility"] == "private"
         assert set(payload) == {"type", "timestamp", "data"}
+        # the recording as the API shows it to its owner, links and all
+        assert payload["data"]["links"] == api.get(f"/recordings/{mine['id']}", alice["token"]).json_body["links"]
     assert first["headers"]["webhook-id"] == second["headers"]["webhook-id"] and first["body"] == second["body"]
     assert first["headers"]["webhook-signature"].startswith("v1,")
     assert all(bob["name"] not in request["body"] for request in target.requests)
