@@ -24,7 +24,7 @@ import logging
 from chalicelib.audio.mp3_tags import Picture, Tags, id3_tag, merged, read_tag, tag_size
 from chalicelib.naming import is_default
 from chalicelib.errors import RecordingGone
-from chalicelib.recording import Loudness, Recording
+from chalicelib.recording import Loudness, Recording, RecordingChanges
 from chalicelib.recording_store import RecordingStore
 from chalicelib.storage import AudioStorage, mp3_key, with_extension
 
@@ -159,11 +159,17 @@ class Mp3Tagger:
         size = head["ContentLength"] if head else None
         if size is None or size == (recording.mp3.get("size") if recording.mp3 else None):
             return recording
-        etag = recording.source_etag
-        try:
-            return self.store.modify(
-                recording,
-                lambda now: {"mp3": {**now.mp3, "size": size}} if now.source_etag == etag and now.mp3 else None,
+        etag, agreed = recording.source_etag, tags_for(recording)
+
+        def change(now: Recording) -> RecordingChanges | None:
+            # Only while the recording still wants the tag that was found: edited since, its own sync records it.
+            return (
+                {"mp3": {**now.mp3, "size": size}}
+                if now.source_etag == etag and now.mp3 and tags_for(now) == agreed
+                else None
             )
+
+        try:
+            return self.store.modify(recording, change)
         except RecordingGone:
             return None
