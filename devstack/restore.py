@@ -106,7 +106,7 @@ def index_for_search(endpoint: str, region: str, table: str, credentials: dict[s
     has entries): after the mirror started, so that they are kept too."""
     import boto3
 
-    from chalicelib.search_backfill import backfill
+    from infra.search_backfill import backfill
 
     [(access_key, secret_key)] = credentials.items()
     dynamodb = boto3.resource(

@@ -162,7 +162,7 @@ def test_recordings_written_before_the_index_are_indexed_by_the_backfill_once(ap
     from chalicelib import aws, wiring
     from chalicelib.config import settings
     from chalicelib.recording_items import to_item
-    from chalicelib.search_backfill import backfill
+    from infra.search_backfill import backfill
 
     table = aws.table(settings().recordings_table)
     take = upload(api, alice, tone, "Older ember take")

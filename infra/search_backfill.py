@@ -1,7 +1,7 @@
 """Search entries for recordings written before the search index existed (search_index.py): one pass over the
 recordings table. It is a Scan, so it is an operator's one-off after an upgrade, never a request path:
 
-    CLOUDSOUND_RECORDINGS_TABLE=<table> python -m chalicelib.search_backfill
+    CLOUDSOUND_RECORDINGS_TABLE=<table> python -m infra.search_backfill
 
 The local stack runs it when it restores a data directory whose recordings have no entries yet. Writing an entry
 that exists already is harmless, so running it twice is too.
